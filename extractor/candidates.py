@@ -1,0 +1,92 @@
+"""Deterministic candidates handed to the model: number sentences, names, quoted phrases,
+and glossary terms found in the article. The model labels candidates instead of inventing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# The most common Chinese surnames in pinyin (covers the large majority of officials' names).
+SURNAMES = frozenset(
+    """
+    ai an bai bao bi bian cai cao cen chai chang chen cheng chi cui dai deng di ding dong du duan
+    fan fang fei feng fu gao ge geng gong gu guan guo han hao he hong hou hu hua huang ji jia
+    jiang jin jing kang ke kong kuang lai lan lei li lian liang liao lin ling liu long lou lu luo
+    lv ma mao meng mi miao min mo mu ni nie ning niu ou pan pang pei peng pu qi qian qiao qin qiu
+    qu ren rong ruan shao shen sheng shi song su sun tan tang tao teng tian tong wan wang wei wen
+    weng wu xia xiang xiao xie xin xing xiong xu xue yan yang yao ye yi yin ying yu yuan yue yun
+    zeng zhai zhan zhang zhao zheng zhong zhou zhu zhuang zou zuo
+    """.split()
+)
+_SYLLABLE = r"(?:[bcdfghjklmnpqrstwxyz]h?[aeiouv][a-z]{0,4}|[aeo][a-z]{0,3})"
+_NAME = re.compile(
+    rf"\b([A-Z][a-z]{{1,5}}|[A-Z]{{2,6}})\s+([A-Z][a-z]*{_SYLLABLE}?|[A-Z][a-z]{{1,11}})\b"
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?;。！？；])\s*|\n+")
+_HAS_NUMBER = re.compile(
+    r"\d|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|top)\b"
+    r"|\b(?:hundred|thousand|million|billion|trillion)s?\b",
+    re.IGNORECASE,
+)
+_ONLY_DATE = re.compile(r"^\W*\d{4}-\d{2}-\d{2}\b[\w\s]{0,12}$")
+_QUOTED = re.compile(r"[“\"]([^”\"\n]{2,80})[”\"]")
+
+
+@dataclass(frozen=True)
+class GlossaryHit:
+    garbled: str  # verbatim text in the article
+    repaired: str
+    chinese: str | None
+    note: str | None
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences, also splitting run-together ones ("level.Manufacturing")."""
+    spaced = re.sub(r"([a-z0-9%)”])\.([A-Z])", r"\1. \2", text)
+    parts = [part.strip() for part in _SENTENCE_END.split(spaced)]
+    return [part for part in parts if part]
+
+
+def number_sentences(text: str, limit: int = 40) -> list[str]:
+    """Sentences that state a number (digits, ordinals, magnitudes), skipping bare date lines."""
+    found = [s for s in sentences(text) if _HAS_NUMBER.search(s) and not _ONLY_DATE.match(s)]
+    return found[:limit]
+
+
+def name_candidates(text: str) -> list[str]:
+    """Romanised Chinese personal names: a known surname followed by a capitalised given name."""
+    seen: dict[str, None] = {}
+    for match in _NAME.finditer(text):
+        surname, given = match.group(1), match.group(2)
+        if surname.lower() in SURNAMES and given.lower() not in {"city", "district", "county"}:
+            seen.setdefault(f"{surname} {given}", None)
+    return list(seen)
+
+
+def quoted_phrases(text: str, limit: int = 40) -> list[str]:
+    """Phrases inside quote marks, the usual way translations mark named programmes."""
+    seen: dict[str, None] = {}
+    for match in _QUOTED.finditer(text):
+        seen.setdefault(match.group(0), None)
+    return list(seen)[:limit]
+
+
+def glossary_hits(text: str, glossary: Sequence[dict]) -> list[GlossaryHit]:
+    """Glossary entries whose garbled form occurs in the text (whole words, any case)."""
+    hits: list[GlossaryHit] = []
+    for entry in glossary:
+        forms = sorted(entry.get("garbled") or [], key=len, reverse=True)
+        for form in forms:
+            match = re.search(rf"(?<!\w){re.escape(form)}(?!\w)", text, re.IGNORECASE)
+            if match:
+                hits.append(
+                    GlossaryHit(
+                        garbled=match.group(0),
+                        repaired=str(entry["repaired"]),
+                        chinese=entry.get("chinese"),
+                        note=entry.get("note"),
+                    )
+                )
+                break
+    return hits

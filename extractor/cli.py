@@ -1,0 +1,267 @@
+"""The `extractor` command line."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from extractor import storage
+from extractor.articles import ArticleError, find_article_files
+from extractor.config import ConfigError, Settings
+from extractor.local_server import LocalModelError
+
+KNOWN_ERRORS = (ConfigError, storage.StorageError, ArticleError, LocalModelError, OSError)
+console = Console(stderr=True)
+
+
+def _under_tests() -> bool:
+    return bool(os.environ.get("EXTRACTOR_RAISE") or os.environ.get("PYTEST_CURRENT_TEST"))
+
+
+def cli_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Known errors become a clean ClickException (re-raised as-is under tests)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except KNOWN_ERRORS as err:
+            if _under_tests():
+                raise
+            raise click.ClickException(str(err)) from err
+
+    return wrapper
+
+
+db_option = click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("extract.db"), show_default=True, help="SQLite database file.",
+)
+
+
+@click.group()
+@click.version_option(package_name="extractor")
+def cli() -> None:
+    """Structured extraction and translation repair for machine-translated Chinese
+    municipal industrial-policy news.
+
+    \b
+    extractor run seeds                 # embedded local model, writes extract.db
+    extractor run seeds --replay cassettes --db replay.db
+    extractor export --db extract.db -o results.jsonl
+    extractor eval --gold ../shared/gold --db extract.db
+    extractor serve --db extract.db
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@db_option
+@click.option("--model", help="Model name (env EXTRACTOR_MODEL). Default: the embedded model.")
+@click.option("--base-url", help="OpenAI-compatible API base URL (env EXTRACTOR_BASE_URL). "
+              "Without it, an embedded llama.cpp server is started for the run.")
+@click.option("--mode", help="Instructor mode override, e.g. JSON_SCHEMA, TOOLS, JSON "
+              "(env EXTRACTOR_MODE). Default: TOOLS for api.openai.com, JSON_SCHEMA otherwise.")
+@click.option("--replay", "replay_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Replay recorded HTTP exchanges from this cassette folder; no model is called.")
+@click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Record the HTTP exchanges of this run into this cassette folder.")
+@click.option("--force", is_flag=True, help="Recompute articles even when nothing changed.")
+@click.option("--prompts", "prompts_dir", type=click.Path(file_okay=False, exists=True,
+              path_type=Path), help="Prompt folder (default: the project's prompts/).")
+@cli_errors
+def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str | None,
+        mode: str | None, replay_dir: Path | None, record_dir: Path | None, force: bool,
+        prompts_dir: Path | None) -> None:
+    """Extract meetings, officials, initiatives, targets and repairs from articles.
+
+    PATHS are .txt files or folders of them. Each article is stored in one transaction;
+    a failing article is recorded in the `errors` table and the batch goes on. Articles
+    whose text, prompts, schema and model are unchanged are skipped (use --force).
+
+    \b
+    Examples:
+      extractor run seeds
+      extractor run seeds --replay cassettes --db replay.db
+      EXTRACTOR_BASE_URL=http://localhost:8000/v1 extractor run news/ --model qwen2.5-7b
+      extractor run seeds --record cassettes --force     # re-record cassettes
+    """
+    from extractor.backend import open_backend
+    from extractor.pipeline import RunOptions, run_batch
+
+    if replay_dir and record_dir:
+        raise click.UsageError("--replay and --record cannot be combined")
+    if replay_dir and not replay_dir.is_dir():
+        raise click.UsageError(f"cassette folder not found: {replay_dir}")
+    settings = Settings.load(model=model, base_url=base_url, mode=mode, prompts_dir=prompts_dir)
+    files = list(find_article_files(paths))
+    if not files:
+        raise click.UsageError("no .txt articles found under the given paths")
+    db = storage.open_db(db_path)
+    options = RunOptions(replay_dir=replay_dir, record_dir=record_dir, force=force,
+                         command=" ".join(["extractor", *sys.argv[2:]])[:500])
+    with open_backend(settings, replay=replay_dir is not None, echo=console.print) as url, \
+            Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                     TimeElapsedColumn(), console=console, transient=False) as bar:
+        task = bar.add_task("extracting", total=len(files))
+
+        def progress(article_id: str, status: str) -> None:
+            bar.update(task, description=f"{article_id}: {status}")
+            if status != "running":
+                bar.advance(task)
+
+        summary = run_batch(db, settings, url, files, options, progress)
+    _print_summary(summary, db_path)
+    if summary.all_failed:
+        raise SystemExit(1)
+
+
+def _print_summary(summary: Any, db_path: Path) -> None:
+    table = Table(title=f"Run {summary.run_id} -> {db_path}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("articles done", summary.done), ("articles skipped (unchanged)", summary.skipped),
+        ("articles failed", summary.failed),
+        *((f"{name} records", count) for name, count in summary.records.items()),
+        ("grounding rate", "n/a" if summary.grounding_rate is None
+         else f"{summary.grounding_rate:.1%}"),
+        ("LLM calls", summary.llm_calls), ("prompt tokens", summary.prompt_tokens),
+        ("completion tokens", summary.completion_tokens), ("seconds", summary.seconds),
+    ]
+    for name, value in rows:
+        table.add_row(name, str(value))
+    console.print(table)
+    for failure in summary.failures[:20]:
+        console.print(f"[red]failed[/red] {failure}")
+
+
+@cli.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="Output file (default: stdout).")
+@cli_errors
+def export(db_path: Path, fmt: str, output: Any) -> None:
+    """Export results in the contract's format, one JSON object per article.
+
+    \b
+    Example:
+      extractor export --db extract.db -o results.jsonl
+    """
+    from extractor.export import to_jsonl
+
+    if not db_path.exists():
+        raise click.ClickException(f"database not found: {db_path}")
+    for line in to_jsonl(storage.open_db(db_path)):
+        output.write(line + "\n")
+
+
+@cli.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("schemas"), show_default=True)
+def schemas(directory: Path) -> None:
+    """Write the JSON Schema of every Pydantic model into a folder.
+
+    \b
+    Example:
+      extractor schemas --dir schemas
+    """
+    from extractor.jsonschemas import write_schemas
+
+    for path in write_schemas(directory):
+        click.echo(str(path))
+
+
+@cli.command(name="eval")
+@click.option("--gold", "gold_dir", required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of gold JSON files (contract export shape).")
+@db_option
+@click.option("--export", "export_file", type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="Score a JSONL export instead of the database.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@cli_errors
+def evaluate(gold_dir: Path, db_path: Path, export_file: Path | None, as_json: bool) -> None:
+    """Score stored results against gold annotations (precision, recall, F1 per record type).
+
+    The scores are stored in the `evals` table of the database (with the latest run id)
+    unless --export is used.
+
+    \b
+    Example:
+      extractor eval --gold ../shared/gold --db extract.db
+    """
+    from extractor.evaluate import TABLE_HEADER, load_gold, score
+    from extractor.export import export_articles
+
+    gold = load_gold(gold_dir)
+    db = None
+    if export_file:
+        predictions = [json.loads(line) for line in export_file.read_text("utf-8").splitlines()
+                       if line.strip()]
+    else:
+        if not db_path.exists():
+            raise click.ClickException(f"database not found: {db_path}")
+        db = storage.open_db(db_path)
+        predictions = list(export_articles(db))
+    report = score(predictions, gold)
+    if db is not None:
+        storage.record_eval(db, str(gold_dir), report.to_dict())
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    table = Table(title=f"Evaluation against {gold_dir}")
+    for name in TABLE_HEADER:
+        table.add_column(name, justify="left" if name == "type" else "right")
+    for row in report.table_rows():
+        table.add_row(*row)
+    Console().print(table)
+    if report.repaired_text_chrf is not None:
+        click.echo(f"repaired text chrF: {report.repaired_text_chrf:.1f}")
+    if report.articles_missing:
+        click.echo(f"articles without predictions: {', '.join(report.articles_missing)}")
+
+
+@cli.command()
+@db_option
+@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to bind. Anything but loopback needs --public.")
+@click.option("--public", is_flag=True, help="Allow binding a non-loopback interface.")
+@cli_errors
+def serve(db_path: Path, port: int, host: str, public: bool) -> None:
+    """Open the database in Datasette, read-only, with titles and descriptions.
+
+    \b
+    Example:
+      extractor serve --db extract.db --port 8001
+    """
+    import subprocess
+
+    from extractor.config import PROJECT_ROOT
+
+    if not db_path.exists():
+        raise click.ClickException(f"database not found: {db_path}")
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        if not public:
+            raise click.ClickException(f"refusing to serve on {host} without --public")
+        console.print(f"[yellow]warning:[/yellow] serving on {host}: reachable from other hosts")
+    metadata = PROJECT_ROOT / "datasette" / "metadata.yaml"
+    command = [sys.executable, "-m", "datasette", "serve", "-i", str(db_path),
+               "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "5000"]
+    if metadata.exists():
+        command += ["--metadata", str(metadata)]
+    click.echo(f"Serving {db_path} read-only at http://{host}:{port}/")
+    raise SystemExit(subprocess.call(command))

@@ -1,0 +1,104 @@
+"""Settings: model, backend URL, API key and limits, from CLI options and environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import instructor
+
+LOCAL_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PROMPTS_DIR = PROJECT_ROOT / "prompts"
+
+
+class ConfigError(ValueError):
+    """The configuration is unusable (bad URL, unknown mode, missing key for a remote API)."""
+
+
+def _env(*names: str) -> str | None:
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
+def redact_url(url: str | None) -> str | None:
+    """Drop user:password and query string from a URL so it can be stored and printed."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def choose_mode(base_url: str | None, override: str | None = None) -> instructor.Mode:
+    """Instructor mode per backend.
+
+    - llama.cpp / vLLM / Ollama (any non-OpenAI base URL, and the embedded server): JSON_SCHEMA,
+      i.e. ``response_format={"type": "json_schema"}``, which these servers turn into a grammar so
+      the output always parses against the schema.
+    - api.openai.com (no base URL set and a key given): TOOLS (function calling).
+    """
+    if override:
+        try:
+            return instructor.Mode[override.upper()]
+        except KeyError as err:
+            raise ConfigError(f"unknown instructor mode {override!r}") from err
+    if base_url and "api.openai.com" in base_url:
+        return instructor.Mode.TOOLS
+    return instructor.Mode.JSON_SCHEMA
+
+
+@dataclass
+class Settings:
+    """Everything a run needs to know about its backend and limits."""
+
+    model: str = LOCAL_MODEL_NAME
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    mode: instructor.Mode = instructor.Mode.JSON_SCHEMA
+    prompts_dir: Path = DEFAULT_PROMPTS_DIR
+    request_timeout: float = 600.0
+    max_transport_retries: int = 4
+    max_reasks: int = 1
+    temperature: float = 0.0
+    stage_max_tokens: int = 1800
+    embedded: bool = True
+
+    @property
+    def display_base_url(self) -> str | None:
+        return redact_url(self.base_url)
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        model: str | None = None,
+        base_url: str | None = None,
+        mode: str | None = None,
+        prompts_dir: Path | None = None,
+    ) -> Settings:
+        """Resolve settings: explicit options win, then EXTRACTOR_* environment variables."""
+        base_url = base_url or _env("EXTRACTOR_BASE_URL")
+        if base_url and urlsplit(base_url).scheme not in {"http", "https"}:
+            raise ConfigError(
+                f"base URL must start with http:// or https://, got {redact_url(base_url)!r}"
+            )
+        api_key = _env("EXTRACTOR_API_KEY", "OPENAI_API_KEY")
+        resolved_model = model or _env("EXTRACTOR_MODEL")
+        if base_url and not resolved_model:
+            raise ConfigError("--model (or EXTRACTOR_MODEL) is required with --base-url")
+        return cls(
+            model=resolved_model or LOCAL_MODEL_NAME,
+            base_url=base_url,
+            api_key=api_key,
+            mode=choose_mode(base_url, mode or _env("EXTRACTOR_MODE")),
+            prompts_dir=prompts_dir or DEFAULT_PROMPTS_DIR,
+            embedded=base_url is None,
+        )

@@ -1,0 +1,505 @@
+"""Align model-quoted evidence spans to the source text, and check numbers inside evidence.
+
+Small models rarely quote verbatim: they swap curly and straight quotes, dashes, CJK and ASCII
+punctuation, change spacing and case, drop words, and sometimes invent text. `align` finds the
+span in three tiers (exact, normalized, fuzzy) and always reports offsets into the ORIGINAL text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+from typing import Literal
+
+AlignmentStatus = Literal["exact", "normalized", "fuzzy", "none"]
+
+# Fuzzy matching compares lightly stemmed, casefolded word tokens. A window of the text is
+# accepted when BOTH its SequenceMatcher ratio 2*M/(len(span)+len(window)) and the share of
+# span tokens it matches in order, M/len(span), reach FUZZY_THRESHOLD.
+# 0.8 accepts the edits small models really make to a quoted clause: dropped words (the span
+# is then fully matched: 10 of 12 window tokens -> 0.91), one changed word in 5+ tokens (0.8),
+# two in 10+. Invented sentences written from the article's own vocabulary score 0.45-0.73
+# on the seeds (they share function words and a few content words in order); one that glues
+# a wrong subject onto a real clause ("Mayor Zhang Zijian delivered a report on ...", really
+# said of Yu Hongyan) scores a ratio of 0.87 but matches only 10/13 = 0.77 of its tokens,
+# which is why span coverage is checked too.
+# Fuzzy matching also needs at least FUZZY_MIN_TOKENS tokens (shorter spans must match all
+# tokens in order), and every number and capitalised name in the span must occur in the
+# window, so a changed figure ("800 billion" for "700 billion") or a swapped person ("Mayor
+# Zhang Zijian delivered a report ..." vs "Vice Mayor Yu Hongyan ...") is never grounded.
+FUZZY_THRESHOLD: float = 0.8
+FUZZY_MIN_TOKENS: int = 4
+_WINDOW_SLACK = 0.3  # fuzzy windows span len(span tokens) * (1 +/- 0.3)
+_MAX_FUZZY_STARTS = 40  # candidate window starts examined with SequenceMatcher per span
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Where a span was found in the text, and how."""
+
+    start: int | None
+    end: int | None
+    status: AlignmentStatus
+    matched_text: str | None
+    score: float
+
+
+NO_ALIGNMENT = Alignment(None, None, "none", None, 0.0)
+
+# ---------------------------------------------------------------------------------------------
+# Normalisation
+# ---------------------------------------------------------------------------------------------
+
+_CHAR_FOLD: dict[str, str] = {
+    **dict.fromkeys("“”„‟″«»「」『』《》〝〞＂", '"'),
+    **dict.fromkeys("‘’‚‛′`´＇", "'"),
+    **dict.fromkeys("‐‑‒–—―−﹣－⸺⸻", "-"),
+    "，": ",",
+    "、": ",",
+    "。": ".",
+    "．": ".",
+    "｡": ".",
+    "：": ":",
+    "；": ";",
+    "！": "!",
+    "？": "?",
+    "（": "(",
+    "）": ")",
+    "【": "[",
+    "】": "]",
+    "〔": "[",
+    "〕": "]",
+    "〈": "<",
+    "〉": ">",
+    "…": "...",
+    "％": "%",
+}
+_DROPPED = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")  # zero-width chars, soft hyphen
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    """Fold one non-space character: punctuation to ASCII, full-width to ASCII, casefold."""
+    if ch in _CHAR_FOLD:
+        return _CHAR_FOLD[ch]
+    code = ord(ch)
+    if 0xFF01 <= code <= 0xFF5E:  # full-width ASCII block
+        ch = chr(code - 0xFEE0)
+    return ch.casefold()
+
+
+def normalize_for_match(s: str) -> tuple[str, list[int]]:
+    """Folded string plus a map from each folded char index to the original index.
+
+    Folds whitespace runs to one space, curly/straight quotes, dash runs to one "-", CJK and
+    full-width punctuation to ASCII, and case. Offsets found in the folded string map back
+    exactly: folded[i] comes from s[index_map[i]].
+    """
+    out: list[str] = []
+    index_map: list[int] = []
+    prev = ""
+    for i, ch in enumerate(s):
+        if ch in _DROPPED:
+            continue
+        rep = " " if ch.isspace() else _fold_char(ch)
+        if rep in (" ", "-") and prev == rep:
+            continue
+        out.append(rep)
+        index_map.extend([i] * len(rep))
+        prev = rep
+    return "".join(out), index_map
+
+
+def _strip_spaces(folded: str, index_map: list[int]) -> tuple[str, list[int]]:
+    """Remove the spaces from a folded string, keeping the index map aligned."""
+    keep = [i for i, c in enumerate(folded) if c != " "]
+    return "".join(folded[i] for i in keep), [index_map[i] for i in keep]
+
+
+# Word tokens: runs of letters/digits, but each CJK ideograph is a token of its own.
+_TOKEN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W_\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def _tokenize(s: str) -> list[tuple[str, int, int]]:
+    """Casefolded word tokens with their (start, end) offsets in s."""
+    return [(m.group().casefold(), m.start(), m.end()) for m in _TOKEN_RE.finditer(s)]
+
+
+def _stem(token: str) -> str:
+    """Crude suffix stripping so "attended"/"attend" or "chains"/"chain" count as one token."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3 and not token.endswith("ss"):
+            return token[: -len(suffix)]
+    return token
+
+
+def _fuzzy_tokens(s: str) -> list[tuple[str, int, int]]:
+    """Stemmed word tokens with offsets, the unit of fuzzy matching."""
+    return [(_stem(t), a, b) for t, a, b in _tokenize(s)]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    folded: str
+    folded_map: list[int]
+    compact: str
+    compact_map: list[int]
+    tokens: list[str]
+    token_spans: list[tuple[int, int]]
+
+
+@lru_cache(maxsize=16)
+def _prepare(text: str) -> _Prepared:
+    """Normalised views of a text, cached because align is called many times per article."""
+    folded, fmap = normalize_for_match(text)
+    compact, cmap = _strip_spaces(folded, fmap)
+    toks = _fuzzy_tokens(text)
+    return _Prepared(
+        folded, fmap, compact, cmap, [t for t, _, _ in toks], [(a, b) for _, a, b in toks]
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Alignment
+# ---------------------------------------------------------------------------------------------
+
+
+def _occurrences(needle: str, haystack: str) -> list[int]:
+    """Start index of every (possibly overlapping) occurrence of needle in haystack."""
+    found: list[int] = []
+    pos = haystack.find(needle)
+    while pos != -1:
+        found.append(pos)
+        pos = haystack.find(needle, pos + 1)
+    return found
+
+
+def _pick(ranges: Sequence[tuple[int, int]], taken: Collection[tuple[int, int]]) -> int | None:
+    """Index of the first range not in taken; the first range if all are taken; None if empty."""
+    for i, rng in enumerate(ranges):
+        if rng not in taken:
+            return i
+    return 0 if ranges else None
+
+
+def _at_word_boundaries(text: str, start: int, end: int) -> bool:
+    """True unless the match starts or ends inside a word of the text."""
+    starts_inside = start > 0 and text[start - 1].isalnum() and text[start].isalnum()
+    ends_inside = end < len(text) and text[end - 1].isalnum() and text[end].isalnum()
+    return not (starts_inside or ends_inside)
+
+
+def _normalized_ranges(span: str, text: str) -> list[tuple[int, int]]:
+    """Original-text ranges matching span after folding (spaces folded, then spaces ignored)."""
+    prep = _prepare(text)
+    f_span = normalize_for_match(span)[0].strip(" ")
+    ranges = [
+        (prep.folded_map[i], prep.folded_map[i + len(f_span) - 1] + 1)
+        for i in _occurrences(f_span, prep.folded)
+    ]
+    if ranges:
+        return ranges
+    c_span = f_span.replace(" ", "")
+    if not c_span:
+        return []
+    compact_ranges = (
+        (prep.compact_map[i], prep.compact_map[i + len(c_span) - 1] + 1)
+        for i in _occurrences(c_span, prep.compact)
+    )
+    return [(a, b) for a, b in compact_ranges if _at_word_boundaries(text, a, b)]
+
+
+_BRACKET_PAIRS = (("“", "”"), ("(", ")"), ("（", "）"), ("[", "]"), ("《", "》"), ("「", "」"))
+
+
+def _balance_brackets(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a match by one char at either end to take in the partner of a quote or bracket
+    that the match cuts in half (a leading closer or a trailing opener)."""
+    inner = text[start:end]
+    for opener, closer in _BRACKET_PAIRS:
+        marks = [c for c in inner if c in (opener, closer)]
+        if marks and marks[0] == closer and start > 0 and text[start - 1] == opener:
+            start -= 1
+        if marks and marks[-1] == opener and end < len(text) and text[end] == closer:
+            end += 1
+    if inner.count('"') % 2:
+        if start > 0 and text[start - 1] == '"':
+            start -= 1
+        elif end < len(text) and text[end] == '"':
+            end += 1
+    return start, end
+
+
+def _extend_punctuation(span: str, text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a word-token match over the quotes/punctuation the span has at its edges."""
+    f_span = normalize_for_match(span)[0].strip(" ")
+    lead = len(f_span) - len(f_span.lstrip("\"'([<-"))
+    trail = len(f_span) - len(f_span.rstrip("\"')]>.,;:!?%-"))
+    lead_chars, trail_chars = set(f_span[:lead]), set(f_span[len(f_span) - trail :])
+    while lead and start > 0 and _fold_char(text[start - 1]) in lead_chars:
+        start, lead = start - 1, lead - 1
+    while trail and end < len(text) and _fold_char(text[end]) in trail_chars:
+        end, trail = end + 1, trail - 1
+    return _balance_brackets(text, start, end)
+
+
+def _window_bounds(n: int) -> tuple[int, int]:
+    """Smallest and largest window length (in tokens) tried for a span of n tokens."""
+    if n < FUZZY_MIN_TOKENS:
+        return n, n
+    return max(1, math.floor(n * (1 - _WINDOW_SLACK))), math.ceil(n * (1 + _WINDOW_SLACK))
+
+
+def _candidate_starts(
+    tokens: list[str], span_tokens: list[str], width: int, need: int
+) -> list[int]:
+    """Window starts whose next `width` tokens share at least `need` tokens (as a bag) with span."""
+    vocab = {t: i for i, t in enumerate(dict.fromkeys(span_tokens))}
+    want = [0] * len(vocab)
+    for t in span_tokens:
+        want[vocab[t]] += 1
+    ids = [vocab.get(t, -1) for t in tokens]
+    have = [0] * len(vocab)
+    overlap = 0
+    scored: list[tuple[int, int]] = []
+    for i in range(len(ids)):
+        if i == 0:
+            for t in ids[:width]:
+                if t >= 0:
+                    have[t] += 1
+                    overlap += have[t] <= want[t]
+        else:
+            out_t = ids[i - 1]
+            if out_t >= 0:
+                overlap -= have[out_t] <= want[out_t]
+                have[out_t] -= 1
+            if i + width - 1 < len(ids) and (in_t := ids[i + width - 1]) >= 0:
+                have[in_t] += 1
+                overlap += have[in_t] <= want[in_t]
+        if overlap >= need and ids[i] >= 0:
+            scored.append((overlap, i))
+    scored.sort(key=lambda p: (-p[0], p[1]))
+    return sorted(i for _, i in scored[:_MAX_FUZZY_STARTS])
+
+
+def _required_tokens(span: str) -> set[str]:
+    """Tokens a fuzzy window must contain: numbers, and capitalised words after the first
+    (names), so that a changed figure or a swapped person is never grounded."""
+    raw = _TOKEN_RE.findall(span)
+    return {
+        _stem(tok.casefold())
+        for pos, tok in enumerate(raw)
+        if any(c.isdigit() for c in tok) or (pos > 0 and tok[0].isupper())
+    }
+
+
+def _has_required(window: Sequence[str], required: set[str]) -> bool:
+    """True when every required token is in the window; a name may be cut short ("Na" for
+    "Nanji", a truncation common in these translations) but must keep 2+ chars."""
+    present = set(window)
+    for tok in required - present:
+        if tok[0].isdigit() or not any(
+            len(w) >= 2 and (tok.startswith(w) or w.startswith(tok)) for w in present
+        ):
+            return False
+    return True
+
+
+def _fuzzy_candidates(span: str, text: str) -> list[tuple[float, int, int]]:
+    """Non-overlapping (score, start, end) fuzzy matches at or above threshold, best first."""
+    prep = _prepare(text)
+    span_tokens = [t for t, _, _ in _fuzzy_tokens(span)]
+    n = len(span_tokens)
+    if n == 0 or not prep.tokens:
+        return []
+    lo, hi = _window_bounds(n)
+    threshold = FUZZY_THRESHOLD if n >= FUZZY_MIN_TOKENS else 1.0
+    need = math.ceil(threshold * (n + lo) / 2 - 1e-9)
+    span_vocab = set(span_tokens)
+    required = _required_tokens(span)
+    matcher = SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(span_tokens)
+    found: list[tuple[float, int, int]] = []
+    for i in _candidate_starts(prep.tokens, span_tokens, hi, need):
+        for m in range(lo, hi + 1):
+            window = prep.tokens[i : i + m]
+            if len(window) < m:
+                break
+            if window[-1] not in span_vocab or not _has_required(window, required):
+                continue
+            matcher.set_seq1(window)
+            if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
+                continue
+            score = matcher.ratio()
+            matched = sum(block.size for block in matcher.get_matching_blocks())
+            if score >= threshold - 1e-9 and matched >= threshold * n - 1e-9:
+                found.append((score, i, i + m))
+    found.sort(key=lambda c: (-c[0], abs((c[2] - c[1]) - n), c[1]))
+    peaks: list[tuple[float, int, int]] = []
+    for score, a, b in found:  # non-maximum suppression: keep the best of overlapping windows
+        if all(b <= pa or a >= pb for _, pa, pb in peaks):
+            peaks.append((score, a, b))
+    spans = prep.token_spans
+    return [
+        (score, *_extend_punctuation(span, text, spans[a][0], spans[b - 1][1]))
+        for score, a, b in peaks
+    ]
+
+
+def align(span: str, text: str, *, taken: Collection[tuple[int, int]] = ()) -> Alignment:
+    """Find span in text: exact, then normalized, then fuzzy (token windows), else none.
+
+    Prefers the first occurrence whose (start, end) is not in `taken`, so repeated mentions map
+    to successive occurrences; if every occurrence is taken, the first is reused.
+    """
+    needle = span.strip()
+    if not needle or not text:
+        return NO_ALIGNMENT
+    exact = [(i, i + len(needle)) for i in _occurrences(needle, text)]
+    normalized = _normalized_ranges(needle, text)
+    free_exact = [r for r in exact if r not in taken]
+    free_norm = [r for r in normalized if r not in taken]
+    if free_exact or (exact and not free_norm):
+        start, end = (free_exact or exact)[0]
+        return Alignment(start, end, "exact", text[start:end], 1.0)
+    if normalized:
+        start, end = (free_norm or normalized)[0]
+        status: AlignmentStatus = "exact" if text[start:end] == needle else "normalized"
+        return Alignment(start, end, status, text[start:end], 1.0)
+    fuzzy = _fuzzy_candidates(needle, text)
+    best = _pick([(a, b) for _, a, b in fuzzy], taken)
+    if best is None:
+        return NO_ALIGNMENT
+    score, start, end = fuzzy[best]
+    return Alignment(start, end, "fuzzy", text[start:end], round(score, 4))
+
+
+def align_many(spans: Sequence[str], text: str) -> list[Alignment]:
+    """Align spans in order; identical spans repeated map to successive occurrences."""
+    taken: set[tuple[int, int]] = set()
+    result: list[Alignment] = []
+    for span in spans:
+        alignment = align(span, text, taken=taken)
+        if alignment.start is not None and alignment.end is not None:
+            taken.add((alignment.start, alignment.end))
+        result.append(alignment)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers
+# ---------------------------------------------------------------------------------------------
+
+_NUMBER_RE = re.compile(r"(?<!\d)(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?")
+
+_MAGNITUDES: dict[str, float] = {
+    "hundred": 1e2,
+    "thousand": 1e3,
+    "million": 1e6,
+    "mn": 1e6,
+    "mln": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "trillion": 1e12,
+}
+_MAGNITUDE_RE = re.compile(
+    r"(?:\s*-?\s*(?:ten(?=\s+thousand)|hundred|thousand|million|mn|mln|billion|bn|trillion)\b)+",
+    re.IGNORECASE,
+)
+
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "twentieth": 20,
+}  # fmt: skip
+_CARDINALS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "ninety": 90, "hundred": 100, "thousand": 1000,
+}  # fmt: skip
+_PLURAL_QUANTITIES = {"dozens": 12.0, "hundreds": 100.0, "thousands": 1e3, "millions": 1e6}
+_WORD_NUMBER_RE = re.compile(
+    r"\b(?:(?P<plural>dozens|hundreds|thousands|millions)\s+of"
+    r"|(?P<word>" + "|".join(sorted({*_ORDINALS, *_CARDINALS}, key=len, reverse=True)) + r"))\b",
+    re.IGNORECASE,
+)
+
+
+def parse_numbers(s: str) -> list[float]:
+    """Every numeral written in s, in order: "6,000" -> 6000, "15.1%" -> 15.1, "20th" -> 20.
+
+    Only digits are parsed here; magnitude words ("600 billion") and number words ("second")
+    are handled by `value_in_evidence`.
+    """
+    return [float(m.group().replace(",", "")) for m in _NUMBER_RE.finditer(s)]
+
+
+def _magnitude(words: str) -> float:
+    """Multiplier of a run of magnitude words: "hundred million" -> 1e8, "ten thousand" -> 1e4."""
+    factor = 1.0
+    for word in re.findall(r"[a-z]+", words.casefold()):
+        factor *= 10.0 if word == "ten" else _MAGNITUDES[word]
+    return factor
+
+
+def _unit_multiplier(unit: str | None) -> float:
+    """Multiplier carried by a unit's leading magnitude: "hundred million yuan" -> 1e8."""
+    if not unit:
+        return 1.0
+    unit = unit.strip()
+    factor = 1.0
+    lead = _NUMBER_RE.match(unit)
+    if lead:  # "10,000 yuan"
+        factor = float(lead.group().replace(",", ""))
+        unit = unit[lead.end() :]
+    mag = _MAGNITUDE_RE.match(unit)
+    return factor * (_magnitude(mag.group()) if mag else 1.0)
+
+
+def _evidence_quantities(evidence: str) -> list[tuple[float, float]]:
+    """(number as written, magnitude multiplier) for each numeral and number word in evidence."""
+    found: list[tuple[float, float]] = []
+    covered: list[tuple[int, int]] = []  # magnitude words already read after a number
+    for m in _NUMBER_RE.finditer(evidence):
+        mag = _MAGNITUDE_RE.match(evidence, m.end())
+        found.append((float(m.group().replace(",", "")), _magnitude(mag.group()) if mag else 1.0))
+        if mag:
+            covered.append(mag.span())
+    for m in _WORD_NUMBER_RE.finditer(evidence):
+        if any(a <= m.start() < b for a, b in covered):
+            continue
+        if m.group("plural"):
+            found.append((_PLURAL_QUANTITIES[m.group("plural").casefold()], 1.0))
+            continue
+        word = m.group("word").casefold()
+        number = _ORDINALS.get(word) or _CARDINALS[word]
+        mag = _MAGNITUDE_RE.match(evidence, m.end())
+        found.append((float(number), _magnitude(mag.group()) if mag else 1.0))
+        if mag:
+            covered.append(mag.span())
+    return found
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
+
+
+def value_in_evidence(value: float, unit: str | None, evidence: str) -> bool:
+    """True when the target's number occurs in the evidence, in any equivalent spelling.
+
+    Matches the bare figure ("15.1%" for 15.1, "6,000" for 6000), the same magnitude written
+    differently (6000 "hundred million yuan" vs "600 billion"), ordinals and small number
+    words ("fourth" -> 4, "top ten" -> 10, "thousands of" -> 1000). The sign is ignored
+    ("fell by 5%" supports -5). A figure with its own magnitude word only matches by magnitude.
+    """
+    target = abs(value)
+    absolute = target * _unit_multiplier(unit)
+    for number, factor in _evidence_quantities(evidence):
+        if _close(number * factor, absolute) or (factor == 1.0 and _close(number, target)):
+            return True
+    return False

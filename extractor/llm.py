@@ -1,0 +1,280 @@
+"""LLM client: openai + instructor for structured output, tenacity for transport retries.
+
+Two retry layers, both bounded:
+- transport (tenacity): 429 (Retry-After honoured), 5xx, connection errors and timeouts, with
+  exponential backoff and jitter;
+- validation (instructor ``max_retries``): a response that fails the schema is re-asked.
+Every HTTP attempt, failed or not, is reported to a recorder with its tokens and latency.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from json import JSONDecodeError
+from typing import Any, TypeVar
+
+import instructor
+import openai
+from instructor.core.exceptions import InstructorRetryException
+from instructor.core.exceptions import ValidationError as InstructorValidationError
+from pydantic import BaseModel, ValidationError
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from extractor.config import Settings
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+MAX_RETRY_AFTER_SECONDS = 120.0
+
+
+class LLMError(RuntimeError):
+    """A stage's LLM call failed after all retries."""
+
+
+class ReplayMissError(LLMError):
+    """Replay mode found no recorded exchange for a request."""
+
+
+@dataclass
+class CallRecord:
+    """One HTTP attempt to the model server."""
+
+    article_id: str
+    stage: str
+    model: str
+    attempt: int
+    status: str  # ok | invalid_output | http_error | connection_error | timeout | replay_miss
+    started: str
+    latency_ms: float
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    prompt_tokens_processed: int | None = None  # llama.cpp timings.prompt_n (after prompt cache)
+    error_type: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class CallContext:
+    """Mutable bookkeeping for one logical call (many attempts)."""
+
+    article_id: str
+    stage: str
+    attempt: int = 0
+    started_at: float = 0.0
+    started_iso: str = ""
+    records: list[CallRecord] = field(default_factory=list)
+
+
+Recorder = Callable[[CallRecord], None]
+
+
+def _is_replay_miss(error: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if type(current).__name__ == "CannotOverwriteExistingCassetteException":
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def is_transient(error: BaseException) -> bool:
+    """Errors worth retrying at the transport level."""
+    if _is_replay_miss(error):
+        return False
+    if isinstance(error, openai.APIStatusError):
+        return error.status_code == 429 or error.status_code >= 500
+    return isinstance(error, openai.APIConnectionError | openai.APITimeoutError)
+
+
+def retry_after_seconds(error: BaseException | None) -> float | None:
+    """Seconds asked for by a Retry-After header (delta-seconds form), if any."""
+    if not isinstance(error, openai.APIStatusError):
+        return None
+    value = error.response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return min(max(float(value), 0.0), MAX_RETRY_AFTER_SECONDS)
+    except ValueError:
+        return None
+
+
+class _TransportWait:
+    """Retry-After when the server gives one, else exponential backoff with jitter."""
+
+    def __init__(self, initial: float, maximum: float) -> None:
+        self._backoff = wait_exponential_jitter(initial=initial, max=maximum, jitter=initial)
+
+    def __call__(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        asked = retry_after_seconds(error)
+        return asked if asked is not None else self._backoff(state)
+
+
+def _classify(error: BaseException) -> str:
+    if _is_replay_miss(error):
+        return "replay_miss"
+    if isinstance(error, openai.APITimeoutError):
+        return "timeout"
+    if isinstance(error, openai.APIConnectionError):
+        return "connection_error"
+    if isinstance(error, openai.APIStatusError):
+        return "http_error"
+    return "invalid_output"
+
+
+def _usage(response: Any) -> tuple[int | None, int | None, int | None]:
+    usage = getattr(response, "usage", None)
+    prompt = getattr(usage, "prompt_tokens", None)
+    completion = getattr(usage, "completion_tokens", None)
+    timings = (getattr(response, "model_extra", None) or {}).get("timings") or {}
+    processed = timings.get("prompt_n") if isinstance(timings, dict) else None
+    return prompt, completion, processed
+
+
+class LLMClient:
+    """Structured completions with bounded retries and per-attempt accounting."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        base_url: str,
+        recorder: Recorder,
+        *,
+        backoff_initial: float = 1.0,
+        backoff_max: float = 30.0,
+    ) -> None:
+        self.settings = settings
+        self._recorder = recorder
+        self._wait = _TransportWait(backoff_initial, backoff_max)
+        raw = openai.OpenAI(
+            base_url=base_url,
+            api_key=settings.api_key or "not-needed-for-local-server",
+            max_retries=0,  # retries are ours (tenacity), so each attempt is recorded
+            timeout=settings.request_timeout,
+        )
+        self._client = instructor.from_openai(raw, mode=settings.mode)
+        self._context: CallContext | None = None
+        self._client.on("completion:kwargs", self._on_request)
+        self._client.on("completion:response", self._on_response)
+        self._client.on("completion:error", self._on_error)
+        self._client.on("parse:error", self._on_parse_error)
+
+    # -- instructor hooks -------------------------------------------------------------
+    def _on_request(self, *args: Any, **kwargs: Any) -> None:
+        ctx = self._require_context()
+        ctx.attempt += 1
+        ctx.started_at = time.perf_counter()
+        ctx.started_iso = datetime.now(UTC).isoformat(timespec="milliseconds")
+
+    def _new_record(self, status: str) -> CallRecord:
+        ctx = self._require_context()
+        record = CallRecord(
+            article_id=ctx.article_id,
+            stage=ctx.stage,
+            model=self.settings.model,
+            attempt=ctx.attempt,
+            status=status,
+            started=ctx.started_iso,
+            latency_ms=round((time.perf_counter() - ctx.started_at) * 1000, 1),
+        )
+        ctx.records.append(record)
+        return record
+
+    def _on_response(self, response: Any) -> None:
+        record = self._new_record("ok")
+        record.prompt_tokens, record.completion_tokens, record.prompt_tokens_processed = _usage(
+            response
+        )
+
+    def _on_parse_error(self, error: Exception) -> None:
+        ctx = self._require_context()
+        if ctx.records:
+            ctx.records[-1].status = "invalid_output"
+            ctx.records[-1].error_type = type(error).__name__
+            ctx.records[-1].error = str(error)[:2000]
+
+    def _on_error(self, error: Exception) -> None:
+        record = self._new_record(_classify(error))
+        record.error_type = type(error).__name__
+        record.error = str(error)[:2000]
+
+    def _require_context(self) -> CallContext:
+        if self._context is None:
+            raise RuntimeError("LLM hook fired outside a call")
+        return self._context
+
+    # -- public API ---------------------------------------------------------------------
+    def complete(
+        self,
+        response_model: type[ModelT],
+        messages: list[dict[str, str]],
+        *,
+        article_id: str,
+        stage: str,
+        max_tokens: int | None = None,
+    ) -> ModelT:
+        """One structured completion; raises LLMError (or ReplayMissError) when retries run out."""
+        self._context = CallContext(article_id=article_id, stage=stage)
+        transport = Retrying(
+            retry=retry_if_exception(is_transient),
+            wait=self._wait,
+            stop=stop_after_attempt(self.settings.max_transport_retries + 1),
+            reraise=True,
+        )
+        validation = Retrying(
+            retry=retry_if_exception_type(
+                (ValidationError, JSONDecodeError, InstructorValidationError)
+            ),
+            stop=stop_after_attempt(self.settings.max_reasks + 1),
+        )
+        try:
+            for attempt in transport:
+                with attempt:
+                    return self._client.chat.completions.create(
+                        model=self.settings.model,
+                        messages=[dict(m) for m in messages],
+                        response_model=response_model,
+                        max_retries=validation,
+                        temperature=self.settings.temperature,
+                        max_tokens=max_tokens or self.settings.stage_max_tokens,
+                    )
+        except InstructorRetryException as err:
+            raise LLMError(
+                f"{stage}: model output failed validation after {err.n_attempts} attempt(s): "
+                f"{_short(err)}"
+            ) from err
+        except Exception as err:
+            if _is_replay_miss(err):
+                raise ReplayMissError(
+                    f"no recorded exchange for article {article_id!r}, stage {stage!r} "
+                    "(the prompt, schema or article changed since the cassette was recorded; "
+                    "re-record with `make cassettes`)"
+                ) from err
+            raise LLMError(f"{stage}: {type(err).__name__}: {_short(err)}") from err
+        finally:
+            for record in self._context.records:
+                self._recorder(record)
+            self._context = None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _short(error: BaseException, limit: int = 500) -> str:
+    text = str(error).replace("\n", " ")
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def dump_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)

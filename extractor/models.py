@@ -1,0 +1,183 @@
+"""Pydantic models for the extraction contract (shared/spec/extraction-contract.md).
+
+Field order puts ``evidence`` first: under grammar-constrained decoding the model quotes the
+source before it derives values from it, which keeps small models grounded. Exports use the
+contract's field order (see ``CONTRACT_FIELDS``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, Field
+
+Comparator = Literal["=", ">", ">=", "<", "<=", "~"]
+TargetKind = Literal["target", "actual", "funding"]
+RepairCategory = Literal["name", "term", "grammar", "number"]
+Level = Literal["national", "provincial", "municipal", "district", "enterprise"]
+
+_COMPARATOR_ALIASES = {"≥": ">=", "≤": "<=", "==": "=", "≈": "~", "about": "~"}
+
+
+def _normalise_comparator(value: object) -> object:
+    if isinstance(value, str):
+        stripped = value.strip()
+        return _COMPARATOR_ALIASES.get(stripped, stripped)
+    return value
+
+
+def _lower_or_none(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _blank_to_none(value: object) -> object:
+    if isinstance(value, str) and value.strip().lower() in {"", "null", "none", "n/a"}:
+        return None
+    return value
+
+
+OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
+Evidence = Annotated[str, Field(min_length=1, max_length=600)]
+ShortText = Annotated[str, Field(min_length=1, max_length=300)]
+Names = Annotated[list[Annotated[str, Field(max_length=80)]], Field(max_length=12)]
+
+
+class Meeting(BaseModel):
+    """A meeting, conference or supervision visit the article reports as taking place."""
+
+    evidence: Evidence
+    name: ShortText
+    kind: ShortText
+    date: OptionalText = None
+    place: OptionalText = None
+    organizer: OptionalText = None
+    chaired_by: Names = []
+    speakers: Names = []
+
+
+class Official(BaseModel):
+    """A named person holding an official post."""
+
+    evidence: Evidence
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    mentions: Names = []
+    title: OptionalText = None
+    organization: OptionalText = None
+    role: OptionalText = None
+
+
+class Initiative(BaseModel):
+    """A named programme, campaign, plan, system, designation or slogan."""
+
+    evidence: Evidence
+    name: ShortText
+    mentions: Names = []
+    description: OptionalText = None
+    level: Annotated[
+        Level | None, BeforeValidator(_lower_or_none), BeforeValidator(_blank_to_none)
+    ] = None
+    period: OptionalText = None
+
+
+class QuantitativeTarget(BaseModel):
+    """A number stating a goal, a reported result or an amount of money."""
+
+    evidence: Evidence
+    metric: ShortText
+    value: float
+    unit: Annotated[str, Field(min_length=1, max_length=60)]
+    comparator: Annotated[Comparator, BeforeValidator(_normalise_comparator)] = "="
+    kind: Annotated[TargetKind, BeforeValidator(_lower_or_none)] = "actual"
+    period: OptionalText = None
+    region: OptionalText = None
+    initiative: OptionalText = None
+
+
+class Repair(BaseModel):
+    """A garbled stretch of the translation and its plain-English repair."""
+
+    original: Evidence
+    repaired: Annotated[str, Field(min_length=1, max_length=600)]
+    category: Annotated[RepairCategory, BeforeValidator(_lower_or_none)]
+    note: OptionalText = None
+
+
+class RepairResult(BaseModel):
+    """What the repair stage returns for one article."""
+
+    title: ShortText
+    place: OptionalText = None
+    repairs: Annotated[list[Repair], Field(max_length=25)] = []
+
+
+class MeetingList(BaseModel):
+    meetings: Annotated[list[Meeting], Field(max_length=5)] = []
+
+
+class OfficialList(BaseModel):
+    officials: Annotated[list[Official], Field(max_length=20)] = []
+
+
+class InitiativeList(BaseModel):
+    initiatives: Annotated[list[Initiative], Field(max_length=30)] = []
+
+
+class TargetList(BaseModel):
+    targets: Annotated[list[QuantitativeTarget], Field(max_length=30)] = []
+
+
+class ArticleResult(BaseModel):
+    """Everything extracted from one article (the contract's export object)."""
+
+    article_id: str
+    title: str
+    published: str | None = None
+    place: str | None = None
+    repaired_text: str
+    meetings: list[Meeting] = []
+    officials: list[Official] = []
+    initiatives: list[Initiative] = []
+    targets: list[QuantitativeTarget] = []
+    repairs: list[Repair] = []
+
+
+CONTRACT_FIELDS: dict[str, tuple[str, ...]] = {
+    "meetings": (
+        "name",
+        "kind",
+        "date",
+        "place",
+        "organizer",
+        "chaired_by",
+        "speakers",
+        "evidence",
+    ),
+    "officials": ("name", "mentions", "title", "organization", "role", "evidence"),
+    "initiatives": ("name", "mentions", "description", "level", "period", "evidence"),
+    "targets": (
+        "metric",
+        "value",
+        "unit",
+        "comparator",
+        "kind",
+        "period",
+        "region",
+        "initiative",
+        "evidence",
+    ),
+    "repairs": ("original", "repaired", "category", "note"),
+}
+
+SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
+    ArticleResult,
+    Meeting,
+    Official,
+    Initiative,
+    QuantitativeTarget,
+    Repair,
+    RepairResult,
+    MeetingList,
+    OfficialList,
+    InitiativeList,
+    TargetList,
+)

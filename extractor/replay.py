@@ -1,0 +1,90 @@
+"""Record and replay HTTP exchanges with the model server (vcrpy cassettes, one per article).
+
+Requests are matched on method, path and the JSON body (so any change to a prompt, schema,
+model name or article makes a replay miss, never a silent stale answer); host and port are
+ignored because the embedded server listens on a random port. Secret-bearing headers are
+dropped from requests and responses before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import vcr
+
+KEPT_REQUEST_HEADERS = frozenset({"content-type", "accept"})
+KEPT_RESPONSE_HEADERS = frozenset({"content-type"})
+REPLAY_BASE_URL = "http://127.0.0.1:9/v1"  # never contacted: replay answers every request
+
+
+def _body_json(body: Any) -> Any:
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    try:
+        return json.loads(body) if body else None
+    except (TypeError, ValueError):
+        return body
+
+
+def json_body_matcher(r1: Any, r2: Any) -> None:
+    """vcrpy matcher: bodies equal as JSON; the assertion names the first differing key."""
+    a, b = _body_json(r1.body), _body_json(r2.body)
+    if a == b:
+        return
+    if isinstance(a, dict) and isinstance(b, dict):
+        differing = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+        raise AssertionError(f"request bodies differ in {differing}")
+    raise AssertionError("request bodies differ")
+
+
+def scrub_request(request: Any) -> Any:
+    for name in list(request.headers):
+        if name.lower() not in KEPT_REQUEST_HEADERS:
+            del request.headers[name]
+    return request
+
+
+def scrub_response(response: dict) -> dict:
+    response["headers"] = {
+        name: value
+        for name, value in response.get("headers", {}).items()
+        if name.lower() in KEPT_RESPONSE_HEADERS
+    }
+    return response
+
+
+def make_vcr(directory: Path, *, record: bool) -> vcr.VCR:
+    recorder = vcr.VCR(
+        cassette_library_dir=str(directory),
+        record_mode="all" if record else "none",
+        match_on=["method", "path", "json_body"],
+        before_record_request=scrub_request,
+        before_record_response=scrub_response,
+        decode_compressed_response=True,
+        allow_playback_repeats=False,
+    )
+    recorder.register_matcher("json_body", json_body_matcher)
+    return recorder
+
+
+def cassette_path(directory: Path, article_id: str) -> Path:
+    return directory / f"{article_id}.yaml"
+
+
+@contextmanager
+def article_cassette(recorder: vcr.VCR | None, directory: Path | None, article_id: str,
+                     *, record: bool) -> Iterator[None]:
+    """Replay (or record) the exchanges of one article; a no-op without a cassette folder."""
+    if recorder is None or directory is None:
+        yield
+        return
+    path = cassette_path(directory, article_id)
+    if record:
+        directory.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+    with recorder.use_cassette(path.name):
+        yield

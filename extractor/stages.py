@@ -1,0 +1,188 @@
+"""Pipeline stages. Each stage is one small unit: it renders its prompt, makes one structured
+LLM call, and returns plain records. Messages share one prefix (system prompt, then the
+article) so a server's prompt cache reads the article once for all stages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from extractor import candidates
+from extractor.articles import Article
+from extractor.grounding import align
+from extractor.llm import LLMClient
+from extractor.models import (
+    InitiativeList,
+    MeetingList,
+    OfficialList,
+    Repair,
+    RepairResult,
+    TargetList,
+)
+from extractor.prompts import PromptLibrary
+
+STAGE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class StageContext:
+    """What every stage of one article can read."""
+
+    article: Article
+    library: PromptLibrary
+    client: LLMClient
+    max_tokens: int
+
+
+def build_messages(library: PromptLibrary, article: Article, task: str) -> list[dict[str, str]]:
+    """System prompt, then the article, then the stage's task (shared prefix first)."""
+    return [
+        {"role": "system", "content": library.render("system")},
+        {
+            "role": "user",
+            "content": library.render("article", text=article.text) + "\n\n" + task,
+        },
+    ]
+
+
+def _call(ctx: StageContext, stage: str, model: type[BaseModel], **variables: Any) -> BaseModel:
+    task = ctx.library.render(stage, **variables)
+    return ctx.client.complete(
+        model,
+        build_messages(ctx.library, ctx.article, task),
+        article_id=ctx.article.article_id,
+        stage=stage,
+        max_tokens=ctx.max_tokens,
+    )
+
+
+# -- repair -------------------------------------------------------------------------------
+@dataclass
+class RepairOutput:
+    title: str
+    place: str | None
+    repairs: list[Repair]
+    repaired_text: str
+
+
+def glossary_repairs(text: str, glossary: list[dict]) -> list[Repair]:
+    """Deterministic repairs: every glossary term found verbatim in the text."""
+    return [
+        Repair(
+            original=hit.garbled,
+            repaired=hit.repaired,
+            category="term",
+            note="; ".join(part for part in (hit.chinese, hit.note, "glossary") if part),
+        )
+        for hit in candidates.glossary_hits(text, glossary)
+    ]
+
+
+def merge_repairs(deterministic: list[Repair], proposed: list[Repair]) -> list[Repair]:
+    """Glossary repairs first; model repairs whose original overlaps one already kept are dropped."""
+    kept: list[Repair] = []
+    seen: list[str] = []
+    for repair in [*deterministic, *proposed]:
+        key = " ".join(repair.original.casefold().split())
+        if not key or repair.original.strip() == repair.repaired.strip():
+            continue
+        if any(key in other or other in key for other in seen):
+            continue
+        seen.append(key)
+        kept.append(repair)
+    return kept
+
+
+def apply_repairs(text: str, repairs: list[Repair]) -> str:
+    """The repaired article: each located repair's original span replaced by its repair."""
+    spans: list[tuple[int, int, str]] = []
+    for repair in repairs:
+        found = align(repair.original, text)
+        if found.status in {"exact", "normalized"} and found.start is not None:
+            start, end = found.start, found.end or found.start
+            if all(end <= s or start >= e for s, e, _ in spans):
+                spans.append((start, end, repair.repaired))
+    pieces: list[str] = []
+    cursor = 0
+    for start, end, replacement in sorted(spans):
+        pieces.append(text[cursor:start])
+        pieces.append(replacement)
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def run_repair(ctx: StageContext) -> RepairOutput:
+    glossary = ctx.library.glossary()
+    fixed = glossary_repairs(ctx.article.text, glossary)
+    result = _call(
+        ctx,
+        "repair",
+        RepairResult,
+        headline=ctx.article.headline,
+        glossary=[{"garbled": r.original, "repaired": r.repaired, "chinese": r.note} for r in fixed],
+    )
+    assert isinstance(result, RepairResult)
+    repairs = merge_repairs(fixed, result.repairs)
+    return RepairOutput(
+        title=result.title,
+        place=result.place,
+        repairs=repairs,
+        repaired_text=apply_repairs(ctx.article.text, repairs),
+    )
+
+
+# -- extraction ---------------------------------------------------------------------------
+def _repair_hints(repairs: list[Repair]) -> list[dict[str, str]]:
+    return [{"original": r.original, "repaired": r.repaired} for r in repairs[:20]]
+
+
+def run_meetings(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
+    out = _call(
+        ctx, "meetings", MeetingList,
+        published=ctx.article.published, repairs=_repair_hints(repairs),
+    )
+    assert isinstance(out, MeetingList)
+    return [m.model_dump() for m in out.meetings]
+
+
+def run_officials(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
+    out = _call(
+        ctx, "officials", OfficialList,
+        name_candidates=candidates.name_candidates(ctx.article.text),
+        repairs=_repair_hints(repairs),
+    )
+    assert isinstance(out, OfficialList)
+    return [o.model_dump() for o in out.officials]
+
+
+def run_initiatives(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
+    out = _call(
+        ctx, "initiatives", InitiativeList,
+        quoted_phrases=candidates.quoted_phrases(ctx.article.text),
+        repairs=_repair_hints(repairs),
+    )
+    assert isinstance(out, InitiativeList)
+    return [i.model_dump() for i in out.initiatives]
+
+
+def run_targets(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
+    sentences = candidates.number_sentences(ctx.article.text)
+    if not sentences:
+        return []
+    out = _call(ctx, "targets", TargetList, number_sentences=sentences)
+    assert isinstance(out, TargetList)
+    return [t.model_dump() for t in out.targets]
+
+
+ExtractionStage = Callable[[StageContext, list[Repair]], list[dict]]
+
+EXTRACTION_STAGES: dict[str, ExtractionStage] = {
+    "meetings": run_meetings,
+    "officials": run_officials,
+    "initiatives": run_initiatives,
+    "targets": run_targets,
+}

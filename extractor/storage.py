@@ -1,0 +1,221 @@
+"""SQLite storage (sqlite-utils): articles, extracted records, runs, LLM calls and errors.
+
+Each article's rows are replaced in one transaction, so a killed run never leaves half an
+article and re-running never duplicates rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from extractor.llm import CallRecord
+
+RECORD_TABLES = ("meetings", "officials", "initiatives", "targets", "repairs")
+BUSY_TIMEOUT_MS = 30_000
+
+
+class StorageError(RuntimeError):
+    """The database cannot be opened or written."""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def open_db(path: Path | str) -> sqlite_utils.Database:
+    """Open (creating if needed) a database with WAL, a busy timeout and foreign keys."""
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        raise StorageError(f"database folder does not exist: {path.parent}")
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        db = sqlite_utils.Database(conn)
+        if db.journal_mode != "wal":
+            db.enable_wal()
+        ensure_schema(db)
+    except sqlite3.DatabaseError as err:
+        raise StorageError(f"{path}: cannot use database ({err})") from err
+    return db
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create the tables, indexes and full-text search if they are missing."""
+    if "runs" not in db.table_names():
+        db["runs"].create(
+            {
+                "id": int, "started": str, "finished": str, "status": str, "command": str,
+                "model": str, "base_url": str, "mode": str, "prompt_hashes": str,
+                "schema_hash": str, "articles_done": int, "articles_skipped": int,
+                "articles_failed": int, "record_counts": str, "prompt_tokens": int,
+                "completion_tokens": int, "llm_calls": int, "grounding_rate": float,
+                "seconds": float,
+            },
+            pk="id",
+        )
+    if "articles" not in db.table_names():
+        db["articles"].create(
+            {
+                "article_id": str, "title": str, "headline": str, "published": str,
+                "place": str, "text": str, "repaired_text": str, "sha256": str,
+                "source_paths": str, "extraction_key": str, "run_id": int, "updated": str,
+            },
+            pk="article_id",
+            foreign_keys=[("run_id", "runs", "id")],
+        )
+        db["articles"].create_index(["sha256"])
+        db["articles"].enable_fts(["title", "text", "repaired_text"], create_triggers=True)
+    for table in RECORD_TABLES:
+        if table not in db.table_names():
+            db[table].create(
+                {
+                    "id": str, "article_id": str, "run_id": int, "position": int,
+                    "char_start": int, "char_end": int, "alignment": str,
+                    "matched_text": str, "flags": str,
+                },
+                pk="id",
+                foreign_keys=[("article_id", "articles", "article_id"), ("run_id", "runs", "id")],
+            )
+            db[table].create_index(["article_id"])
+    if "llm_calls" not in db.table_names():
+        db["llm_calls"].create(
+            {
+                "id": int, "run_id": int, "article_id": str, "stage": str, "model": str,
+                "attempt": int, "status": str, "started": str, "latency_ms": float,
+                "prompt_tokens": int, "completion_tokens": int,
+                "prompt_tokens_processed": int, "error_type": str, "error": str,
+            },
+            pk="id",
+            foreign_keys=[("run_id", "runs", "id")],
+        )
+    if "errors" not in db.table_names():
+        db["errors"].create(
+            {
+                "id": int, "run_id": int, "article_id": str, "path": str, "stage": str,
+                "error_type": str, "message": str, "created": str,
+            },
+            pk="id",
+            foreign_keys=[("run_id", "runs", "id")],
+        )
+
+
+# -- runs -----------------------------------------------------------------------------------
+def start_run(db: sqlite_utils.Database, **fields: Any) -> int:
+    row = {"started": now(), "status": "running", **fields}
+    for key in ("prompt_hashes",):
+        if isinstance(row.get(key), dict):
+            row[key] = _json(row[key])
+    with db.atomic():
+        return int(db["runs"].insert(row).last_pk)
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, **fields: Any) -> None:
+    row = {"finished": now(), **fields}
+    if isinstance(row.get("record_counts"), dict):
+        row["record_counts"] = _json(row["record_counts"])
+    with db.atomic():
+        db["runs"].update(run_id, row)
+
+
+def record_call(db: sqlite_utils.Database, run_id: int, call: CallRecord) -> None:
+    with db.atomic():
+        db["llm_calls"].insert({"run_id": run_id, **call.__dict__})
+
+
+def record_error(
+    db: sqlite_utils.Database, run_id: int, *, article_id: str | None, path: str | None,
+    stage: str, error_type: str, message: str,
+) -> None:
+    with db.atomic():
+        db["errors"].insert(
+            {
+                "run_id": run_id, "article_id": article_id, "path": path, "stage": stage,
+                "error_type": error_type, "message": message, "created": now(),
+            }
+        )
+
+
+# -- articles -------------------------------------------------------------------------------
+def _record_row(article_id: str, table: str, position: int, run_id: int, record: dict) -> dict:
+    row = {"id": f"{article_id}:{table}:{position}", "article_id": article_id, "run_id": run_id,
+           "position": position}
+    for key, value in record.items():
+        row[key] = _json(value) if isinstance(value, list | dict) else value
+    return row
+
+
+def save_article(
+    db: sqlite_utils.Database, run_id: int, article: dict, records: dict[str, list[dict]]
+) -> None:
+    """Replace one article and all its records atomically."""
+    article_id = article["article_id"]
+    with db.atomic():
+        for table in RECORD_TABLES:
+            db.execute(f"DELETE FROM [{table}] WHERE article_id = ?", [article_id])
+        db["articles"].upsert({**article, "run_id": run_id, "updated": now()}, pk="article_id",
+                              alter=True)
+        for table in RECORD_TABLES:
+            rows = [
+                _record_row(article_id, table, position, run_id, record)
+                for position, record in enumerate(records.get(table, []))
+            ]
+            if rows:
+                db[table].insert_all(rows, pk="id", alter=True)
+
+
+def add_source_path(db: sqlite_utils.Database, article_id: str, path: str) -> None:
+    """Remember another file name for an article already stored (duplicate content)."""
+    row = db["articles"].get(article_id)
+    paths = json.loads(row.get("source_paths") or "[]")
+    if path not in paths:
+        paths.append(path)
+        with db.atomic():
+            db["articles"].update(article_id, {"source_paths": _json(paths)})
+
+
+def stored_key(db: sqlite_utils.Database, article_id: str) -> str | None:
+    rows = list(db.query("SELECT extraction_key FROM articles WHERE article_id = ?", [article_id]))
+    return rows[0]["extraction_key"] if rows else None
+
+
+def article_by_sha(db: sqlite_utils.Database, sha256: str) -> str | None:
+    rows = list(db.query("SELECT article_id FROM articles WHERE sha256 = ?", [sha256]))
+    return rows[0]["article_id"] if rows else None
+
+
+def load_records(db: sqlite_utils.Database, table: str, article_id: str) -> list[dict]:
+    return list(
+        db.query(f"SELECT * FROM [{table}] WHERE article_id = ? ORDER BY position", [article_id])
+    )
+
+
+def iter_articles(db: sqlite_utils.Database) -> Iterable[dict]:
+    yield from db.query("SELECT * FROM articles ORDER BY article_id")
+
+
+def record_eval(db: sqlite_utils.Database, gold_set: str, scores: dict) -> int:
+    """Store one evaluation, attached to the latest run."""
+    latest = list(db.query("SELECT max(id) AS id FROM runs"))
+    micro = scores.get("micro", {})
+    row = {
+        "run_id": latest[0]["id"] if latest else None, "gold_set": gold_set, "created": now(),
+        "micro_f1": micro.get("f1"), "micro_precision": micro.get("precision"),
+        "micro_recall": micro.get("recall"), "scores": _json(scores),
+    }
+    for record_type, values in scores.get("per_type", {}).items():
+        row[f"{record_type}_f1"] = values.get("f1")
+    with db.atomic():
+        return int(db["evals"].insert(row, pk="id", alter=True,
+                                      foreign_keys=[("run_id", "runs", "id")]).last_pk)
