@@ -7,23 +7,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# The most common Chinese surnames in pinyin (covers the large majority of officials' names).
-SURNAMES = frozenset(
-    """
-    ai an bai bao bi bian cai cao cen chai chang chen cheng chi cui dai deng di ding dong du duan
-    fan fang fei feng fu gao ge geng gong gu guan guo han hao he hong hou hu hua huang ji jia
-    jiang jin jing kang ke kong kuang lai lan lei li lian liang liao lin ling liu long lou lu luo
-    lv ma mao meng mi miao min mo mu ni nie ning niu ou pan pang pei peng pu qi qian qiao qin qiu
-    qu ren rong ruan shao shen sheng shi song su sun tan tang tao teng tian tong wan wang wei wen
-    weng wu xia xiang xiao xie xin xing xiong xu xue yan yang yao ye yi yin ying yu yuan yue yun
-    zeng zhai zhan zhang zhao zheng zhong zhou zhu zhuang zou zuo
-    """.split()
-)
+from extractor.canonical import SURNAMES
+
 _SYLLABLE = r"(?:[bcdfghjklmnpqrstwxyz]h?[aeiouv][a-z]{0,4}|[aeo][a-z]{0,3})"
 _NAME = re.compile(
     rf"\b([A-Z][a-z]{{1,5}}|[A-Z]{{2,6}})\s+([A-Z][a-z]*{_SYLLABLE}?|[A-Z][a-z]{{1,11}})\b"
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?;。！？；])\s*|\n+")
+# Sentence boundaries: end punctuation then space, a run-together "level.Manufacturing",
+# CJK end punctuation, or a line break. Splitting keeps every piece a verbatim substring.
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?;])(?<!No\.)\s+|(?<=[a-z0-9%)”’][.])(?=[A-Z“])|(?<=[。！？；])\s*|\n+"
+)
 _HAS_NUMBER = re.compile(
     r"\d|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|top)\b"
     r"|\b(?:hundred|thousand|million|billion|trillion)s?\b",
@@ -42,10 +36,22 @@ class GlossaryHit:
 
 
 def sentences(text: str) -> list[str]:
-    """Sentences, also splitting run-together ones ("level.Manufacturing")."""
-    spaced = re.sub(r"([a-z0-9%)”])\.([A-Z])", r"\1. \2", text)
-    parts = [part.strip() for part in _SENTENCE_END.split(spaced)]
+    """Verbatim sentences, also splitting run-together ones ("level.Manufacturing")."""
+    parts = [part.strip() for part in _SENTENCE_END.split(text)]
     return [part for part in parts if part]
+
+
+def sentence_around(text: str, start: int, end: int) -> str:
+    """The verbatim sentence of ``text`` that contains the span [start, end)."""
+    cursor = 0
+    for sentence in sentences(text):
+        found = text.find(sentence, cursor)
+        if found == -1:
+            continue
+        cursor = found + len(sentence)
+        if found <= start < cursor:
+            return text[found:max(cursor, min(end, len(text)))]
+    return text[start:end]
 
 
 def number_sentences(text: str, limit: int = 40) -> list[str]:

@@ -45,6 +45,7 @@ SURNAMES = _word_set(
     yan yang yao ye yi yin ying you yu yuan yue yun zang zeng zhai zhan zhang zhao zhen zheng
     zhong zhou zhu zhuang zhuo zong zou zuo
     ouyang sima zhuge shangguan situ dongfang murong xiahou huangfu duanmu gongsun
+    chai ni nie
     """
 )
 
@@ -57,7 +58,7 @@ _PINYIN_SYLLABLE = re.compile(r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?[aeiouvü]{1
 
 
 def _fix_case(token: str) -> str:
-    """ "CAI" -> "Cai", "wenkai" -> "Wenkai", "ya-qing" -> "Ya-qing"."""
+    """Title-case one name token: CAI -> Cai, wenkai -> Wenkai, ya-qing -> Ya-qing."""
     return token[:1].upper() + token[1:].lower()
 
 
@@ -82,13 +83,13 @@ def _is_joined_given_name(tokens: list[str]) -> bool:
 
 def _name_tokens(segment: str) -> list[str]:
     """Name tokens of one comma-free segment: titles stripped, given name joined, and for
-    longer leftovers ("Mayor of Yingtan Zhang Zijian") the last surname + given name."""
+    longer leftovers ("Mayor of Yingtan Zhang Zijian") the first surname + given name."""
     tokens = _strip_titles(_NAME_TOKEN.findall(segment))
     if _is_joined_given_name(tokens):
         return [tokens[0], tokens[1] + tokens[2].lower()]
     if len(tokens) <= 2:
         return tokens
-    for i in range(len(tokens) - 2, -1, -1):
+    for i in range(len(tokens) - 1):
         if tokens[i].casefold() in SURNAMES and tokens[i + 1].casefold() not in TITLE_WORDS:
             return tokens[i : i + 2]
     return tokens

@@ -36,9 +36,12 @@ def _ground_one(record: dict, span_field: str, text: str, taken: set[tuple[int, 
             for m in record.get("mentions") or []
             for a in [align(m, text)]
         ]
-    if "value" in record and found.matched_text is not None:
-        if not value_in_evidence(float(record["value"]), record.get("unit"), found.matched_text):
-            flags.append("value_not_in_evidence")
+    if (
+        "value" in record
+        and found.matched_text is not None
+        and not value_in_evidence(float(record["value"]), record.get("unit"), found.matched_text)
+    ):
+        flags.append("value_not_in_evidence")
     grounded["flags"] = flags
     return grounded
 

@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
+from difflib import Match, SequenceMatcher
 from functools import lru_cache
 from typing import Literal
 
@@ -23,18 +23,21 @@ AlignmentStatus = Literal["exact", "normalized", "fuzzy", "none"]
 # 0.8 accepts the edits small models really make to a quoted clause: dropped words (the span
 # is then fully matched: 10 of 12 window tokens -> 0.91), one changed word in 5+ tokens (0.8),
 # two in 10+. Invented sentences written from the article's own vocabulary score 0.45-0.73
-# on the seeds (they share function words and a few content words in order); one that glues
-# a wrong subject onto a real clause ("Mayor Zhang Zijian delivered a report on ...", really
-# said of Yu Hongyan) scores a ratio of 0.87 but matches only 10/13 = 0.77 of its tokens,
-# which is why span coverage is checked too.
+# on the seeds (they share function words and a few content words in order). Span coverage
+# is checked too because a real clause with an invented lead-in ("the provincial governor
+# delivered a report on the industrial development of the city") has a ratio of 0.87 against
+# the real clause but only 10 of its 13 tokens (0.77) are in the text.
 # Fuzzy matching also needs at least FUZZY_MIN_TOKENS tokens (shorter spans must match all
 # tokens in order), and every number and capitalised name in the span must occur in the
 # window, so a changed figure ("800 billion" for "700 billion") or a swapped person ("Mayor
 # Zhang Zijian delivered a report ..." vs "Vice Mayor Yu Hongyan ...") is never grounded.
+# Known weak spot: one swapped common word in a short clause passes ("according to the
+# provincial three-year action plan" ~ "according to the city's three-year action plan",
+# 0.82); callers can demand a higher score for fuzzy evidence.
 FUZZY_THRESHOLD: float = 0.8
 FUZZY_MIN_TOKENS: int = 4
 _WINDOW_SLACK = 0.3  # fuzzy windows span len(span tokens) * (1 +/- 0.3)
-_MAX_FUZZY_STARTS = 40  # candidate window starts examined with SequenceMatcher per span
+_MAX_FUZZY_STARTS = 40  # best window starts (by shared-token count) scored per span
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,8 @@ def _normalized_ranges(span: str, text: str) -> list[tuple[int, int]]:
     """Original-text ranges matching span after folding (spaces folded, then spaces ignored)."""
     prep = _prepare(text)
     f_span = normalize_for_match(span)[0].strip(" ")
+    if not f_span:
+        return []
     ranges = [
         (prep.folded_map[i], prep.folded_map[i + len(f_span) - 1] + 1)
         for i in _occurrences(f_span, prep.folded)
@@ -309,6 +314,41 @@ def _has_required(window: Sequence[str], required: set[str]) -> bool:
     return True
 
 
+def _trim_to_blocks(
+    blocks: Sequence[Match], n: int, min_len: int, threshold: float
+) -> tuple[int, int] | None:
+    """Best sub-window (start, end) of a window, cut at matching-block edges.
+
+    Starts from first to last matching block and greedily drops edge blocks while the ratio
+    2*M/(n + length) improves; None when no cut reaches the threshold and span coverage.
+    """
+    live = [blk for blk in blocks if blk.size]
+    if not live:
+        return None
+    lo_k, hi_k = 0, len(live) - 1
+    matched = sum(blk.size for blk in live)
+
+    def ratio(first: int, last: int, m_count: int) -> float:
+        length = live[last].a + live[last].size - live[first].a
+        if length < min_len or m_count < threshold * n - 1e-9:
+            return -1.0
+        return 2 * m_count / (n + length)
+
+    current = ratio(lo_k, hi_k, matched)
+    while lo_k < hi_k:
+        drop_first = ratio(lo_k + 1, hi_k, matched - live[lo_k].size)
+        drop_last = ratio(lo_k, hi_k - 1, matched - live[hi_k].size)
+        if max(drop_first, drop_last) <= current:
+            break
+        if drop_first >= drop_last:
+            matched, lo_k, current = matched - live[lo_k].size, lo_k + 1, drop_first
+        else:
+            matched, hi_k, current = matched - live[hi_k].size, hi_k - 1, drop_last
+    if current < threshold - 1e-9:
+        return None
+    return live[lo_k].a, live[hi_k].a + live[hi_k].size
+
+
 def _fuzzy_candidates(span: str, text: str) -> list[tuple[float, int, int]]:
     """Non-overlapping (score, start, end) fuzzy matches at or above threshold, best first."""
     prep = _prepare(text)
@@ -319,25 +359,26 @@ def _fuzzy_candidates(span: str, text: str) -> list[tuple[float, int, int]]:
     lo, hi = _window_bounds(n)
     threshold = FUZZY_THRESHOLD if n >= FUZZY_MIN_TOKENS else 1.0
     need = math.ceil(threshold * (n + lo) / 2 - 1e-9)
-    span_vocab = set(span_tokens)
     required = _required_tokens(span)
     matcher = SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(span_tokens)
     found: list[tuple[float, int, int]] = []
+    tried: set[tuple[int, int]] = set()
     for i in _candidate_starts(prep.tokens, span_tokens, hi, need):
-        for m in range(lo, hi + 1):
-            window = prep.tokens[i : i + m]
-            if len(window) < m:
-                break
-            if window[-1] not in span_vocab or not _has_required(window, required):
-                continue
-            matcher.set_seq1(window)
-            if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
-                continue
-            score = matcher.ratio()
-            matched = sum(block.size for block in matcher.get_matching_blocks())
-            if score >= threshold - 1e-9 and matched >= threshold * n - 1e-9:
-                found.append((score, i, i + m))
+        matcher.set_seq1(prep.tokens[i : i + hi])
+        trim = _trim_to_blocks(matcher.get_matching_blocks(), n, lo, threshold)
+        if trim is None or (i + trim[0], i + trim[1]) in tried:
+            continue
+        a, b = i + trim[0], i + trim[1]
+        tried.add((a, b))
+        window = prep.tokens[a:b]
+        if not _has_required(window, required):
+            continue
+        matcher.set_seq1(window)  # re-score the trimmed window on its own
+        score = matcher.ratio()
+        matched = sum(block.size for block in matcher.get_matching_blocks())
+        if score >= threshold - 1e-9 and matched >= threshold * n - 1e-9:
+            found.append((score, a, b))
     found.sort(key=lambda c: (-c[0], abs((c[2] - c[1]) - n), c[1]))
     peaks: list[tuple[float, int, int]] = []
     for score, a, b in found:  # non-maximum suppression: keep the best of overlapping windows
@@ -350,32 +391,39 @@ def _fuzzy_candidates(span: str, text: str) -> list[tuple[float, int, int]]:
     ]
 
 
+def _found(text: str, rng: tuple[int, int], status: AlignmentStatus, score: float) -> Alignment:
+    start, end = rng
+    return Alignment(start, end, status, text[start:end], score)
+
+
 def align(span: str, text: str, *, taken: Collection[tuple[int, int]] = ()) -> Alignment:
     """Find span in text: exact, then normalized, then fuzzy (token windows), else none.
 
     Prefers the first occurrence whose (start, end) is not in `taken`, so repeated mentions map
-    to successive occurrences; if every occurrence is taken, the first is reused.
+    to successive occurrences; if every occurrence is taken, the first is reused. Fuzzy
+    matches are ranked by score, best untaken first.
     """
     needle = span.strip()
     if not needle or not text:
         return NO_ALIGNMENT
     exact = [(i, i + len(needle)) for i in _occurrences(needle, text)]
-    normalized = _normalized_ranges(needle, text)
     free_exact = [r for r in exact if r not in taken]
+    if free_exact:
+        return _found(text, free_exact[0], "exact", 1.0)
+    normalized = _normalized_ranges(needle, text)
     free_norm = [r for r in normalized if r not in taken]
-    if free_exact or (exact and not free_norm):
-        start, end = (free_exact or exact)[0]
-        return Alignment(start, end, "exact", text[start:end], 1.0)
-    if normalized:
-        start, end = (free_norm or normalized)[0]
+    if free_norm:  # (defensive: a verbatim range would already be in `exact`)
+        start, end = free_norm[0]
         status: AlignmentStatus = "exact" if text[start:end] == needle else "normalized"
-        return Alignment(start, end, status, text[start:end], 1.0)
+        return _found(text, (start, end), status, 1.0)
+    if exact or normalized:
+        return _found(text, (exact or normalized)[0], "exact" if exact else "normalized", 1.0)
     fuzzy = _fuzzy_candidates(needle, text)
     best = _pick([(a, b) for _, a, b in fuzzy], taken)
     if best is None:
         return NO_ALIGNMENT
     score, start, end = fuzzy[best]
-    return Alignment(start, end, "fuzzy", text[start:end], round(score, 4))
+    return _found(text, (start, end), "fuzzy", round(score, 4))
 
 
 def align_many(spans: Sequence[str], text: str) -> list[Alignment]:
@@ -422,6 +470,7 @@ _CARDINALS = {
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
     "ninety": 90, "hundred": 100, "thousand": 1000,
 }  # fmt: skip
+_ALL_RE = re.compile(r"\b(?:all|every)\b", re.IGNORECASE)
 _PLURAL_QUANTITIES = {"dozens": 12.0, "hundreds": 100.0, "thousands": 1e3, "millions": 1e6}
 _WORD_NUMBER_RE = re.compile(
     r"\b(?:(?P<plural>dozens|hundreds|thousands|millions)\s+of"
@@ -494,10 +543,14 @@ def value_in_evidence(value: float, unit: str | None, evidence: str) -> bool:
 
     Matches the bare figure ("15.1%" for 15.1, "6,000" for 6000), the same magnitude written
     differently (6000 "hundred million yuan" vs "600 billion"), ordinals and small number
-    words ("fourth" -> 4, "top ten" -> 10, "thousands of" -> 1000). The sign is ignored
-    ("fell by 5%" supports -5). A figure with its own magnitude word only matches by magnitude.
+    words ("fourth" -> 4, "top ten" -> 10, "thousands of" -> 1000), and "all"/"every" for
+    100 %. The sign is ignored ("fell by 5%" supports -5). A figure followed by its own
+    magnitude word only matches by magnitude.
     """
     target = abs(value)
+    is_percent = (unit or "").strip().casefold() in ("%", "percent")
+    if is_percent and _close(target, 100.0) and _ALL_RE.search(evidence):
+        return True  # "all enterprises above designated size" -> 100 %
     absolute = target * _unit_multiplier(unit)
     for number, factor in _evidence_quantities(evidence):
         if _close(number * factor, absolute) or (factor == 1.0 and _close(number, target)):

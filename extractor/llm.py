@@ -9,7 +9,9 @@ Every HTTP attempt, failed or not, is reported to a recorder with its tokens and
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +47,10 @@ class ReplayMissError(LLMError):
     """Replay mode found no recorded exchange for a request."""
 
 
+class BadResponseError(RuntimeError):
+    """The server answered 2xx with a body that is not JSON (empty, cut short, garbage)."""
+
+
 @dataclass
 class CallRecord:
     """One HTTP attempt to the model server."""
@@ -61,6 +67,7 @@ class CallRecord:
     prompt_tokens_processed: int | None = None  # llama.cpp timings.prompt_n (after prompt cache)
     error_type: str | None = None
     error: str | None = None
+    response_text: str | None = None  # the model's raw output, for review
 
 
 @dataclass
@@ -95,7 +102,9 @@ def is_transient(error: BaseException) -> bool:
         return False
     if isinstance(error, openai.APIStatusError):
         return error.status_code == 429 or error.status_code >= 500
-    return isinstance(error, openai.APIConnectionError | openai.APITimeoutError)
+    return isinstance(
+        error, openai.APIConnectionError | openai.APITimeoutError | BadResponseError
+    )
 
 
 def retry_after_seconds(error: BaseException | None) -> float | None:
@@ -106,9 +115,12 @@ def retry_after_seconds(error: BaseException | None) -> float | None:
     if value is None:
         return None
     try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER_SECONDS)
+        seconds = float(value)
     except ValueError:
         return None
+    if math.isnan(seconds):
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
 class _TransportWait:
@@ -132,7 +144,33 @@ def _classify(error: BaseException) -> str:
         return "connection_error"
     if isinstance(error, openai.APIStatusError):
         return "http_error"
+    if isinstance(error, BadResponseError):
+        return "bad_response"
     return "invalid_output"
+
+
+def _reject_unparsable_body(create: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn openai's JSONDecodeError on a non-JSON 2xx body into a transport error."""
+
+    @functools.wraps(create)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return create(*args, **kwargs)
+        except JSONDecodeError as err:
+            raise BadResponseError(f"response body is not valid JSON: {err}") from err
+
+    return guarded
+
+
+def _response_text(response: Any, limit: int = 20_000) -> str | None:
+    try:
+        message = response.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        return None
+    text = message.content
+    if not text and getattr(message, "tool_calls", None):
+        text = message.tool_calls[0].function.arguments
+    return text[:limit] if isinstance(text, str) else None
 
 
 def _usage(response: Any) -> tuple[int | None, int | None, int | None]:
@@ -164,6 +202,9 @@ class LLMClient:
             api_key=settings.api_key or "not-needed-for-local-server",
             max_retries=0,  # retries are ours (tenacity), so each attempt is recorded
             timeout=settings.request_timeout,
+        )
+        raw.chat.completions.create = _reject_unparsable_body(  # type: ignore[method-assign]
+            raw.chat.completions.create
         )
         self._client = instructor.from_openai(raw, mode=settings.mode)
         self._context: CallContext | None = None
@@ -198,6 +239,7 @@ class LLMClient:
         record.prompt_tokens, record.completion_tokens, record.prompt_tokens_processed = _usage(
             response
         )
+        record.response_text = _response_text(response)
 
     def _on_parse_error(self, error: Exception) -> None:
         ctx = self._require_context()

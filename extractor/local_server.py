@@ -174,7 +174,8 @@ def stop_server(server: LocalServer) -> None:
 def running_server(echo=lambda message: print(message, file=sys.stderr)) -> Iterator[LocalServer]:
     """Run the embedded server for the duration of the block."""
     echo(
-        "Starting embedded model server (llama.cpp llama-server, Qwen2.5-Coder-1.5B-Instruct Q4_K_M)..."
+        "Starting embedded model server "
+        "(llama.cpp llama-server, Qwen2.5-Coder-1.5B-Instruct Q4_K_M)..."
     )
     server = start_server()
     echo(f"Embedded model ready at {server.base_url} (model file {server.model_path})")

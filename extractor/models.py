@@ -37,6 +37,9 @@ def _blank_to_none(value: object) -> object:
 
 
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
+OptionalLevel = Annotated[
+    Level | None, BeforeValidator(_lower_or_none), BeforeValidator(_blank_to_none)
+]
 Evidence = Annotated[str, Field(min_length=1, max_length=600)]
 ShortText = Annotated[str, Field(min_length=1, max_length=300)]
 Names = Annotated[list[Annotated[str, Field(max_length=80)]], Field(max_length=12)]
@@ -102,28 +105,74 @@ class Repair(BaseModel):
     note: OptionalText = None
 
 
+# -- stage outputs ---------------------------------------------------------------------------
+# What the model is asked to write. They are compact on purpose (on 2 CPU cores every generated
+# token costs ~0.1 s): evidence is referenced by sentence number or by a short verbatim mention
+# and the full contract records are assembled deterministically (see extractor.assemble).
+
+
+class RepairItem(BaseModel):
+    """A repair as the model writes it: short spans only (the grammar enforces the lengths)."""
+
+    original: Annotated[str, Field(min_length=2, max_length=120)]
+    repaired: Annotated[str, Field(min_length=1, max_length=160)]
+    category: Annotated[RepairCategory, BeforeValidator(_lower_or_none)]
+    note: Annotated[str | None, Field(max_length=40), BeforeValidator(_blank_to_none)] = None
+
+
 class RepairResult(BaseModel):
     """What the repair stage returns for one article."""
 
     title: ShortText
     place: OptionalText = None
-    repairs: Annotated[list[Repair], Field(max_length=25)] = []
+    repairs: Annotated[list[RepairItem], Field(max_length=12)] = []
 
 
 class MeetingList(BaseModel):
-    meetings: Annotated[list[Meeting], Field(max_length=5)] = []
+    meetings: Annotated[list[Meeting], Field(max_length=4)] = []
+
+
+class OfficialItem(BaseModel):
+    """One person: the name as written; mentions and evidence are found in the text."""
+
+    name: Annotated[str, Field(min_length=2, max_length=60)]
+    title: OptionalText = None
+    organization: OptionalText = None
+    role: OptionalText = None
 
 
 class OfficialList(BaseModel):
-    officials: Annotated[list[Official], Field(max_length=20)] = []
+    officials: Annotated[list[OfficialItem], Field(max_length=20)] = []
+
+
+class InitiativeItem(BaseModel):
+    """One programme: a short verbatim mention, then its repaired name."""
+
+    mention: Annotated[str, Field(min_length=2, max_length=120)]
+    name: ShortText
+    level: OptionalLevel = None
+    period: OptionalText = None
 
 
 class InitiativeList(BaseModel):
-    initiatives: Annotated[list[Initiative], Field(max_length=30)] = []
+    initiatives: Annotated[list[InitiativeItem], Field(max_length=30)] = []
+
+
+class TargetItem(BaseModel):
+    """One number: the candidate sentence it is in, then its reading."""
+
+    sentence: Annotated[int, Field(ge=1, le=60)]
+    value: float
+    unit: Annotated[str, Field(min_length=1, max_length=40)]
+    metric: ShortText
+    comparator: Annotated[Comparator, BeforeValidator(_normalise_comparator)] = "="
+    kind: Annotated[TargetKind, BeforeValidator(_lower_or_none)] = "actual"
+    period: OptionalText = None
+    region: OptionalText = None
 
 
 class TargetList(BaseModel):
-    targets: Annotated[list[QuantitativeTarget], Field(max_length=30)] = []
+    targets: Annotated[list[TargetItem], Field(max_length=30)] = []
 
 
 class ArticleResult(BaseModel):

@@ -123,7 +123,8 @@ class Batch:
         self.client = LLMClient(settings, base_url, self._record_call)
         cassette_dir = options.replay_dir or options.record_dir
         self.cassette_dir = cassette_dir
-        self.vcr = make_vcr(cassette_dir, record=options.record_dir is not None) if cassette_dir else None
+        recording = options.record_dir is not None
+        self.vcr = make_vcr(cassette_dir, record=recording) if cassette_dir else None
 
     def _record_call(self, call: CallRecord) -> None:
         self.summary.llm_calls += 1

@@ -65,7 +65,6 @@ def make_vcr(directory: Path, *, record: bool) -> vcr.VCR:
         before_record_request=scrub_request,
         before_record_response=scrub_response,
         decode_compressed_response=True,
-        allow_playback_repeats=False,
     )
     recorder.register_matcher("json_body", json_body_matcher)
     return recorder

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from extractor import candidates
+from extractor import assemble, candidates
 from extractor.articles import Article
 from extractor.grounding import align
 from extractor.llm import LLMClient
@@ -82,7 +82,7 @@ def glossary_repairs(text: str, glossary: list[dict]) -> list[Repair]:
 
 
 def merge_repairs(deterministic: list[Repair], proposed: list[Repair]) -> list[Repair]:
-    """Glossary repairs first; model repairs whose original overlaps one already kept are dropped."""
+    """Glossary repairs first; a model repair overlapping one already kept is dropped."""
     kept: list[Repair] = []
     seen: list[str] = []
     for repair in [*deterministic, *proposed]:
@@ -123,10 +123,13 @@ def run_repair(ctx: StageContext) -> RepairOutput:
         "repair",
         RepairResult,
         headline=ctx.article.headline,
-        glossary=[{"garbled": r.original, "repaired": r.repaired, "chinese": r.note} for r in fixed],
+        glossary=[
+            {"garbled": r.original, "repaired": r.repaired, "chinese": r.note} for r in fixed
+        ],
     )
     assert isinstance(result, RepairResult)
-    repairs = merge_repairs(fixed, result.repairs)
+    proposed = [Repair(**item.model_dump()) for item in result.repairs]
+    repairs = merge_repairs(fixed, proposed)
     return RepairOutput(
         title=result.title,
         place=result.place,
@@ -150,13 +153,11 @@ def run_meetings(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
 
 
 def run_officials(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
-    out = _call(
-        ctx, "officials", OfficialList,
-        name_candidates=candidates.name_candidates(ctx.article.text),
-        repairs=_repair_hints(repairs),
-    )
+    names = candidates.name_candidates(ctx.article.text)
+    out = _call(ctx, "officials", OfficialList, name_candidates=names,
+                repairs=_repair_hints(repairs))
     assert isinstance(out, OfficialList)
-    return [o.model_dump() for o in out.officials]
+    return assemble.assemble_officials(out.officials, ctx.article.text)
 
 
 def run_initiatives(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
@@ -166,7 +167,7 @@ def run_initiatives(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
         repairs=_repair_hints(repairs),
     )
     assert isinstance(out, InitiativeList)
-    return [i.model_dump() for i in out.initiatives]
+    return assemble.assemble_initiatives(out.initiatives, ctx.article.text)
 
 
 def run_targets(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
@@ -175,7 +176,7 @@ def run_targets(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
         return []
     out = _call(ctx, "targets", TargetList, number_sentences=sentences)
     assert isinstance(out, TargetList)
-    return [t.model_dump() for t in out.targets]
+    return assemble.assemble_targets(out.targets, sentences)
 
 
 ExtractionStage = Callable[[StageContext, list[Repair]], list[dict]]

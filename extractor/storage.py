@@ -96,6 +96,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 "attempt": int, "status": str, "started": str, "latency_ms": float,
                 "prompt_tokens": int, "completion_tokens": int,
                 "prompt_tokens_processed": int, "error_type": str, "error": str,
+                "response_text": str,
             },
             pk="id",
             foreign_keys=[("run_id", "runs", "id")],

@@ -78,6 +78,8 @@ def test_clean_seed_mentions(seed: str, mention: str, expected: str) -> None:
         ("Comrade  PAN   zaoyun.", "Pan Zaoyun"),
         ("Xu Nan Ji", "Xu Nanji"),
         ("Party secretary Xu Na attend", "Xu Na"),
+        ("Wang Yang attended", "Wang Yang"),
+        ("deputy mayor Chen wenkai antibacterial", "Chen Wenkai"),
         ("Wang Ya-qing", "Wang Ya-qing"),
         ("", ""),
         ("Mayor", ""),

@@ -178,6 +178,13 @@ ALIGN_CASES = [
     ),
     pytest.param(
         "004",
+        "the provincial governor delivered a report on the industrial development of the city",
+        "none",
+        None,
+        id="absent-invented-subject-lowercase",
+    ),
+    pytest.param(
+        "004",
         "By 2024, the operating revenue of the whole manufacturing industry chain will reach "
         "more than 800 billion yuan",
         "none",
@@ -221,6 +228,7 @@ ALIGN_CASES = [
     ),
     pytest.param("000", "", "none", None, id="empty"),
     pytest.param("000", "  \n\t ", "none", None, id="whitespace-only"),
+    pytest.param("000", "\u200b\u00ad", "none", None, id="invisible-only"),
     pytest.param("004", "Xu Nanjing", "none", None, id="single-name-not-present"),
     pytest.param("004", "in the", "exact", "in the", id="short-exact"),
 ]
@@ -555,9 +563,19 @@ def test_parse_numbers(s: str, expected: list[float]) -> None:
         (50, "rank", "listed among China’s top 50 cities in informatization", True),
         (1000, "projects", "the whole city will carry out thousands of projects this year", True),
         (1000, "enterprises", "covering thousands of industrial enterprises", True),
+        (100, "enterprises", "hundreds of enterprises took part", True),
+        (100, "enterprises", "one hundred enterprises took part", True),
         (2, None, "run out of multiplication and double the output", False),
         (2, None, "action of doubling industrial innovation and development", False),
         (-5, "%", "energy use decreased by 5%", True),
+        (100, "%", "By 2023, all industrial enterprises above the designated level", True),
+        (
+            100,
+            "enterprises",
+            "By 2023, all industrial enterprises above the designated level",
+            False,
+        ),
+        (100, "%", "most industrial enterprises above the designated level", False),
         (7, None, "no figure here", False),
     ],
 )

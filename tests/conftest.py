@@ -1,0 +1,41 @@
+"""Shared fixtures: isolated database, settings and environment per test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extractor import storage
+from extractor.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+CASSETTES = ROOT / "cassettes"
+PROMPTS = ROOT / "prompts"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's model settings or cache."""
+    for name in ("EXTRACTOR_MODEL", "EXTRACTOR_BASE_URL", "EXTRACTOR_API_KEY", "OPENAI_API_KEY",
+                 "EXTRACTOR_MODE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("EXTRACTOR_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.db"
+
+
+@pytest.fixture
+def db(db_path: Path):
+    database = storage.open_db(db_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.load()

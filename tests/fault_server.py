@@ -1,0 +1,334 @@
+"""A scripted fault-injection HTTP server for testing the LLM client against transport failures.
+
+Nothing here is a model: every reply is a *scripted fault or canned fixture* chosen by the test.
+The server listens on 127.0.0.1 only (an OS-assigned free port), serves
+``POST /v1/chat/completions`` from a queue of behaviours (one behaviour per request, in order)
+and records every request body it receives.
+
+Usage::
+
+    with make_fault_server([inject_status(503), inject_ok('{"name": "a", "value": 1}')]) as server:
+        client = LLMClient(settings, server.base_url, ...)
+        ...
+        assert len(server.requests) == 2
+
+Bounds: request bodies are capped at ``MAX_BODY_BYTES``; a request that arrives when the script is
+exhausted gets a non-retryable ``418`` (so a client bug cannot loop forever); ``inject_hang`` waits
+on a stop event, so teardown never waits for a sleeping handler; handler threads are daemons with
+a socket timeout; ``stop()`` shuts the server down and joins its thread.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+CHAT_PATH = "/v1/chat/completions"
+MAX_BODY_BYTES = 1_000_000
+HANDLER_SOCKET_TIMEOUT = 10.0
+SCRIPT_EXHAUSTED_STATUS = 418  # not retried by the client: a runaway client fails fast
+
+
+# -- behaviours -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """One scripted reply; ``kind`` names the fault (or ``ok`` for a canned completion)."""
+
+    kind: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def inject_ok(
+    content_json: str,
+    *,
+    prompt_tokens: int = 11,
+    completion_tokens: int = 7,
+    prompt_n: int | None = 5,
+) -> Behaviour:
+    """A canned, well-formed OpenAI ``chat.completion`` whose message content is ``content_json``.
+
+    ``content_json`` is test data, written by the test: it is not produced by any model.
+    """
+    return Behaviour(
+        "ok",
+        {
+            "content": content_json,
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "prompt_n": prompt_n,
+        },
+    )
+
+
+def inject_status(
+    code: int, retry_after: str | float | None = None, body: str | None = None
+) -> Behaviour:
+    """An HTTP error status (429, 500, 502, 503, ...), optionally with a Retry-After header."""
+    if body is None:
+        body = json.dumps(
+            {"error": {"message": f"injected fault: HTTP {code}", "type": "fault_injection"}}
+        )
+    return Behaviour("status", {"code": code, "retry_after": retry_after, "body": body})
+
+
+def inject_reset() -> Behaviour:
+    """Close the connection (TCP RST) without sending any response."""
+    return Behaviour("reset")
+
+
+def inject_hang(seconds: float) -> Behaviour:
+    """Send nothing for ``seconds`` (longer than the client timeout), then close.
+
+    The wait is interrupted when the server stops, so teardown is never held up.
+    """
+    return Behaviour("hang", {"seconds": seconds})
+
+
+def inject_empty() -> Behaviour:
+    """``200 OK`` with a JSON content type and an empty body."""
+    return Behaviour("empty")
+
+
+def inject_garbage() -> Behaviour:
+    """``200 OK`` with a JSON content type and a malformed JSON body."""
+    return Behaviour("garbage")
+
+
+def inject_truncated() -> Behaviour:
+    """Declare a Content-Length larger than the bytes sent, then close the connection."""
+    return Behaviour("truncated")
+
+
+# -- server -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ReceivedRequest:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    behaviour: str
+    at: float  # time.monotonic() when the request was read
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def completion_payload(
+    content: str, prompt_tokens: int, completion_tokens: int, prompt_n: int | None, model: str
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "id": "chatcmpl-fault-server",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+    if prompt_n is not None:
+        payload["timings"] = {"prompt_n": prompt_n, "predicted_n": completion_tokens}
+    return payload
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = HANDLER_SOCKET_TIMEOUT
+    server: _FaultHTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass  # keep pytest output clean
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        self._send_json(404, {"error": {"message": "fault server: only POST " + CHAT_PATH}})
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            self._send_json(413, {"error": {"message": "fault server: body too large"}})
+            return
+        body = self.rfile.read(length)
+        self._body = body
+        if self.path.split("?", 1)[0] != CHAT_PATH:
+            self._send_json(404, {"error": {"message": f"fault server: no route {self.path}"}})
+            return
+        behaviour = self.server.next_behaviour()
+        self.server.record(
+            ReceivedRequest(
+                path=self.path,
+                headers=dict(self.headers.items()),
+                body=body,
+                behaviour=behaviour.kind if behaviour else "script_exhausted",
+                at=time.monotonic(),
+            )
+        )
+        if behaviour is None:
+            self._send_json(
+                SCRIPT_EXHAUSTED_STATUS,
+                {"error": {"message": "fault server: no scripted behaviour left"}},
+            )
+            return
+        getattr(self, "_do_" + behaviour.kind)(**behaviour.params)
+
+    # -- behaviour implementations -----------------------------------------------------------
+    def _do_ok(
+        self, content: str, prompt_tokens: int, completion_tokens: int, prompt_n: int | None
+    ) -> None:
+        try:
+            model = json.loads(self._body).get("model", "fault-server")
+        except (ValueError, AttributeError):
+            model = "fault-server"
+        payload = completion_payload(content, prompt_tokens, completion_tokens, prompt_n, model)
+        self._send_json(200, payload)
+
+    def _do_status(self, code: int, retry_after: str | float | None, body: str) -> None:
+        data = body.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        if retry_after is not None:
+            self.send_header("Retry-After", str(retry_after))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+        self.close_connection = True
+
+    def _do_reset(self) -> None:
+        # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
+
+    def _do_hang(self, seconds: float) -> None:
+        self.server.stopping.wait(seconds)
+        self.close_connection = True
+
+    def _do_empty(self) -> None:
+        self._send_raw(200, b"")
+
+    def _do_garbage(self) -> None:
+        self._send_raw(200, b'{"id": "chatcmpl-fault", "choices": [{"message": {"content": ')
+
+    def _do_truncated(self) -> None:
+        full = json.dumps(completion_payload('{"x": 1}', 1, 1, 1, "fault-server")).encode()
+        part = full[: len(full) // 2]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(full)))
+        self.end_headers()
+        self.wfile.write(part)
+        self.wfile.flush()
+        self.close_connection = True
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _send_json(self, code: int, payload: Any) -> None:
+        self._send_raw(code, json.dumps(payload).encode())
+
+    def _send_raw(self, code: int, data: bytes) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+        self.close_connection = True
+
+
+class _FaultHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = False
+
+    def __init__(self, script: Iterable[Behaviour]) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self._lock = threading.Lock()
+        self._script: deque[Behaviour] = deque(script)
+        self.requests: list[ReceivedRequest] = []
+        self.stopping = threading.Event()
+
+    def next_behaviour(self) -> Behaviour | None:
+        with self._lock:
+            return self._script.popleft() if self._script else None
+
+    def record(self, request: ReceivedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # injected faults break connections on purpose; don't print tracebacks
+
+
+class FaultServer:
+    """Handle on a running fault server: URL, script control, received requests."""
+
+    def __init__(self, script: Iterable[Behaviour] = ()) -> None:
+        self._httpd = _FaultHTTPServer(script)
+        host, port = self._httpd.server_address[:2]
+        self.url = f"http://{host}:{port}"
+        self.base_url = f"{self.url}/v1"
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fault-server",
+            daemon=True,
+        )
+
+    # script
+    def enqueue(self, *behaviours: Behaviour) -> None:
+        with self._httpd._lock:
+            self._httpd._script.extend(behaviours)
+
+    @property
+    def remaining(self) -> int:
+        with self._httpd._lock:
+            return len(self._httpd._script)
+
+    # observations
+    @property
+    def requests(self) -> list[ReceivedRequest]:
+        with self._httpd._lock:
+            return list(self._httpd.requests)
+
+    def bodies(self) -> list[Any]:
+        return [r.json() for r in self.requests]
+
+    # lifecycle
+    def start(self) -> FaultServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.stopping.set()
+        if self._thread.is_alive():
+            self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+
+@contextmanager
+def make_fault_server(script: Iterable[Behaviour] = ()) -> Iterator[FaultServer]:
+    """Run a fault server for the duration of the ``with`` block; always stopped on exit."""
+    server = FaultServer(script).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from extractor.candidates import (
+    glossary_hits,
+    name_candidates,
+    number_sentences,
+    quoted_phrases,
+    sentences,
+)
+from tests.conftest import SEEDS
+
+
+def seed(name: str) -> str:
+    return next(SEEDS.glob(f"{name}_*.txt")).read_text(encoding="utf-8")
+
+
+def test_run_together_sentences_are_split() -> None:
+    parts = sentences("new level.Manufacturing investment increased by 24.3%, ranking fourth.")
+    assert parts == ["new level.", "Manufacturing investment increased by 24.3%, ranking fourth."]
+
+
+def test_number_sentences_skip_the_date_line() -> None:
+    found = number_sentences(seed("000"))
+    assert not any(s.startswith("2022-04-23") for s in found)
+    assert any("15.1%" in s for s in found)
+    assert any("600 billion yuan" in s for s in found)
+
+
+def test_name_candidates_on_seeds() -> None:
+    names = name_candidates(seed("004"))
+    for expected in ("Xu Nanji", "Xu Na", "Zhang Zijian", "Yu Hongyan", "CAI Jiang"):
+        assert expected in names
+    assert "Vice Mayor" not in names and "Party Committee" not in names
+    assert name_candidates(seed("000")) == ["Gong Haibin", "Pan Zaoyun"]
+
+
+def test_quoted_phrases_keep_their_marks() -> None:
+    assert "“Four Groups and Eight chains”" in quoted_phrases(seed("000"))
+
+
+def test_glossary_hits_are_verbatim() -> None:
+    glossary = [{"garbled": ["wisdom to turn"], "repaired": "intelligent transformation"},
+                {"garbled": ["not in text"], "repaired": "x"}]
+    text = seed("000")
+    hits = glossary_hits(text, glossary)
+    assert [h.garbled for h in hits] == ["wisdom to turn"]
+    assert hits[0].garbled in text
+
+
+def test_glossary_whole_words_only() -> None:
+    hits = glossary_hits("the eagles fly", [{"garbled": ["the eagle"], "repaired": "Yingtan"}])
+    assert hits == []

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from extractor.cli import cli
+from extractor.config import ConfigError
+from tests.conftest import CASSETTES, SEEDS
+
+GOLD = Path(__file__).resolve().parent.parent.parent / "shared" / "gold"
+
+
+def invoke(*args: str) -> object:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("command", ["run", "export", "schemas", "eval", "serve"])
+def test_every_command_has_help_with_examples(command: str) -> None:
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output
+
+
+def test_run_replay_then_export(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    seed = sorted(SEEDS.glob("*.txt"))[0]
+    result = invoke("run", str(seed), "--replay", str(CASSETTES), "--db", str(db))
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out.jsonl"
+    assert invoke("export", "--db", str(db), "-o", str(out)).exit_code == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [obj["article_id"] for obj in lines] == [seed.stem]
+    keys = {"article_id", "title", "published", "place", "meetings", "officials",
+            "initiatives", "targets", "repairs"}
+    assert keys <= set(lines[0])
+    target = lines[0]["targets"][0]
+    assert list(target)[:9] == ["metric", "value", "unit", "comparator", "kind", "period",
+                                "region", "initiative", "evidence"]
+
+
+def test_all_failed_exits_nonzero(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"")
+    result = CliRunner().invoke(cli, ["run", str(bad), "--replay", str(CASSETTES),
+                                      "--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 1
+    assert "empty article" in result.output
+
+
+def test_replay_and_record_are_exclusive(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["run", str(SEEDS), "--replay", str(CASSETTES),
+                                      "--record", str(tmp_path)])
+    assert result.exit_code == 2 and "cannot be combined" in result.output
+
+
+def test_config_errors_raise_under_tests(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        invoke("run", str(SEEDS), "--base-url", "http://localhost:1/v1",
+               "--db", str(tmp_path / "x.db"))
+
+
+def test_config_errors_are_clean_for_users(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("extractor.cli._under_tests", lambda: False)
+    result = CliRunner().invoke(cli, ["run", str(SEEDS), "--base-url", "http://localhost:1/v1",
+                                      "--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 1
+    assert "Error: --model" in result.output and "Traceback" not in result.output
+
+
+def test_schemas_command(tmp_path: Path) -> None:
+    result = invoke("schemas", "--dir", str(tmp_path))
+    assert result.exit_code == 0
+    assert (tmp_path / "QuantitativeTarget.json").exists()
+
+
+def test_serve_refuses_public_interface_without_flag(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    db.write_bytes(b"")
+    result = CliRunner().invoke(cli, ["serve", "--db", str(db), "--host", "0.0.0.0"])
+    assert result.exit_code != 0 and "--public" in result.output
+
+
+@pytest.mark.skipif(not GOLD.is_dir(), reason="shared gold annotations not present")
+def test_eval_stores_scores(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    assert invoke("run", str(SEEDS), "--replay", str(CASSETTES), "--db", str(db)).exit_code == 0
+    result = invoke("eval", "--gold", str(GOLD), "--db", str(db))
+    assert result.exit_code == 0, result.output
+    assert "micro" in result.output
+    import sqlite_utils
+
+    evals = list(sqlite_utils.Database(db)["evals"].rows)
+    assert len(evals) == 1 and 0 < evals[0]["micro_f1"] <= 1

@@ -1,0 +1,101 @@
+"""End-to-end: the pipeline over the seed articles, replayed from the committed cassettes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from extractor import storage
+from extractor.config import Settings
+from extractor.finalize import GROUNDED
+from extractor.pipeline import RunOptions, run_batch
+from extractor.replay import REPLAY_BASE_URL
+from tests.conftest import CASSETTES, SEEDS
+
+
+def replay(db, paths: list[Path], **options) -> object:
+    return run_batch(db, Settings.load(), REPLAY_BASE_URL, paths,
+                     RunOptions(replay_dir=CASSETTES, **options))
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory):
+    db = storage.open_db(tmp_path_factory.mktemp("e2e") / "seeds.db")
+    summary = replay(db, [SEEDS])
+    yield db, summary
+    db.close()
+
+
+def test_every_seed_is_extracted(seeded) -> None:
+    db, summary = seeded
+    assert summary.failed == 0, summary.failures
+    assert summary.done == len(list(SEEDS.glob("*.txt")))
+    assert db["articles"].count == summary.done
+    for table in storage.RECORD_TABLES:
+        assert db[table].count > 0, table
+    assert list(db.query("PRAGMA foreign_key_check")) == []
+
+
+def test_every_record_is_grounded_or_flagged(seeded) -> None:
+    db, _ = seeded
+    texts = {row["article_id"]: row["text"] for row in db["articles"].rows}
+    for table in storage.RECORD_TABLES:
+        for row in db[table].rows:
+            flags = json.loads(row["flags"])
+            if row["alignment"] in GROUNDED:
+                text = texts[row["article_id"]]
+                assert text[row["char_start"]:row["char_end"]] == row["matched_text"]
+            else:
+                assert "evidence_not_found" in flags, (table, row["id"])
+
+
+def test_run_bookkeeping(seeded) -> None:
+    db, summary = seeded
+    run = db["runs"].get(summary.run_id)
+    assert run["status"] == "finished" and run["finished"]
+    assert json.loads(run["prompt_hashes"])["system.j2"]
+    assert run["schema_hash"] and run["llm_calls"] == summary.llm_calls > 0
+    assert 0 < run["grounding_rate"] <= 1
+    calls = list(db.query("SELECT * FROM llm_calls WHERE run_id = ?", [summary.run_id]))
+    assert {c["stage"] for c in calls} == {"repair", "meetings", "officials", "initiatives",
+                                            "targets"}
+    assert all(c["prompt_tokens"] and c["completion_tokens"] for c in calls if c["status"] == "ok")
+
+
+def test_unchanged_rerun_makes_no_calls(seeded) -> None:
+    db, _ = seeded
+    again = replay(db, [SEEDS])
+    assert (again.done, again.llm_calls, again.failed) == (0, 0, 0)
+    assert again.skipped == len(list(SEEDS.glob("*.txt")))
+
+
+def test_missing_recording_fails_one_article_and_the_batch_goes_on(tmp_path: Path, db) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    first = sorted(SEEDS.glob("*.txt"))[0]
+    shutil.copy(first, seeds / first.name)
+    (seeds / "zz_unrecorded.txt").write_text("Wuhu: a new article nobody recorded.\n")
+    (seeds / "bad.txt").write_bytes(b"\xff\xfe\x00garbage")
+    summary = replay(db, [seeds])
+    assert summary.done == 1 and summary.failed == 2
+    errors = {row["article_id"]: row for row in db["errors"].rows}
+    assert errors["zz_unrecorded"]["stage"] == "repair"
+    assert "no recorded exchange" in errors["zz_unrecorded"]["message"]
+    assert "zz_unrecorded" in errors["zz_unrecorded"]["message"]
+    assert errors["bad"]["stage"] == "read"
+    assert db["articles"].count == 1
+
+
+def test_duplicate_article_is_stored_once(tmp_path: Path, db) -> None:
+    first = sorted(SEEDS.glob("*.txt"))[0]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(first, folder / first.name)
+    shutil.copy(first, folder / "zz_copy.txt")
+    summary = replay(db, [folder])
+    assert summary.done == 1 and summary.skipped == 1
+    paths = json.loads(db["articles"].get(first.stem)["source_paths"])
+    assert any(p.endswith("zz_copy.txt") for p in paths)
