@@ -17,6 +17,7 @@ from extractor import storage
 from extractor.articles import Article, ArticleError, find_article_files, read_article
 from extractor.config import Settings
 from extractor.finalize import finalize, grounding_counts
+from extractor.identities import rebuild_identities
 from extractor.jsonschemas import schema_hash
 from extractor.llm import CallRecord, LLMClient, LLMError
 from extractor.prompts import PromptLibrary
@@ -203,5 +204,6 @@ def run_batch(db: sqlite_utils.Database, settings: Settings, base_url: str,
                 progress(path.stem, result)
         status = "finished"
     finally:
+        rebuild_identities(db)
         batch.finish(status, started)
     return batch.summary

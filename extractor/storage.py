@@ -16,8 +16,14 @@ from typing import Any
 import sqlite_utils
 
 from extractor.llm import CallRecord
+from extractor.models import CONTRACT_FIELDS
 
 RECORD_TABLES = ("meetings", "officials", "initiatives", "targets", "repairs")
+# record table -> (column linking to the cross-article identity, identity table)
+IDENTITY_COLUMNS = {
+    "officials": ("person_id", "people"),
+    "initiatives": ("programme_id", "programmes"),
+}
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -77,18 +83,32 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         )
         db["articles"].create_index(["sha256"])
         db["articles"].enable_fts(["title", "text", "repaired_text"], create_triggers=True)
+    for table in ("people", "programmes"):
+        if table not in db.table_names():
+            db[table].create({"id": str, "name": str, "mentions": str, "article_count": int},
+                             pk="id")
     for table in RECORD_TABLES:
         if table not in db.table_names():
-            db[table].create(
-                {
-                    "id": str, "article_id": str, "run_id": int, "position": int,
-                    "char_start": int, "char_end": int, "alignment": str,
-                    "matched_text": str, "flags": str,
-                },
-                pk="id",
-                foreign_keys=[("article_id", "articles", "article_id"), ("run_id", "runs", "id")],
-            )
+            columns = {
+                "id": str, "article_id": str, "run_id": int, "position": int,
+                "char_start": int, "char_end": int, "alignment": str,
+                "matched_text": str, "flags": str,
+            }
+            for name in CONTRACT_FIELDS[table]:
+                columns[name] = float if name == "value" else str
+            if table in {"officials", "initiatives"}:
+                columns.update({"mention_spans": str, "merged_from": int})
+            keys = [("article_id", "articles", "article_id"), ("run_id", "runs", "id")]
+            if table in IDENTITY_COLUMNS:
+                column, target = IDENTITY_COLUMNS[table]
+                columns[column] = str
+                keys.append((column, target, "id"))
+            db[table].create(columns, pk="id", foreign_keys=keys)
             db[table].create_index(["article_id"])
+        db.execute(
+            f"CREATE VIEW IF NOT EXISTS [trusted_{table}] AS SELECT * FROM [{table}] "
+            "WHERE alignment IN ('exact', 'normalized', 'fuzzy') AND flags = '[]'"
+        )
     if "llm_calls" not in db.table_names():
         db["llm_calls"].create(
             {

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from extractor.finalize import finalize, ground_records, grounding_counts
+
+TEXT = ("Mayor Zhang Zijian chaired the meeting. Party secretary Xu Na attend and delivered "
+        "a speech. Xu Nanji stressed the “two long” system. Industrial taxable sales exceeded "
+        "600 billion yuan. Zhang Zijian spoke again.")
+
+
+def target(value: float, evidence: str) -> dict:
+    return {"metric": "sales", "value": value, "unit": "billion yuan", "comparator": ">",
+            "kind": "actual", "period": None, "region": None, "initiative": None,
+            "evidence": evidence}
+
+
+def test_target_value_must_be_in_its_evidence() -> None:
+    good, wrong_value, absent = ground_records("targets", [
+        target(600, "Industrial taxable sales exceeded 600 billion yuan"),
+        target(700, "Industrial taxable sales exceeded 600 billion yuan"),
+        target(600, "Sales fell to 600 billion yuan in Wuhu"),
+    ], TEXT)
+    assert good["alignment"] == "exact" and good["flags"] == []
+    assert TEXT[good["char_start"]:good["char_end"]] == good["evidence"]
+    assert wrong_value["flags"] == ["value_not_in_evidence"]
+    assert absent["alignment"] == "none" and "evidence_not_found" in absent["flags"]
+    assert absent["char_start"] is None
+
+
+def test_repeated_evidence_takes_successive_occurrences() -> None:
+    records = [{"original": "Zhang Zijian", "repaired": "x", "category": "name", "note": None}] * 2
+    first, second = ground_records("repairs", records, TEXT)
+    assert first["char_start"] < second["char_start"]
+
+
+def test_finalize_merges_officials_and_keeps_mentions_spans() -> None:
+    officials = [
+        {"name": "Xu Nanji", "mentions": ["Xu Nanji"], "title": "Secretary", "organization": None,
+         "role": None, "evidence": "Xu Nanji stressed the “two long” system."},
+        {"name": "Xu Na", "mentions": ["Xu Na"], "title": None, "organization": None,
+         "role": "spoke", "evidence": "Party secretary Xu Na attend and delivered a speech."},
+    ]
+    result = finalize({"officials": officials}, TEXT)
+    [merged] = result["officials"]
+    assert merged["name"] == "Xu Nanji" and merged["merged_from"] == 2
+    assert set(merged["mentions"]) == {"Xu Nanji", "Xu Na"}
+    assert all(span["alignment"] == "exact" for span in merged["mention_spans"])
+    assert grounding_counts(result) == (1, 1)
