@@ -21,7 +21,8 @@ def test_clause_with_value_picks_the_clause() -> None:
                 "ranking the second place in the whole province.")
     assert clause_with_value(sentence, 15.1, "%") == (
         "The industrial added value will increase by 15.1% year-on-year")
-    assert clause_with_value(sentence, 2, "rank") == "ranking the second place in the whole province."
+    assert clause_with_value(sentence, 2, "rank") == (
+        "ranking the second place in the whole province.")
     assert clause_with_value(sentence, 99, "%") == sentence
 
 
