@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from extractor.candidates import name_candidates, sentence_around
 from extractor.canonical import choose_canonical, same_person
 from extractor.grounding import align, value_in_evidence
-from extractor.models import InitiativeItem, OfficialItem, TargetItem
+from extractor.models import InitiativeItem, OfficialItem, Repair, TargetItem
 
 _CLAUSE_SPLIT = re.compile(r"(?<=[,;，；])\s*")
 
@@ -68,12 +68,26 @@ def assemble_officials(items: Sequence[OfficialItem], text: str) -> list[dict]:
     return records
 
 
-def assemble_initiatives(items: Sequence[InitiativeItem], text: str) -> list[dict]:
-    return [
-        {
-            "name": item.name, "mentions": [item.mention], "description": None,
+def verbatim_mention(mention: str, text: str, repairs: Sequence[Repair] = ()) -> str:
+    """The mention as written in the text: a model that echoes a repaired form from the
+    prompt's repair hints gets that repair's verbatim original instead."""
+    if align(mention, text).status in {"exact", "normalized"}:
+        return mention
+    folded = mention.casefold().strip(" “”\"'")
+    for repair in repairs:
+        if repair.repaired.casefold().strip(" “”\"'") == folded:
+            return repair.original
+    return mention
+
+
+def assemble_initiatives(items: Sequence[InitiativeItem], text: str,
+                         repairs: Sequence[Repair] = ()) -> list[dict]:
+    records = []
+    for item in items:
+        mention = verbatim_mention(item.mention, text, repairs)
+        records.append({
+            "name": item.name, "mentions": [mention], "description": None,
             "level": item.level, "period": item.period,
-            "evidence": evidence_sentence(text, item.mention),
-        }
-        for item in items
-    ]
+            "evidence": evidence_sentence(text, mention),
+        })
+    return records

@@ -16,7 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from extractor import storage
-from extractor.articles import ArticleError, find_article_files
+from extractor.articles import ArticleError
+from extractor.cache import STAGES
 from extractor.config import ConfigError, Settings
 from extractor.local_server import LocalModelError
 
@@ -77,18 +78,27 @@ def cli() -> None:
               help="Replay recorded HTTP exchanges from this cassette folder; no model is called.")
 @click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Record the HTTP exchanges of this run into this cassette folder.")
-@click.option("--force", is_flag=True, help="Recompute articles even when nothing changed.")
+@click.option("--force", is_flag=True, help="Recompute every stage even when nothing changed.")
+@click.option("--only", "only", multiple=True, type=click.Choice(STAGES),
+              help="Recompute only this stage (repeatable); other stages reuse stored results.")
+@click.option("--articles", "article_ids", multiple=True,
+              help="Restrict the run to these article ids (file stems; repeatable).")
+@click.option("--dry-run", is_flag=True,
+              help="Print what would be recomputed and the estimated calls and tokens.")
 @click.option("--prompts", "prompts_dir", type=click.Path(file_okay=False, exists=True,
               path_type=Path), help="Prompt folder (default: the project's prompts/).")
 @cli_errors
 def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str | None,
         mode: str | None, replay_dir: Path | None, record_dir: Path | None, force: bool,
+        only: tuple[str, ...], article_ids: tuple[str, ...], dry_run: bool,
         prompts_dir: Path | None) -> None:
     """Extract meetings, officials, initiatives, targets and repairs from articles.
 
     PATHS are .txt files or folders of them. Each article is stored in one transaction;
-    a failing article is recorded in the `errors` table and the batch goes on. Articles
-    whose text, prompts, schema and model are unchanged are skipped (use --force).
+    a failing article is recorded in the `errors` table and the batch goes on. Every stage
+    result is keyed by the article text, the prompt files it reads, the model and the
+    schema: only stale stages are recomputed (editing targets.j2 re-runs targets only;
+    editing repair.j2 re-runs repair and the stages that read repairs).
 
     \b
     Examples:
@@ -96,20 +106,26 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
       extractor run seeds --replay cassettes --db replay.db
       EXTRACTOR_BASE_URL=http://localhost:8000/v1 extractor run news/ --model qwen2.5-7b
       extractor run seeds --record cassettes --force     # re-record cassettes
+      extractor run seeds --dry-run
+      extractor run seeds --only targets --articles 000_3911936b9cb8e675
     """
     from extractor.backend import open_backend
-    from extractor.pipeline import RunOptions, run_batch
+    from extractor.pipeline import RunOptions, run_batch, selected_files
 
     if replay_dir and record_dir:
         raise click.UsageError("--replay and --record cannot be combined")
     if replay_dir and not replay_dir.is_dir():
         raise click.UsageError(f"cassette folder not found: {replay_dir}")
     settings = Settings.load(model=model, base_url=base_url, mode=mode, prompts_dir=prompts_dir)
-    files = list(find_article_files(paths))
+    files = selected_files(paths, frozenset(article_ids))
     if not files:
         raise click.UsageError("no .txt articles found under the given paths")
     db = storage.open_db(db_path)
+    if dry_run:
+        _print_dry_run(db, files, settings, force=force, only=set(only))
+        return
     options = RunOptions(replay_dir=replay_dir, record_dir=record_dir, force=force,
+                         only=frozenset(only), articles=frozenset(article_ids),
                          command=" ".join(["extractor", *sys.argv[2:]])[:500])
     with open_backend(settings, replay=replay_dir is not None, echo=console.print) as url, \
             Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -127,6 +143,24 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
         raise SystemExit(1)
 
 
+def _print_dry_run(db: Any, files: list[Path], settings: Settings, *, force: bool,
+                   only: set[str]) -> None:
+    from extractor.history import StageStatus, estimate, stage_status
+    from extractor.prompts import PromptLibrary
+
+    statuses = stage_status(db, files, settings.model, PromptLibrary(settings.prompts_dir).hashes())
+    if force or only:
+        statuses = [StageStatus(s.article_id, s.stage, "forced", s.reason)
+                    if force or s.stage in only else s for s in statuses]
+    todo = [s for s in statuses if s.state != "up to date"]
+    for status in todo:
+        click.echo(f"{status.article_id}\t{status.stage}\t{status.state}\t{status.reason}")
+    guess = estimate(db, todo)
+    click.echo(f"would recompute {len(todo)} of {len(statuses)} stage results: "
+               f"~{guess.calls} LLM calls, ~{guess.prompt_tokens} prompt and "
+               f"~{guess.completion_tokens} completion tokens (averages of past calls)")
+
+
 def _print_summary(summary: Any, db_path: Path) -> None:
     table = Table(title=f"Run {summary.run_id} -> {db_path}")
     table.add_column("measure")
@@ -139,12 +173,106 @@ def _print_summary(summary: Any, db_path: Path) -> None:
          else f"{summary.grounding_rate:.1%}"),
         ("LLM calls", summary.llm_calls), ("prompt tokens", summary.prompt_tokens),
         ("completion tokens", summary.completion_tokens), ("seconds", summary.seconds),
+        ("stages computed", _counts(summary.stages_computed)),
+        ("stages reused", _counts(summary.stages_reused)),
     ]
     for name, value in rows:
         table.add_row(name, str(value))
     console.print(table)
     for failure in summary.failures[:20]:
         console.print(f"[red]failed[/red] {failure}")
+
+
+def _counts(counter: Any) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counter.items())) or "0"
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@db_option
+@click.option("--model", help="Model name (env EXTRACTOR_MODEL).")
+@cli_errors
+def status(paths: tuple[Path, ...], db_path: Path, model: str | None) -> None:
+    """Show, per article and stage, whether stored results are up to date.
+
+    States: up to date, stale (with the inputs that changed: a prompt file, the model,
+    the schema, or the repair stage it reads), failed, never run.
+
+    \b
+    Example:
+      extractor status seeds --db extract.db
+    """
+    from extractor.history import stage_status
+    from extractor.pipeline import selected_files
+    from extractor.prompts import PromptLibrary
+
+    settings = Settings.load(model=model)
+    db = storage.open_db(db_path)
+    files = selected_files(paths, frozenset())
+    table = Table(title=f"Stage status in {db_path}")
+    for column in ("article", "stage", "state", "why"):
+        table.add_column(column)
+    for row in stage_status(db, files, settings.model,
+                            PromptLibrary(settings.prompts_dir).hashes()):
+        table.add_row(row.article_id, row.stage, row.state, row.reason)
+    Console().print(table)
+
+
+@cli.command()
+@click.argument("run_a", type=int)
+@click.argument("run_b", type=int)
+@db_option
+@click.option("--gold", "gold_dir", type=click.Path(exists=True, file_okay=False,
+              path_type=Path), help="Also show the change in eval scores against this gold.")
+@cli_errors
+def diff(run_a: int, run_b: int, db_path: Path, gold_dir: Path | None) -> None:
+    """Show records added, removed and changed per article between two runs.
+
+    Each side is the database as it stood right after that run (history is kept in
+    `article_versions`).
+
+    \b
+    Example:
+      extractor diff 3 4 --gold ../shared/gold
+    """
+    from extractor.history import diff_runs, versions_as_of
+
+    if not db_path.exists():
+        raise click.ClickException(f"database not found: {db_path}")
+    db = storage.open_db(db_path)
+    diffs = diff_runs(db, run_a, run_b)
+    for item in diffs:
+        if item.empty:
+            click.echo(f"{item.article_id}: no change")
+            continue
+        click.echo(f"{item.article_id}:")
+        for table in storage.RECORD_TABLES:
+            for record in item.added[table]:
+                click.echo(f"  + {table}: {_brief(record)}")
+            for record in item.removed[table]:
+                click.echo(f"  - {table}: {_brief(record)}")
+            for old, new in item.changed[table]:
+                fields = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+                click.echo(f"  ~ {table}: {_brief(new)} ({', '.join(fields)})")
+    if gold_dir:
+        from extractor.evaluate import load_gold, score
+
+        gold = load_gold(gold_dir)
+        for label, run_id in (("A", run_a), ("B", run_b)):
+            predictions = [{"article_id": aid, **records}
+                           for aid, records in versions_as_of(db, run_id).items()]
+            micro = score(predictions, gold).micro
+            click.echo(f"run {label} ({run_id}): micro P {micro.precision:.3f} "
+                       f"R {micro.recall:.3f} F1 {micro.f1:.3f}")
+
+
+def _brief(record: dict) -> str:
+    for key in ("name", "metric", "original"):
+        if record.get(key):
+            extra = f" = {record['value']} {record.get('unit')}" if key == "metric" else ""
+            return f"{record[key]}{extra}"
+    return json.dumps(record, ensure_ascii=False)[:80]
 
 
 @cli.command()

@@ -1,19 +1,20 @@
-"""The batch: read each article, run the stages, finalize, store; one bad article never
-stops the batch, and an article whose inputs are unchanged is not recomputed."""
+"""The batch: read each article, run the stages (reusing unchanged stage results), finalize,
+store. One bad article never stops the batch; an unchanged article costs no LLM call."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 from pydantic import ValidationError
 
-from extractor import storage
+from extractor import cache, storage
 from extractor.articles import Article, ArticleError, find_article_files, read_article
 from extractor.config import Settings
 from extractor.finalize import finalize, grounding_counts
@@ -22,7 +23,7 @@ from extractor.jsonschemas import schema_hash
 from extractor.llm import CallRecord, LLMClient, LLMError
 from extractor.prompts import PromptLibrary
 from extractor.replay import article_cassette, make_vcr
-from extractor.stages import EXTRACTION_STAGES, STAGE_VERSION, StageContext, run_repair
+from extractor.stages import EXTRACTION_STAGES, RepairOutput, StageContext, run_repair
 
 
 @dataclass
@@ -30,6 +31,8 @@ class RunOptions:
     replay_dir: Path | None = None
     record_dir: Path | None = None
     force: bool = False
+    only: frozenset[str] = frozenset()  # recompute just these stages (reuse the rest)
+    articles: frozenset[str] = frozenset()  # restrict to these article ids
     command: str = ""
 
 
@@ -45,6 +48,8 @@ class RunSummary:
     completion_tokens: int = 0
     llm_calls: int = 0
     seconds: float = 0.0
+    stages_computed: Counter[str] = field(default_factory=Counter)
+    stages_reused: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -67,28 +72,41 @@ class StageFailure(Exception):
 ProgressCallback = Callable[[str, str], None]
 
 
-def extraction_key(article: Article, settings: Settings, prompt_hashes: dict[str, str],
-                   schemas: str) -> str:
-    """Everything that determines an article's result; unchanged key = reuse stored result."""
-    material = json.dumps(
-        [article.sha256, settings.model, prompt_hashes, schemas, STAGE_VERSION], sort_keys=True
-    )
-    return hashlib.sha256(material.encode()).hexdigest()[:24]
+class StageRunner:
+    """Runs one article's stages, reusing a stored result whenever its key is unchanged."""
+
+    def __init__(self, db: sqlite_utils.Database, article: Article, run_id: int,
+                 keys: dict[str, cache.StageKey], options: RunOptions,
+                 summary: RunSummary) -> None:
+        self.db, self.article, self.run_id = db, article, run_id
+        self.keys, self.options, self.summary = keys, options, summary
+
+    def _must_compute(self, stage: str) -> bool:
+        return self.options.force or stage in self.options.only
+
+    def run(self, stage: str, compute: Callable[[], Any]) -> Any:
+        key = self.keys[stage]
+        if not self._must_compute(stage):
+            stored = cache.cached_output(self.db, self.article.article_id, key)
+            if stored is not None:
+                self.summary.stages_reused[stage] += 1
+                return stored
+        try:
+            output = compute()
+        except (LLMError, ValidationError) as err:
+            raise StageFailure(stage, err) from err
+        cache.store_output(self.db, self.article.article_id, key, self.run_id, output)
+        self.summary.stages_computed[stage] += 1
+        return output
 
 
-def extract_article(ctx: StageContext) -> tuple[dict, dict[str, list[dict]]]:
-    """Run repair then every extraction stage; returns the article row and grounded records."""
+def extract_article(ctx: StageContext, runner: StageRunner) -> tuple[dict, dict[str, list[dict]]]:
+    """Repair then every extraction stage; returns the article row and grounded records."""
     article = ctx.article
-    try:
-        repair = run_repair(ctx)
-    except (LLMError, ValidationError) as err:
-        raise StageFailure("repair", err) from err
+    repair = RepairOutput.from_json(runner.run("repair", lambda: run_repair(ctx).to_json()))
     records: dict[str, list[dict]] = {}
     for name, stage in EXTRACTION_STAGES.items():
-        try:
-            records[name] = stage(ctx, repair.repairs)
-        except (LLMError, ValidationError) as err:
-            raise StageFailure(name, err) from err
+        records[name] = runner.run(name, lambda stage=stage: stage(ctx, repair.repairs))
     records["repairs"] = [r.model_dump() for r in repair.repairs]
     row = {
         "article_id": article.article_id,
@@ -114,18 +132,17 @@ class Batch:
         self.options = options
         self.library = PromptLibrary(settings.prompts_dir)
         self.prompt_hashes = self.library.hashes()
-        self.schema_hash = schema_hash()
+        cache.ensure_cache_tables(db)
         self.run_id = storage.start_run(
             db, command=options.command, model=settings.model,
             base_url=settings.display_base_url or "embedded", mode=settings.mode.name,
-            prompt_hashes=self.prompt_hashes, schema_hash=self.schema_hash,
+            prompt_hashes=self.prompt_hashes, schema_hash=schema_hash(),
         )
         self.summary = RunSummary(run_id=self.run_id)
         self.client = LLMClient(settings, base_url, self._record_call)
-        cassette_dir = options.replay_dir or options.record_dir
-        self.cassette_dir = cassette_dir
+        self.cassette_dir = options.replay_dir or options.record_dir
         recording = options.record_dir is not None
-        self.vcr = make_vcr(cassette_dir, record=recording) if cassette_dir else None
+        self.vcr = make_vcr(self.cassette_dir, record=recording) if self.cassette_dir else None
 
     def _record_call(self, call: CallRecord) -> None:
         self.summary.llm_calls += 1
@@ -155,15 +172,18 @@ class Batch:
             storage.add_source_path(self.db, existing, str(path))
             self.summary.skipped += 1
             return "duplicate"
-        key = extraction_key(article, self.settings, self.prompt_hashes, self.schema_hash)
-        if not self.options.force and storage.stored_key(self.db, article.article_id) == key:
+        keys = cache.stage_keys(article.sha256, self.settings.model, self.prompt_hashes)
+        key = cache.article_key(keys)
+        recompute = self.options.force or self.options.only
+        if not recompute and storage.stored_key(self.db, article.article_id) == key:
             self.summary.skipped += 1
             return "skipped"
         ctx = StageContext(article, self.library, self.client, self.settings.stage_max_tokens)
+        runner = StageRunner(self.db, article, self.run_id, keys, self.options, self.summary)
         try:
             with article_cassette(self.vcr, self.cassette_dir, article.article_id,
                                   record=self.options.record_dir is not None):
-                row, records = extract_article(ctx)
+                row, records = extract_article(ctx, runner)
         except StageFailure as err:
             self._fail(article.article_id, path, err.stage, err)
             return "failed"
@@ -184,8 +204,15 @@ class Batch:
             completion_tokens=self.summary.completion_tokens,
             llm_calls=self.summary.llm_calls, grounding_rate=self.summary.grounding_rate,
             seconds=self.summary.seconds,
+            stages_computed=json.dumps(dict(self.summary.stages_computed)),
+            stages_reused=json.dumps(dict(self.summary.stages_reused)),
         )
         return self.summary
+
+
+def selected_files(paths: Sequence[Path], articles: frozenset[str]) -> list[Path]:
+    files = list(find_article_files(paths))
+    return [f for f in files if f.stem in articles] if articles else files
 
 
 def run_batch(db: sqlite_utils.Database, settings: Settings, base_url: str,
@@ -196,7 +223,7 @@ def run_batch(db: sqlite_utils.Database, settings: Settings, base_url: str,
     batch = Batch(db, settings, base_url, options)
     status = "interrupted"
     try:
-        for path in find_article_files(paths):
+        for path in selected_files(paths, options.articles):
             if progress:
                 progress(path.stem, "running")
             result = batch.process_path(path)
@@ -204,6 +231,7 @@ def run_batch(db: sqlite_utils.Database, settings: Settings, base_url: str,
                 progress(path.stem, result)
         status = "finished"
     finally:
-        rebuild_identities(db)
+        if batch.summary.done:
+            rebuild_identities(db)
         batch.finish(status, started)
     return batch.summary

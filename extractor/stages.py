@@ -24,8 +24,6 @@ from extractor.models import (
 )
 from extractor.prompts import PromptLibrary
 
-STAGE_VERSION = "1"
-
 
 @dataclass(frozen=True)
 class StageContext:
@@ -66,6 +64,16 @@ class RepairOutput:
     place: str | None
     repairs: list[Repair]
     repaired_text: str
+
+    def to_json(self) -> dict:
+        return {"title": self.title, "place": self.place, "repaired_text": self.repaired_text,
+                "repairs": [r.model_dump() for r in self.repairs]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> RepairOutput:
+        return cls(title=data["title"], place=data.get("place"),
+                   repaired_text=data["repaired_text"],
+                   repairs=[Repair(**r) for r in data.get("repairs", [])])
 
 
 def glossary_repairs(text: str, glossary: list[dict]) -> list[Repair]:
@@ -167,7 +175,7 @@ def run_initiatives(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
         repairs=_repair_hints(repairs),
     )
     assert isinstance(out, InitiativeList)
-    return assemble.assemble_initiatives(out.initiatives, ctx.article.text)
+    return assemble.assemble_initiatives(out.initiatives, ctx.article.text, repairs)
 
 
 def run_targets(ctx: StageContext, repairs: list[Repair]) -> list[dict]:

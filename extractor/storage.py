@@ -67,7 +67,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 "schema_hash": str, "articles_done": int, "articles_skipped": int,
                 "articles_failed": int, "record_counts": str, "prompt_tokens": int,
                 "completion_tokens": int, "llm_calls": int, "grounding_rate": float,
-                "seconds": float,
+                "seconds": float, "stages_computed": str, "stages_reused": str,
             },
             pk="id",
         )
@@ -121,6 +121,13 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             pk="id",
             foreign_keys=[("run_id", "runs", "id")],
         )
+    if "article_versions" not in db.table_names():
+        db["article_versions"].create(
+            {"id": int, "article_id": str, "run_id": int, "created": str,
+             "extraction_key": str, "title": str, "place": str, "records": str},
+            pk="id", foreign_keys=[("run_id", "runs", "id")],
+        )
+        db["article_versions"].create_index(["article_id", "run_id"])
     if "errors" not in db.table_names():
         db["errors"].create(
             {
@@ -194,6 +201,13 @@ def save_article(
             ]
             if rows:
                 db[table].insert_all(rows, pk="id", alter=True)
+        db["article_versions"].insert(
+            {"article_id": article_id, "run_id": run_id, "created": now(),
+             "extraction_key": article.get("extraction_key"),
+             "title": article.get("title"), "place": article.get("place"),
+             "records": _json(records)},
+            pk="id", alter=True,
+        )
 
 
 def add_source_path(db: sqlite_utils.Database, article_id: str, path: str) -> None:

@@ -64,3 +64,15 @@ def test_initiative_evidence_is_the_sentence_of_its_mention() -> None:
 
 def test_evidence_sentence_falls_back_to_the_span() -> None:
     assert evidence_sentence("Some text.", "absent words here") == "absent words here"
+
+
+def test_echoed_repaired_form_maps_back_to_the_verbatim_original() -> None:
+    from extractor.models import Repair
+
+    repairs = [Repair(original="chain length system", repaired="chain leader system",
+                      category="term")]
+    [record] = assemble_initiatives(
+        [InitiativeItem(mention="chain leader system", name="Chain Leader System")],
+        TEXT_000, repairs)
+    assert record["mentions"] == ["chain length system"]
+    assert record["evidence"] in TEXT_000
