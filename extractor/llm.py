@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json import JSONDecodeError
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
+import httpx
 import instructor
 import openai
 from instructor.core.exceptions import InstructorRetryException
@@ -197,11 +199,14 @@ class LLMClient:
         self.settings = settings
         self._recorder = recorder
         self._wait = _TransportWait(backoff_initial, backoff_max)
+        loopback = urlsplit(base_url).hostname in {"127.0.0.1", "localhost", "::1"}
         raw = openai.OpenAI(
             base_url=base_url,
             api_key=settings.api_key or "not-needed-for-local-server",
             max_retries=0,  # retries are ours (tenacity), so each attempt is recorded
             timeout=settings.request_timeout,
+            # a proxy configured in the environment must not intercept the loopback server
+            http_client=httpx.Client(trust_env=False) if loopback else None,
         )
         raw.chat.completions.create = _reject_unparsable_body(  # type: ignore[method-assign]
             raw.chat.completions.create
@@ -302,8 +307,7 @@ class LLMClient:
             if _is_replay_miss(err):
                 raise ReplayMissError(
                     f"no recorded exchange for article {article_id!r}, stage {stage!r} "
-                    "(the prompt, schema or article changed since the cassette was recorded; "
-                    "re-record with `make cassettes`)"
+                    "(the request differs from every recorded one)"
                 ) from err
             raise LLMError(f"{stage}: {type(err).__name__}: {_short(err)}") from err
         finally:

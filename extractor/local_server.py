@@ -120,7 +120,10 @@ def _wait_until_ready(server: LocalServer, timeout: float) -> None:
             tail = server.log_path.read_text(errors="replace")[-2000:]
             raise LocalModelError(f"llama-server exited during start-up:\n{tail}")
         try:
-            if httpx.get(f"http://127.0.0.1:{server.port}/health", timeout=2).status_code == 200:
+            health = httpx.get(  # trust_env=False: a configured proxy must not catch loopback
+                f"http://127.0.0.1:{server.port}/health", timeout=2, trust_env=False
+            )
+            if health.status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -133,6 +136,7 @@ def start_server(*, threads: int | None = None, ready_timeout: float = 300.0) ->
     model_path = assemble_model()
     port = free_port()
     log_path = cache_dir() / "llama-server.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     command = [
         str(server_binary()),
         "--model",

@@ -20,9 +20,15 @@ from extractor.config import Settings
 from extractor.finalize import finalize, grounding_counts
 from extractor.identities import rebuild_identities
 from extractor.jsonschemas import schema_hash
-from extractor.llm import CallRecord, LLMClient, LLMError
+from extractor.llm import CallRecord, LLMClient, LLMError, ReplayMissError
 from extractor.prompts import PromptLibrary
-from extractor.replay import article_cassette, make_vcr
+from extractor.replay import (
+    article_cassette,
+    make_vcr,
+    manifest_changes,
+    replay_miss_hint,
+    write_manifest,
+)
 from extractor.stages import EXTRACTION_STAGES, RepairOutput, StageContext, run_repair
 
 
@@ -70,6 +76,7 @@ class StageFailure(Exception):
 
 
 ProgressCallback = Callable[[str, str], None]
+ClientFactory = Callable[[Settings, str, Callable[[CallRecord], None]], Any]
 
 
 class StageRunner:
@@ -126,7 +133,7 @@ class Batch:
     """One `extractor run`: owns the run row, the client and the per-article bookkeeping."""
 
     def __init__(self, db: sqlite_utils.Database, settings: Settings, base_url: str,
-                 options: RunOptions) -> None:
+                 options: RunOptions, client_factory: ClientFactory = LLMClient) -> None:
         self.db = db
         self.settings = settings
         self.options = options
@@ -139,7 +146,7 @@ class Batch:
             prompt_hashes=self.prompt_hashes, schema_hash=schema_hash(),
         )
         self.summary = RunSummary(run_id=self.run_id)
-        self.client = LLMClient(settings, base_url, self._record_call)
+        self.client = client_factory(settings, base_url, self._record_call)
         self.cassette_dir = options.replay_dir or options.record_dir
         recording = options.record_dir is not None
         self.vcr = make_vcr(self.cassette_dir, record=recording) if self.cassette_dir else None
@@ -154,6 +161,10 @@ class Batch:
         self.summary.failed += 1
         cause = err.cause if isinstance(err, StageFailure) else err
         message = str(err)
+        if isinstance(cause, ReplayMissError) and self.cassette_dir:
+            message += " — " + replay_miss_hint(manifest_changes(
+                self.cassette_dir, prompt_hashes=self.prompt_hashes,
+                schema_hash=schema_hash(), model=self.settings.model))
         self.summary.failures.append(f"{path}: {message}")
         storage.record_error(
             self.db, self.run_id, article_id=article_id, path=str(path), stage=stage,
@@ -217,10 +228,11 @@ def selected_files(paths: Sequence[Path], articles: frozenset[str]) -> list[Path
 
 def run_batch(db: sqlite_utils.Database, settings: Settings, base_url: str,
               paths: Sequence[Path], options: RunOptions,
-              progress: ProgressCallback | None = None) -> RunSummary:
+              progress: ProgressCallback | None = None,
+              client_factory: ClientFactory = LLMClient) -> RunSummary:
     """Process every article under ``paths``; failures are recorded, never raised."""
     started = time.perf_counter()
-    batch = Batch(db, settings, base_url, options)
+    batch = Batch(db, settings, base_url, options, client_factory)
     status = "interrupted"
     try:
         for path in selected_files(paths, options.articles):
@@ -230,6 +242,9 @@ def run_batch(db: sqlite_utils.Database, settings: Settings, base_url: str,
             if progress:
                 progress(path.stem, result)
         status = "finished"
+        if options.record_dir is not None:
+            write_manifest(options.record_dir, prompt_hashes=batch.prompt_hashes,
+                           schema_hash=schema_hash(), model=settings.model)
     finally:
         if batch.summary.done:
             rebuild_identities(db)

@@ -87,3 +87,39 @@ def article_cassette(recorder: vcr.VCR | None, directory: Path | None, article_i
         path.unlink(missing_ok=True)
     with recorder.use_cassette(path.name):
         yield
+
+
+MANIFEST_NAME = "manifest.json"
+RERECORD_COMMAND = "make cassettes"
+
+
+def write_manifest(directory: Path, *, prompt_hashes: dict[str, str], schema_hash: str,
+                   model: str) -> Path:
+    """Record which prompts, schemas and model the cassettes in ``directory`` were made with."""
+    path = directory / MANIFEST_NAME
+    path.write_text(json.dumps({"model": model, "schema_hash": schema_hash,
+                                "prompt_hashes": prompt_hashes}, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def manifest_changes(directory: Path, *, prompt_hashes: dict[str, str], schema_hash: str,
+                     model: str) -> list[str]:
+    """What differs from the recording: prompt file names, "schemas", "model"."""
+    path = directory / MANIFEST_NAME
+    if not path.is_file():
+        return []
+    recorded = json.loads(path.read_text())
+    changes = sorted(
+        name for name in set(prompt_hashes) | set(recorded.get("prompt_hashes", {}))
+        if prompt_hashes.get(name) != recorded.get("prompt_hashes", {}).get(name)
+    )
+    if recorded.get("schema_hash") != schema_hash:
+        changes.append("schemas")
+    if recorded.get("model") != model:
+        changes.append("model")
+    return changes
+
+
+def replay_miss_hint(changes: list[str]) -> str:
+    changed = f"changed since recording: {', '.join(changes)}; " if changes else ""
+    return f"{changed}re-record the cassettes against the local model with `{RERECORD_COMMAND}`"

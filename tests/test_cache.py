@@ -1,0 +1,153 @@
+"""Incremental regeneration: stage keys and what a re-run recomputes after a prompt edit.
+
+The model is replaced by a scripted test double (``ScriptedClient``) that returns fixed
+structured objects and counts calls; it stands in for the client, not for recorded output.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from extractor import cache
+from extractor.config import Settings
+from extractor.llm import CallRecord
+from extractor.models import (
+    InitiativeItem,
+    InitiativeList,
+    MeetingList,
+    OfficialItem,
+    OfficialList,
+    RepairItem,
+    RepairResult,
+    TargetItem,
+    TargetList,
+)
+from extractor.pipeline import RunOptions, run_batch
+from tests.conftest import PROMPTS, SEEDS
+
+CANNED = {
+    "repair": RepairResult(title="Zhenjiang work meeting", place="Zhenjiang, Jiangsu", repairs=[
+        RepairItem(original="yong yi bear", repaired="bravely shoulder heavy tasks",
+                   category="term")]),
+    "meetings": MeetingList(meetings=[]),
+    "officials": OfficialList(officials=[OfficialItem(name="Gong Haibin")]),
+    "initiatives": InitiativeList(initiatives=[
+        InitiativeItem(mention="chain length system", name="Chain Leader System")]),
+    "targets": TargetList(targets=[TargetItem(sentence=3, value=15.1, unit="%",
+                                              metric="industrial added value growth")]),
+}
+
+
+class ScriptedClient:
+    """Test double for LLMClient: canned objects per stage, every call counted."""
+
+    calls: list[tuple[str, str]] = []
+
+    def __init__(self, settings: Settings, base_url: str, recorder) -> None:
+        self.recorder = recorder
+
+    def complete(self, response_model, messages, *, article_id: str, stage: str,
+                 max_tokens: int | None = None):
+        ScriptedClient.calls.append((article_id, stage))
+        self.recorder(CallRecord(article_id=article_id, stage=stage, model="scripted",
+                                 attempt=1, status="ok", started="", latency_ms=0.0,
+                                 prompt_tokens=10, completion_tokens=5))
+        return CANNED[stage]
+
+
+@pytest.fixture
+def workspace(tmp_path: Path):
+    prompts = tmp_path / "prompts"
+    shutil.copytree(PROMPTS, prompts)
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for path in sorted(SEEDS.glob("*.txt"))[:2]:
+        shutil.copy(path, seeds / path.name)
+    ScriptedClient.calls = []
+    return prompts, seeds
+
+
+def run(db, prompts: Path, seeds: Path, **options):
+    ScriptedClient.calls = []
+    settings = Settings.load(prompts_dir=prompts)
+    summary = run_batch(db, settings, "http://127.0.0.1:9/v1", [seeds], RunOptions(**options),
+                        client_factory=ScriptedClient)
+    return summary, sorted({stage for _, stage in ScriptedClient.calls}), len(ScriptedClient.calls)
+
+
+def edit(path: Path) -> None:
+    path.write_text(path.read_text() + "\n{# edited #}\n")
+
+
+def test_unchanged_rerun_makes_zero_calls(db, workspace) -> None:
+    prompts, seeds = workspace
+    first, stages, calls = run(db, prompts, seeds)
+    assert first.done == 2 and calls == 10
+    again, stages, calls = run(db, prompts, seeds)
+    assert (again.skipped, calls) == (2, 0)
+
+
+def test_editing_the_targets_prompt_reruns_targets_only(db, workspace) -> None:
+    prompts, seeds = workspace
+    run(db, prompts, seeds)
+    edit(prompts / "targets.j2")
+    summary, stages, calls = run(db, prompts, seeds)
+    assert stages == ["targets"] and calls == 2
+    assert dict(summary.stages_reused) == {"repair": 2, "meetings": 2, "officials": 2,
+                                           "initiatives": 2}
+
+
+def test_editing_the_repair_prompt_reruns_repair_and_its_readers(db, workspace) -> None:
+    prompts, seeds = workspace
+    run(db, prompts, seeds)
+    edit(prompts / "repair.j2")
+    _, stages, calls = run(db, prompts, seeds)
+    assert stages == ["initiatives", "meetings", "officials", "repair"]  # targets reads no repairs
+    assert calls == 8
+
+
+def test_editing_the_shared_system_prompt_reruns_everything(db, workspace) -> None:
+    prompts, seeds = workspace
+    run(db, prompts, seeds)
+    edit(prompts / "system.j2")
+    _, _, calls = run(db, prompts, seeds)
+    assert calls == 10
+
+
+def test_only_and_articles_options(db, workspace) -> None:
+    prompts, seeds = workspace
+    run(db, prompts, seeds)
+    first = sorted(seeds.glob("*.txt"))[0].stem
+    _, stages, calls = run(db, prompts, seeds, only=frozenset({"officials"}),
+                           articles=frozenset({first}))
+    assert stages == ["officials"] and calls == 1
+
+
+def test_history_is_kept(db, workspace) -> None:
+    prompts, seeds = workspace
+    first, _, _ = run(db, prompts, seeds)
+    edit(prompts / "targets.j2")
+    second, _, _ = run(db, prompts, seeds)
+    versions = list(db.query("SELECT run_id, count(*) AS n FROM article_versions GROUP BY run_id"))
+    assert [(v["run_id"], v["n"]) for v in versions] == [(first.run_id, 2), (second.run_id, 2)]
+    assert db["stage_results"].count == 12  # 10 first results + 2 new targets results
+
+
+def test_stage_keys_dependencies() -> None:
+    hashes = {"system.j2": "s", "article.j2": "a", "repair.j2": "r", "glossary.yaml": "g",
+              "meetings.j2": "m", "officials.j2": "o", "initiatives.j2": "i", "targets.j2": "t"}
+    base = cache.stage_keys("sha", "model", hashes)
+    changed = cache.stage_keys("sha", "model", {**hashes, "glossary.yaml": "g2"})
+    differs = {s for s in cache.STAGES if base[s].key != changed[s].key}
+    assert differs == {"repair", "meetings", "officials", "initiatives"}
+    other_model = cache.stage_keys("sha", "other", hashes)
+    assert all(base[s].key != other_model[s].key for s in cache.STAGES)
+
+
+def test_stale_reasons_name_the_changed_file() -> None:
+    assert cache.stale_reasons(None, {"a": "1"}) == ["never run"]
+    assert cache.stale_reasons({"targets.j2": "1", "model": "m"},
+                               {"targets.j2": "2", "model": "m"}) == ["targets.j2"]
