@@ -1,0 +1,446 @@
+"""Datasette plugin for extractor databases (registered by the `datasette` entry point).
+
+* ``/-/article/<article_id>``: the original text with every extracted record highlighted at its
+  stored offsets (coloured by record type, with a legend and a tooltip of the record's fields),
+  the repaired text beside it with every repair marked, the suspect records listed, and links to
+  the previous and next article.
+* ``render_cell``: a target's value is shown with its unit ("600 billion yuan"); the evidence of
+  every record (and a record's id on its row page) links to its highlight in the article page;
+  an article's title links to its article page; a query column named ``article_page`` becomes a
+  link to that article page.
+* ``get_metadata``: the ``databases: "*"`` section of the metadata applies to every database
+  served (Datasette 0.x only matches databases by name, which depends on the file name).
+* ``canned_queries``: ``runs_compared`` still runs before any ``extractor eval`` created the
+  ``evals`` table.
+
+All article text reaches the page through Jinja autoescaping: the template receives plain
+strings, never markup built from article text.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import markupsafe
+from datasette.utils import tilde_encode
+from datasette.utils.asgi import NotFound, Response
+
+from datasette import hookimpl
+
+# record table -> (label, column naming the record, column holding its verbatim evidence)
+RECORD_TYPES: dict[str, tuple[str, str, str]] = {
+    "meetings": ("Meeting", "name", "evidence"),
+    "officials": ("Official", "name", "evidence"),
+    "initiatives": ("Initiative", "name", "evidence"),
+    "targets": ("Target", "metric", "evidence"),
+    "repairs": ("Repair", "original", "original"),
+}
+# bookkeeping columns not shown among a record's fields
+HIDDEN_FIELDS = frozenset({
+    "id", "article_id", "run_id", "position", "char_start", "char_end", "matched_text",
+    "mention_spans", "person_id", "programme_id", "value", "unit", "comparator",
+})
+LINKED_TABLES = {name: name for name in RECORD_TYPES} | {
+    f"trusted_{name}": name for name in RECORD_TYPES
+}
+
+
+# -- formatting -------------------------------------------------------------------------------
+def format_number(value: Any) -> str:
+    """600.0 -> '600', 1234567.0 -> '1,234,567', 15.1 -> '15.1'."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.10g}"
+
+
+def format_value(value: Any, unit: str | None, comparator: str | None = None) -> str:
+    """A target's value with its unit: '600 billion yuan', '15.1%', '> 600 billion yuan'."""
+    if value is None or value == "":
+        return ""
+    text = format_number(value)
+    if unit:
+        unit = str(unit).strip()
+        text = f"{text}{unit}" if unit in {"%", "‰", "‱"} else f"{text} {unit}"
+    if comparator and comparator != "=":
+        text = f"{comparator} {text}"
+    return text
+
+
+def _field_text(value: Any) -> str:
+    """JSON lists become comma-separated text; everything else its string form."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(parsed, list):
+            return ", ".join(str(item) for item in parsed)
+        return value
+    return format_number(value) if isinstance(value, int | float) else str(value)
+
+
+def is_suspect(row: dict) -> bool:
+    flags = row.get("flags")
+    return (flags not in (None, "", "[]")) or row.get("alignment") == "none"
+
+
+# -- records and segments ---------------------------------------------------------------------
+@dataclass
+class Record:
+    id: str
+    type: str
+    label: str
+    name: str
+    start: int | None
+    end: int | None
+    suspect: bool
+    fields: list[tuple[str, str]]
+    row_url: str
+    order: int = 0
+    row: dict = field(default_factory=dict)
+
+    @property
+    def located(self) -> bool:
+        return self.start is not None
+
+    @property
+    def summary(self) -> str:
+        """One line of plain text (the title attribute)."""
+        parts = [f"{self.label}: {self.name}"]
+        parts += [f"{label}: {value}" for label, value in self.fields if value]
+        return " | ".join(parts)
+
+
+@dataclass
+class Event:
+    """One step of the highlighted text: a text run, or opening/closing a highlight."""
+
+    kind: str  # "text" | "open" | "close"
+    text: str = ""
+    record: Record | None = None
+    continued: bool = False
+
+
+def build_events(text: str, records: list[Record]) -> list[Event]:
+    """Nested open/text/close events for every located record, from sorted boundaries.
+
+    A record is opened once (its element carries data-record-type); when a record ends while
+    records opened after it are still open (partial overlap), those are closed and reopened
+    as continuation elements, so the markup stays well nested and no text is duplicated.
+    """
+    length = len(text)
+    located = []
+    for record in records:
+        if record.start is None:
+            continue
+        start = min(max(record.start, 0), length)
+        end = record.end if record.end is not None else start
+        end = min(max(end, start), length)
+        located.append((start, end, record))
+    starts: dict[int, list[tuple[int, int, Record]]] = {}
+    for item in located:
+        starts.setdefault(item[0], []).append(item)
+    for items in starts.values():
+        items.sort(key=lambda item: (-item[1], item[2].order))  # longest (outermost) first
+    bounds = sorted({0, length} | {s for s, _, _ in located} | {e for _, e, _ in located})
+    events: list[Event] = []
+    stack: list[tuple[int, int, Record]] = []
+    for index, pos in enumerate(bounds):
+        ending = [i for i, (_, end, _) in enumerate(stack) if end <= pos]
+        if ending:
+            lowest = ending[0]
+            events.extend(Event("close") for _ in stack[lowest:])
+            reopen = [item for item in stack[lowest:] if item[1] > pos]
+            del stack[lowest:]
+            reopen.sort(key=lambda item: (-item[1], item[2].order))
+            for item in reopen:
+                events.append(Event("open", record=item[2], continued=True))
+                stack.append(item)
+        for item in starts.get(pos, []):
+            events.append(Event("open", record=item[2]))
+            if item[1] == pos:  # empty span: an empty marker at its position
+                events.append(Event("close"))
+            else:
+                stack.append(item)
+        if index + 1 < len(bounds):
+            chunk = text[pos:bounds[index + 1]]
+            if chunk:
+                events.append(Event("text", text=chunk))
+    events.extend(Event("close") for _ in stack)
+    return events
+
+
+def repaired_spans(text: str, repaired_text: str, repairs: list[Record]) -> list[Record]:
+    """The repairs with offsets moved into the repaired text (as `apply_repairs` built it)."""
+    accepted: list[Record] = []
+    for repair in repairs:
+        if repair.start is None or repair.end is None or repair.suspect:
+            continue
+        if all(repair.end <= other.start or repair.start >= other.end  # type: ignore[operator]
+               for other in accepted):
+            accepted.append(repair)
+    accepted.sort(key=lambda r: r.start)  # type: ignore[arg-type,return-value]
+    moved: list[Record] = []
+    delta = 0
+    cursor = 0
+    for repair in accepted:
+        replacement = str(repair.row.get("repaired") or "")
+        start = repair.start + delta  # type: ignore[operator]
+        end = start + len(replacement)
+        if repaired_text[start:end] != replacement or not replacement:
+            found = repaired_text.find(replacement, cursor) if replacement else -1
+            if found < 0:
+                continue
+            start, end = found, found + len(replacement)
+        else:
+            delta += len(replacement) - (repair.end - repair.start)  # type: ignore[operator]
+        cursor = end
+        moved.append(Record(id=repair.id, type="repairs", label=repair.label, name=repair.name,
+                            start=start, end=end, suspect=False, fields=repair.fields,
+                            row_url=repair.row_url, order=repair.order, row=repair.row))
+    return moved
+
+
+# -- data access ------------------------------------------------------------------------------
+def _databases(datasette: Any, wanted: str | None) -> list[Any]:
+    names = [wanted] if wanted else [n for n in datasette.databases if not n.startswith("_")]
+    return [datasette.databases[n] for n in names if n in datasette.databases]
+
+
+async def _find_article(datasette: Any, article_id: str, wanted: str | None) -> tuple[Any, dict]:
+    for db in _databases(datasette, wanted):
+        if not await db.table_exists("articles"):
+            continue
+        result = await db.execute("SELECT * FROM articles WHERE article_id = ?", [article_id])
+        row = result.first()
+        if row is not None:
+            return db, dict(row)
+    raise NotFound(f"Article not found: {article_id}")
+
+
+def _column_label(column: str) -> str:
+    return column.replace("_", " ").capitalize()
+
+
+async def _load_records(datasette: Any, db: Any, article_id: str) -> list[Record]:
+    records: list[Record] = []
+    order = 0
+    for table, (label, name_column, _) in RECORD_TYPES.items():
+        if not await db.table_exists(table):
+            continue
+        result = await db.execute(
+            f"SELECT * FROM [{table}] WHERE article_id = ? ORDER BY position", [article_id]
+        )
+        for raw in result.rows:
+            row = dict(raw)
+            fields: list[tuple[str, str]] = []
+            if table == "targets":
+                fields.append(("Value", format_value(row.get("value"), row.get("unit"),
+                                                     row.get("comparator"))))
+            for column, value in row.items():
+                if column in HIDDEN_FIELDS or column == name_column:
+                    continue
+                text = _field_text(value)
+                if column == "flags" and text == "":
+                    continue
+                fields.append((_column_label(column), text))
+            if row.get("char_start") is not None:
+                end = row.get("char_end")
+                fields.append(("Offsets", f"{row['char_start']}–{end if end is not None else '?'}"))
+            records.append(Record(
+                id=str(row["id"]), type=table, label=label,
+                name=_field_text(row.get(name_column)) or str(row["id"]),
+                start=row.get("char_start"), end=row.get("char_end"),
+                suspect=is_suspect(row), fields=fields,
+                row_url=datasette.urls.row(db.name, table, tilde_encode(str(row["id"]))),
+                order=order, row=row,
+            ))
+            order += 1
+    return records
+
+
+async def _neighbours(db: Any, article_id: str) -> tuple[dict | None, dict | None]:
+    prev_row = (await db.execute(
+        "SELECT article_id, title FROM articles WHERE article_id < ? "
+        "ORDER BY article_id DESC LIMIT 1", [article_id])).first()
+    next_row = (await db.execute(
+        "SELECT article_id, title FROM articles WHERE article_id > ? "
+        "ORDER BY article_id LIMIT 1", [article_id])).first()
+    return (dict(prev_row) if prev_row else None, dict(next_row) if next_row else None)
+
+
+def article_url(datasette: Any, article_id: str, record_id: str | None = None,
+                db_name: str | None = None) -> str:
+    url = datasette.urls.path(f"/-/article/{quote(str(article_id), safe='')}")
+    if db_name:
+        url += "?" + urlencode({"db": db_name})
+    if record_id:
+        url += f"#rec-{quote(str(record_id), safe=':')}"
+    return url
+
+
+# -- routes -----------------------------------------------------------------------------------
+async def article_page(datasette: Any, request: Any) -> Response:
+    article_id = request.url_vars["article_id"]
+    wanted = request.args.get("db")
+    db, article = await _find_article(datasette, article_id, wanted)
+    text = article.get("text") or ""
+    repaired_text = article.get("repaired_text") or ""
+    records = await _load_records(datasette, db, article_id)
+    repairs = [r for r in records if r.type == "repairs"]
+    moved = repaired_spans(text, repaired_text, repairs) if repaired_text else []
+    prev_row, next_row = await _neighbours(db, article_id)
+    keep_db = wanted if wanted else None
+    legend = []
+    for table, (label, _, _) in RECORD_TYPES.items():
+        of_type = [r for r in records if r.type == table]
+        legend.append({
+            "type": table, "label": label, "total": len(of_type),
+            "located": sum(1 for r in of_type if r.located),
+            "suspect": sum(1 for r in of_type if r.suspect),
+        })
+    context = {
+        "article": article,
+        "article_id": article_id,
+        "database": db.name,
+        "records": records,
+        "located_count": sum(1 for r in records if r.located),
+        "events": build_events(text, records),
+        "repaired_events": build_events(repaired_text, moved),
+        "repair_count": len(moved),
+        "suspects": [r for r in records if r.suspect or not r.located],
+        "legend": legend,
+        "prev": prev_row and {**prev_row,
+                              "url": article_url(datasette, prev_row["article_id"],
+                                                 db_name=keep_db)},
+        "next": next_row and {**next_row,
+                              "url": article_url(datasette, next_row["article_id"],
+                                                 db_name=keep_db)},
+        "row_url": datasette.urls.row(db.name, "articles", tilde_encode(article_id)),
+        "source_paths": _field_text(article.get("source_paths")),
+    }
+    html = await datasette.render_template(
+        "extractor_article.html", context, request=request, view_name="extractor_article"
+    )
+    return Response.html(html)
+
+
+async def first_article(datasette: Any, request: Any) -> Response:
+    for db in _databases(datasette, request.args.get("db")):
+        if await db.table_exists("articles"):
+            row = (await db.execute("SELECT min(article_id) AS id FROM articles")).first()
+            if row and row["id"]:
+                return Response.redirect(article_url(datasette, row["id"]))
+    raise NotFound("No articles in the served databases")
+
+
+@hookimpl
+def register_routes(datasette: Any) -> list[tuple[str, Any]]:
+    return [
+        (r"^/-/article/?$", first_article),
+        (r"^/-/article/(?P<article_id>[^/]+)$", article_page),
+    ]
+
+
+# -- cells ------------------------------------------------------------------------------------
+def _plain(row: Any, column: str) -> Any:
+    """A row value, unwrapping Datasette's expanded foreign keys ({"value", "label"})."""
+    try:
+        value = row[column]
+    except (KeyError, IndexError):
+        return None
+    if isinstance(value, dict):
+        return value.get("value")
+    return value
+
+
+@hookimpl
+def render_cell(row: Any, value: Any, column: str, table: str | None, database: str,
+                datasette: Any) -> Any:
+    if table is None:
+        if column == "article_page" and value:
+            return markupsafe.Markup('<a href="{}">{}</a>').format(
+                article_url(datasette, str(value)), str(value))
+        return None
+    base = LINKED_TABLES.get(table)
+    if base == "targets" and column == "value" and value not in (None, ""):
+        return format_value(value, _plain(row, "unit"))
+    if base is not None:
+        evidence_column = RECORD_TYPES[base][2]
+        if column in {evidence_column, "id"} and value not in (None, ""):
+            article_id, record_id = _plain(row, "article_id"), _plain(row, "id")
+            if not article_id or not record_id:
+                return None
+            url = article_url(datasette, str(article_id), str(record_id))
+            if column == "id":
+                return markupsafe.Markup('{} <a href="{}" title="{}">(in article)</a>').format(
+                    str(value), url, "Show this record highlighted in its article")
+            return markupsafe.Markup('<a href="{}" title="{}">{}</a>').format(
+                url, "Show in the article", str(value))
+        return None
+    if table == "articles" and column == "title":
+        article_id = _plain(row, "article_id")
+        if article_id:
+            return markupsafe.Markup('<a href="{}">{}</a>').format(
+                article_url(datasette, str(article_id)), str(value or article_id))
+    return None
+
+
+# -- metadata and queries ---------------------------------------------------------------------
+@hookimpl
+def get_metadata(datasette: Any, key: Any, database: Any, table: Any) -> dict | None:
+    """Apply the metadata's ``databases: "*"`` section to every database served."""
+    local = getattr(datasette, "_metadata_local", None) or {}
+    star = (local.get("databases") or {}).get("*")
+    if not star:
+        return None
+    names = [name for name in datasette.databases if not name.startswith("_")]
+    return {"databases": {name: copy.deepcopy(star) for name in names
+                          if name not in (local.get("databases") or {})}}
+
+
+RUNS_WITHOUT_EVALS = """
+SELECT r.id AS run, r.started, r.model, r.status, r.articles_done, r.articles_failed,
+  r.llm_calls, r.prompt_tokens, r.completion_tokens,
+  r.prompt_tokens + r.completion_tokens AS total_tokens,
+  round((r.prompt_tokens + r.completion_tokens) * 1.0 / nullif(r.articles_done, 0))
+    AS tokens_per_article,
+  round(r.seconds, 1) AS seconds, round(r.grounding_rate, 3) AS grounding_rate,
+  NULL AS gold_set, NULL AS micro_f1, NULL AS micro_precision, NULL AS micro_recall
+FROM runs r
+ORDER BY r.id DESC
+"""
+
+
+@hookimpl
+def canned_queries(datasette: Any, database: str, actor: Any) -> Any:
+    """Before `extractor eval` ran there is no `evals` table: compare runs without scores."""
+
+    async def inner() -> dict:
+        if database not in datasette.databases:
+            return {}
+        db = datasette.get_database(database)
+        if not await db.table_exists("runs") or await db.table_exists("evals"):
+            return {}
+        queries = datasette.metadata("queries", database=database, fallback=False) or {}
+        query = queries.get("runs_compared")
+        if not isinstance(query, dict):
+            return {}
+        description = (query.get("description") or "").strip()
+        return {"runs_compared": {
+            **query, "sql": RUNS_WITHOUT_EVALS.strip(),
+            "description": (description + " No evaluation stored yet: run "
+                            "`extractor eval --gold ... --db ...` to fill the scores.").strip(),
+        }}
+
+    return inner

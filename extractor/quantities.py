@@ -1,0 +1,131 @@
+"""Rule-based quantity finder: every number with a unit that states a result, goal or amount.
+
+Used to complete the model's targets: a quantity in the text that no model target covers is
+added as a target with ``source = "rule"`` (so nothing stated with a unit is missed), its
+evidence being the clause it sits in. Numbers without a unit (years, counts of plan items)
+are never taken.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extractor.candidates import sentences
+
+_NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_QUALIFIER = (
+    r"(?P<qual>more than|over|exceed(?:ed|ing|s)?(?: the)?|at least|(?:shall |will )?not be less "
+    r"than|not less than|no less than|"
+    r"up to|no more than|not more than|about|nearly|approximately|around|close to)?\s*"
+)
+_SCALE = r"(?P<scale>trillion|billion|hundred million|million|ten thousand)?\s*"
+UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("percentage points", re.compile(_QUALIFIER + _NUM + r"\s*percentage points?\b", re.I)),
+    ("%", re.compile(_QUALIFIER + _NUM + r"\s*(?:%|percent\b)", re.I)),
+    ("yuan", re.compile(_QUALIFIER + _NUM + r"\s*" + _SCALE + r"(?:yuan|RMB)\b", re.I)),
+    ("tons of standard coal", re.compile(_QUALIFIER + _NUM + r"\s*tons? of standard coal\b",
+                                         re.I)),
+    ("count", re.compile(_QUALIFIER + _NUM + r"\s+(?:new\s+)?(?P<noun>projects|enterprises|"
+                         r"companies|firms)\b", re.I)),
+)
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+             "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10}
+_WORD_NUMBERS = {"ten": 10, "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100}
+_RANK = re.compile(
+    r"\brank(?:s|ed|ing)?\s+(?:the\s+)?(?P<ord>first|second|third|fourth|fifth|sixth|seventh|"
+    r"eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b", re.I)
+_TOP = re.compile(r"\btop\s+(?P<n>\d+|ten|twenty|thirty|fifty|hundred)\b", re.I)
+# "top 500 enterprises" names a category of companies, not a ranking or a count
+_CATEGORY = re.compile(r"\btop\s+\d+\s+(?:enterprises|companies|firms)\b", re.I)
+_COMPARATORS = {
+    "more than": ">", "over": ">", "exceed": ">", "at least": ">=", "not less than": ">=",
+    "no less than": ">=", "up to": "<=", "no more than": "<=", "not more than": "<=",
+    "about": "~", "nearly": "~", "approximately": "~", "around": "~", "close to": "~",
+    "shall not be less than": ">=", "will not be less than": ">=", "not be less than": ">=",
+}
+_CLAUSE_BREAK = re.compile(r"[,;，；]")
+_GOAL_WORDS = re.compile(r"\b(?:strive|striv|goal|target|aim|plan to|by (?:the end of )?20\d\d|"
+                         r"will (?:reach|exceed|realize|achieve))", re.I)
+_FUNDING_WORDS = re.compile(r"\b(?:fund|funds|subsid\w*|special funds|financial support)\b",
+                            re.I)
+_YEAR = re.compile(r"\b(?:by (?:the end of )?)?(20\d\d)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float
+    unit: str
+    comparator: str
+    start: int  # offsets of the number phrase in the text
+    end: int
+    clause: str  # verbatim clause containing it
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _comparator(qualifier: str | None) -> str:
+    if not qualifier:
+        return "="
+    lowered = qualifier.lower()
+    return next((op for word, op in _COMPARATORS.items() if lowered.startswith(word)), "=")
+
+
+def _clause_at(text: str, start: int, end: int) -> str:
+    """The verbatim clause (between commas/semicolons, within its sentence) around a span."""
+    cursor = 0
+    for sentence in sentences(text):
+        found = text.find(sentence, cursor)
+        if found == -1:
+            continue
+        cursor = found + len(sentence)
+        if found <= start < cursor:
+            left = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, start - found)),
+                       default=0)
+            right = next((m.start() for m in _CLAUSE_BREAK.finditer(sentence, end - found)),
+                         len(sentence))
+            return sentence[left:right].strip()
+    return text[start:end]
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every number-with-unit and ranking in the text, in order of position."""
+    found: list[Quantity] = []
+    for unit, pattern in UNIT_PATTERNS:
+        for match in pattern.finditer(text):
+            label = unit
+            if unit == "yuan":
+                scale = (match.group("scale") or "").lower()
+                label = f"{scale} yuan".strip()
+            elif unit == "count":
+                label = match.group("noun").lower()
+            found.append(Quantity(_number(match.group("num")), label,
+                                  _comparator(match.group("qual")), match.start("num"),
+                                  match.end(), _clause_at(text, match.start(), match.end())))
+    for match in _RANK.finditer(text):
+        token = match.group("ord").lower()
+        value = _ORDINALS.get(token) or int(re.sub(r"\D", "", token))
+        found.append(Quantity(float(value), "rank", "=", match.start("ord"), match.end(),
+                              _clause_at(text, match.start(), match.end())))
+    for match in _TOP.finditer(text):
+        token = match.group("n").lower()
+        value = _WORD_NUMBERS.get(token) or int(token)
+        found.append(Quantity(float(value), "rank", "<=", match.start(), match.end(),
+                              _clause_at(text, match.start(), match.end())))
+    categories = [(m.start(), m.end()) for m in _CATEGORY.finditer(text)]
+    found = [q for q in found if not any(s <= q.start < e for s, e in categories)]
+    unique = {(q.start, q.unit): q for q in found}
+    return sorted(unique.values(), key=lambda q: q.start)
+
+
+def guess_kind(clause: str, sentence: str) -> str:
+    if _FUNDING_WORDS.search(clause):
+        return "funding"
+    return "target" if _GOAL_WORDS.search(sentence) else "actual"
+
+
+def guess_period(sentence: str) -> str | None:
+    match = _YEAR.search(sentence)
+    return match.group(0).lower() if match else None

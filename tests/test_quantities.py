@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import pytest
+
+from extractor.finalize import rule_targets
+from extractor.quantities import find_quantities, guess_kind, guess_period
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Industrial taxable sales exceeded 600 billion yuan.", [(600, "billion yuan", ">")]),
+        ("Investment increased by 24.3%, ranking fourth in the province.",
+         [(24.3, "%", "="), (4, "rank", "=")]),
+        ("accounting for 10.5 percentage points higher", [(10.5, "percentage points", "=")]),
+        ("energy savings of 319,100 tons of standard coal",
+         [(319100, "tons of standard coal", "=")]),
+        ("a total of 1,505 projects were launched", [(1505, "projects", "=")]),
+        ("special funds shall not be less than 100 million yuan", [(100, "million yuan", ">=")]),
+        ("expenses of up to 100 million yuan", [(100, "million yuan", "<=")]),
+        ("one of the top 30 in the country", [(30, "rank", "<=")]),
+        ("precise docking of top 500 enterprises", []),  # a category, not a ranking
+        ("the 2024 plan has 10 aspects and six chains", []),  # no unit: not a quantity
+    ],
+)
+def test_find_quantities(text: str, expected: list[tuple]) -> None:
+    found = [(q.value, q.unit, q.comparator) for q in find_quantities(text)]
+    assert found == [(float(v), u, c) for v, u, c in expected]
+    for quantity in find_quantities(text):
+        assert quantity.clause in text
+
+
+def test_kind_and_period_guesses() -> None:
+    assert guess_kind("special funds of 100 million yuan", "") == "funding"
+    assert guess_kind("exceed 600 billion yuan", "strive to exceed 600 billion yuan by 2024") == (
+        "target")
+    assert guess_kind("sales grew 5%", "In 2021 sales grew 5%.") == "actual"
+    assert guess_period("By 2024, revenue will reach 700 billion yuan") == "by 2024"
+    assert guess_period("no year here") is None
+
+
+def test_rule_targets_fill_only_what_the_model_missed() -> None:
+    text = "Sales grew 15.1% in 2021, ranking second in the province."
+    model = [{"value": 15.1, "unit": "%", "char_start": 11, "char_end": 16, "period": "2021"}]
+    added = rule_targets(text, model)
+    assert [(t["value"], t["unit"], t["source"]) for t in added] == [(2.0, "rank", "rule")]
+    assert added[0]["evidence"] in text and added[0]["period"] == "2021"
