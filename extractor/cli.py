@@ -320,8 +320,11 @@ def schemas(directory: Path) -> None:
 @click.option("--export", "export_file", type=click.Path(exists=True, dir_okay=False,
               path_type=Path), help="Score a JSONL export instead of the database.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.option("--trusted-only", is_flag=True,
+              help="Score only trusted records (grounded, no flags), as the trusted_* views.")
 @cli_errors
-def evaluate(gold_dir: Path, db_path: Path, export_file: Path | None, as_json: bool) -> None:
+def evaluate(gold_dir: Path, db_path: Path, export_file: Path | None, as_json: bool,
+             trusted_only: bool) -> None:
     """Score stored results against gold annotations (precision, recall, F1 per record type).
 
     The scores are stored in the `evals` table of the database (with the latest run id)
@@ -332,7 +335,7 @@ def evaluate(gold_dir: Path, db_path: Path, export_file: Path | None, as_json: b
       extractor eval --gold ../shared/gold --db extract.db
     """
     from extractor.evaluate import TABLE_HEADER, load_gold, score
-    from extractor.export import export_articles
+    from extractor.export import export_articles, trusted_records
 
     gold = load_gold(gold_dir)
     db = None
@@ -344,9 +347,12 @@ def evaluate(gold_dir: Path, db_path: Path, export_file: Path | None, as_json: b
             raise click.ClickException(f"database not found: {db_path}")
         db = storage.open_db(db_path)
         predictions = list(export_articles(db))
+    if trusted_only:
+        predictions = [trusted_records(p) for p in predictions]
     report = score(predictions, gold)
     if db is not None:
-        storage.record_eval(db, str(gold_dir), report.to_dict())
+        label = f"{gold_dir} (trusted only)" if trusted_only else str(gold_dir)
+        storage.record_eval(db, label, report.to_dict())
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
         return

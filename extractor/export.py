@@ -48,3 +48,12 @@ def export_articles(db: sqlite_utils.Database) -> Iterator[dict]:
 def to_jsonl(db: sqlite_utils.Database) -> Iterator[str]:
     for obj in export_articles(db):
         yield json.dumps(obj, ensure_ascii=False)
+
+
+def trusted_records(article: dict) -> dict:
+    """The export object with suspect records (any grounding flag) left out."""
+    return {
+        key: [r for r in value if not (r.get("grounding") or {}).get("flags")]
+        if key in storage.RECORD_TABLES else value
+        for key, value in article.items()
+    }

@@ -7,15 +7,17 @@ evidence (repairs: their ``original``) and for each mention, and flags what cann
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from extractor.candidates import sentence_around
-from extractor.canonical import merge_initiatives, merge_officials
-from extractor.evaluate import normalize_quantity
+from extractor.canonical import SURNAMES, merge_initiatives, merge_officials
 from extractor.grounding import align, value_in_evidence
-from extractor.quantities import Quantity, find_quantities, guess_kind, guess_period
+from extractor.rules import rule_initiatives, rule_officials, rule_targets
 
 SPAN_FIELD = {"repairs": "original"}
+NOT_A_NAME = re.compile(r"\b(?:district|zone|area|city|county|province|park|group|company)\b",
+                        re.I)
+NOT_A_UNIT = re.compile(r"(?:year|years|date|month|day)s?", re.I)
 GROUNDED = frozenset({"exact", "normalized", "fuzzy"})
 
 
@@ -45,8 +47,20 @@ def _ground_one(record: dict, span_field: str, text: str, taken: set[tuple[int, 
         and not value_in_evidence(float(record["value"]), record.get("unit"), found.matched_text)
     ):
         flags.append("value_not_in_evidence")
-    grounded["flags"] = flags
+    grounded["flags"] = flags + plausibility_flags(record)
     return grounded
+
+
+def plausibility_flags(record: dict) -> list[str]:
+    """Flags for records that are grounded but cannot be what their type says."""
+    if "mentions" in record and "title" in record:  # an official
+        tokens = (record.get("name") or "").split()
+        if (not tokens or tokens[0].casefold() not in SURNAMES or len(tokens) > 3
+                or NOT_A_NAME.search(record.get("name") or "")):
+            return ["not_a_person_name"]
+    if "value" in record and NOT_A_UNIT.fullmatch((record.get("unit") or "").strip()):
+        return ["not_a_quantity"]
+    return []
 
 
 def ground_records(table: str, records: Sequence[dict], text: str) -> list[dict]:
@@ -56,56 +70,21 @@ def ground_records(table: str, records: Sequence[dict], text: str) -> list[dict]
     return [_ground_one(record, span_field, text, taken) for record in records]
 
 
-def _covered(quantity: Quantity, targets: Sequence[dict]) -> bool:
-    """A model target states this quantity: same magnitude and unit family, overlapping span."""
-    wanted = normalize_quantity(quantity.value, quantity.unit)
-    for target in targets:
-        got = normalize_quantity(target.get("value"), target.get("unit"))
-        if wanted is None or got is None or got[:2] != wanted[:2]:
-            continue
-        start, end = target.get("char_start"), target.get("char_end")
-        if start is not None and end is not None and start < quantity.end and quantity.start < end:
-            return True
-    return False
-
-
-def _nearest_period(position: int, targets: Sequence[dict]) -> str | None:
-    """Period of the closest model target before ``position`` (the paragraph's year)."""
-    before = [t for t in targets if t.get("char_start") is not None and t["char_start"] <= position]
-    closest = max(before, key=lambda t: t["char_start"], default=None)
-    return closest.get("period") if closest else None
-
-
-def rule_targets(text: str, targets: Sequence[dict]) -> list[dict]:
-    """Targets for the quantities with units that no model target covers."""
-    added = []
-    for quantity in find_quantities(text):
-        if _covered(quantity, targets):
-            continue
-        sentence = sentence_around(text, quantity.start, quantity.end)
-        added.append({
-            "metric": quantity.clause, "value": quantity.value, "unit": quantity.unit,
-            "comparator": quantity.comparator, "kind": guess_kind(quantity.clause, sentence),
-            "period": guess_period(sentence) or _nearest_period(quantity.start, targets),
-            "region": None, "initiative": None,
-            "evidence": quantity.clause, "source": "rule",
-        })
-    return added
-
-
 def finalize(records: dict[str, list[dict]], text: str) -> dict[str, list[dict]]:
     """Canonicalise officials and initiatives, ground every table, complete the targets."""
-    merged = dict(records)
+    merged = {table: [{**row, "source": row.get("source", "model")} for row in rows]
+              for table, rows in records.items()}
     if "officials" in merged:
-        merged["officials"] = merge_officials(merged["officials"])
+        officials = merge_officials(merged["officials"])
+        merged["officials"] = officials + rule_officials(text, officials)
     if "initiatives" in merged:
-        merged["initiatives"] = merge_initiatives(merged["initiatives"])
+        initiatives = merge_initiatives(merged["initiatives"])
+        merged["initiatives"] = initiatives + rule_initiatives(
+            text, initiatives, merged.get("repairs", []))
     grounded = {table: ground_records(table, rows, text) for table, rows in merged.items()}
     if "targets" in grounded:
-        model_targets = [{**row, "source": row.get("source", "model")}
-                         for row in grounded["targets"]]
-        extra = rule_targets(text, model_targets)
-        grounded["targets"] = ground_records("targets", model_targets + extra, text)
+        extra = rule_targets(text, grounded["targets"])
+        grounded["targets"] = ground_records("targets", merged["targets"] + extra, text)
     return grounded
 
 

@@ -442,7 +442,10 @@ def align_many(spans: Sequence[str], text: str) -> list[Alignment]:
 # Numbers
 # ---------------------------------------------------------------------------------------------
 
-_NUMBER_RE = re.compile(r"(?<!\d)(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?")
+# A numeral glued to letters ("5G", "3D", "A1") is part of a name, not a quantity.
+_NUMBER_RE = re.compile(
+    r"(?<![\dA-Za-z])(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\dA-Z])"
+)
 
 _MAGNITUDES: dict[str, float] = {
     "hundred": 1e2,

@@ -40,8 +40,19 @@ def test_finalize_merges_officials_and_keeps_mentions_spans() -> None:
          "role": "spoke", "evidence": "Party secretary Xu Na attend and delivered a speech."},
     ]
     result = finalize({"officials": officials}, TEXT)
-    [merged] = result["officials"]
+    [merged] = [o for o in result["officials"] if o["source"] == "model"]
     assert merged["name"] == "Xu Nanji" and merged["merged_from"] == 2
     assert set(merged["mentions"]) == {"Xu Nanji", "Xu Na"}
     assert all(span["alignment"] == "exact" for span in merged["mention_spans"])
-    assert grounding_counts(result) == (1, 1)
+    assert grounding_counts(result) == (2, 2)  # + Zhang Zijian, completed by the name rule
+    assert [o["name"] for o in result["officials"] if o["source"] == "rule"] == ["Zhang Zijian"]
+
+
+def test_implausible_records_are_flagged_not_dropped() -> None:
+    district = {"name": "Qixia", "mentions": ["Qixia District"], "title": None,
+                "organization": None, "role": None, "evidence": "Mayor Zhang Zijian"}
+    year = target(2024, "Mayor Zhang Zijian chaired the meeting")
+    year["unit"] = "year"
+    result = ground_records("officials", [district], TEXT) + ground_records("targets", [year], TEXT)
+    assert result[0]["flags"] == ["not_a_person_name"]
+    assert "not_a_quantity" in result[1]["flags"]

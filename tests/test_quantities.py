@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.finalize import rule_targets
 from extractor.quantities import find_quantities, guess_kind, guess_period
+from extractor.rules import rule_targets
 
 
 @pytest.mark.parametrize(

@@ -247,13 +247,12 @@ async def _load_records(datasette: Any, db: Any, article_id: str) -> list[Record
             if table == "targets":
                 fields.append(("Value", format_value(row.get("value"), row.get("unit"),
                                                      row.get("comparator"))))
-            for column, value in row.items():
+            quality = ("alignment", "flags", "merged_from")
+            columns = [c for c in row if c not in quality] + [c for c in quality if c in row]
+            for column in columns:
                 if column in HIDDEN_FIELDS or column == name_column:
                     continue
-                text = _field_text(value)
-                if column == "flags" and text == "":
-                    continue
-                fields.append((_column_label(column), text))
+                fields.append((_column_label(column), _field_text(row[column])))
             if row.get("char_start") is not None:
                 end = row.get("char_end")
                 fields.append(("Offsets", f"{row['char_start']}–{end if end is not None else '?'}"))
@@ -364,14 +363,29 @@ def _plain(row: Any, column: str) -> Any:
     return value
 
 
+def _render_query_cell(row: Any, value: Any, column: str, datasette: Any) -> Any:
+    """Query columns named by convention: article_page, record_id, value (next to unit)."""
+    if value in (None, ""):
+        return None
+    if column == "article_page":
+        return markupsafe.Markup('<a href="{}" title="{}">{}</a>').format(
+            article_url(datasette, str(value)), "Open the article page", str(value))
+    if column == "record_id" and isinstance(value, str) and value.count(":") >= 2:
+        article_id = value.rsplit(":", 2)[0]
+        return markupsafe.Markup('<a href="{}" title="{}">{}</a>').format(
+            article_url(datasette, article_id, value), "Show in the article", value)
+    if column == "value" and isinstance(value, int | float):
+        unit = _plain(row, "unit")
+        if isinstance(unit, str):
+            return format_value(value, unit)
+    return None
+
+
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, table: str | None, database: str,
                 datasette: Any) -> Any:
-    if table is None:
-        if column == "article_page" and value:
-            return markupsafe.Markup('<a href="{}">{}</a>').format(
-                article_url(datasette, str(value)), str(value))
-        return None
+    if table is None:  # canned or arbitrary query results
+        return _render_query_cell(row, value, column, datasette)
     base = LINKED_TABLES.get(table)
     if base == "targets" and column == "value" and value not in (None, ""):
         return format_value(value, _plain(row, "unit"))

@@ -1,0 +1,124 @@
+"""Deterministic completion of the model's records from candidates found in the text.
+
+The model labels candidates; where it skips one that the rules are confident about, a record
+is added with ``source = "rule"`` so analysts can tell them apart (and filter them out):
+- targets: every number with a unit or a ranking (``quantities.find_quantities``);
+- officials: romanised names next to an official title word;
+- initiatives: quoted phrases of two or more words (translations quote named programmes).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from extractor.candidates import name_candidates, quoted_phrases, sentence_around
+from extractor.canonical import initiative_key, same_person
+from extractor.evaluate import normalize_quantity
+from extractor.grounding import align
+from extractor.quantities import Quantity, find_quantities, guess_kind, guess_period
+
+TITLE_WORDS = re.compile(
+    r"\b(?:secretary|mayor|governor|director|deputy|chairman|chairwoman|head|chief|"
+    r"commissioner|party committee|municipal government|leaders?)\b", re.I)
+NOT_OFFICIAL = re.compile(r"\b(?:reporter|correspondent|journalist|editor|photo)\b", re.I)
+TITLE_WINDOW = 80
+
+
+# -- targets --------------------------------------------------------------------------------
+def _covered(quantity: Quantity, targets: Sequence[dict]) -> bool:
+    """A model target states this quantity: same magnitude and unit family, overlapping span."""
+    wanted = normalize_quantity(quantity.value, quantity.unit)
+    for target in targets:
+        got = normalize_quantity(target.get("value"), target.get("unit"))
+        if wanted is None or got is None or got[:2] != wanted[:2]:
+            continue
+        start, end = target.get("char_start"), target.get("char_end")
+        if start is not None and end is not None and start < quantity.end and quantity.start < end:
+            return True
+    return False
+
+
+def _nearest_period(position: int, targets: Sequence[dict]) -> str | None:
+    """Period of the closest model target before ``position`` (the paragraph's year)."""
+    before = [t for t in targets if t.get("char_start") is not None and t["char_start"] <= position]
+    closest = max(before, key=lambda t: t["char_start"], default=None)
+    return closest.get("period") if closest else None
+
+
+def rule_targets(text: str, targets: Sequence[dict]) -> list[dict]:
+    """Targets for the quantities with units that no (grounded) model target covers."""
+    added = []
+    for quantity in find_quantities(text):
+        if _covered(quantity, targets):
+            continue
+        sentence = sentence_around(text, quantity.start, quantity.end)
+        added.append({
+            "metric": quantity.clause, "value": quantity.value, "unit": quantity.unit,
+            "comparator": quantity.comparator, "kind": guess_kind(quantity.clause, sentence),
+            "period": guess_period(sentence) or _nearest_period(quantity.start, targets),
+            "region": None, "initiative": None, "evidence": quantity.clause, "source": "rule",
+        })
+    return added
+
+
+# -- officials ------------------------------------------------------------------------------
+def _looks_official(name: str, text: str) -> bool:
+    for match in re.finditer(re.escape(name), text):
+        before = text[max(0, match.start() - TITLE_WINDOW):match.start()]
+        after = text[match.end():match.end() + TITLE_WINDOW]
+        if NOT_OFFICIAL.search(before[-30:]):
+            return False
+        if TITLE_WORDS.search(before[-40:]) or TITLE_WORDS.search(after):
+            return True
+    return False
+
+
+def rule_officials(text: str, officials: Sequence[dict]) -> list[dict]:
+    """Officials for romanised names next to a title word that the model did not list."""
+    known = [m for o in officials for m in [o.get("name") or "", *(o.get("mentions") or [])]]
+    added: list[dict] = []
+    for name in name_candidates(text):
+        if any(same_person(name, k) for k in known) or not _looks_official(name, text):
+            continue
+        mentions = [c for c in name_candidates(text) if same_person(c, name)]
+        found = align(name, text)
+        evidence = sentence_around(text, found.start or 0, found.end or 0)
+        added.append({"name": name, "mentions": mentions, "title": None, "organization": None,
+                      "role": None, "evidence": evidence, "source": "rule"})
+        known.extend(mentions)
+    return added
+
+
+# -- initiatives ----------------------------------------------------------------------------
+def _is_programme_phrase(phrase: str) -> bool:
+    inner = phrase.strip("“”\"").strip()
+    if inner.startswith("(") or "hereinafter" in inner.lower():
+        return False
+    return len(inner.split()) >= 2 or any(ch.isdigit() for ch in inner)
+
+
+def rule_initiatives(text: str, initiatives: Sequence[dict],
+                     repairs: Sequence[dict] = ()) -> list[dict]:
+    """Initiatives for quoted multi-word phrases that no model initiative mentions."""
+    covered = {initiative_key(m.strip("“”\"")) for i in initiatives
+               for m in [i.get("name") or "", *(i.get("mentions") or [])]}
+    added = []
+    for phrase in quoted_phrases(text):
+        inner = phrase.strip("“”\"").strip()
+        key = initiative_key(inner)
+        if not key or key in covered or not _is_programme_phrase(phrase):
+            continue
+        if any(key in c or c in key for c in covered if c):
+            continue
+        repaired = next((r["repaired"] for r in repairs
+                         if inner.casefold() in (r.get("original") or "").casefold()), None)
+        found = align(phrase, text)
+        added.append({
+            "name": repaired or inner, "mentions": [phrase], "description": None,
+            "level": None, "period": None,
+            "evidence": sentence_around(text, found.start or 0, found.end or 0),
+            "source": "rule",
+        })
+        covered.add(key)
+    return added
