@@ -96,3 +96,36 @@ def glossary_hits(text: str, glossary: Sequence[dict]) -> list[GlossaryHit]:
                 )
                 break
     return hits
+
+
+# Words a general English dictionary lacks but that are plain English in this genre.
+GENRE_WORDS = frozenset({"informatization", "informatisation", "digitalization", "tech", "telecom",
+                         "internet", "ecommerce", "intelligentization", "industrialization"})
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_URLISH = re.compile(r"\S+@\S+|\bwww\.\S+|https?://\S+")
+
+
+def unknown_words(text: str) -> list[str]:
+    """Lower-case words no English dictionary knows: pinyin left in, fused or cut names."""
+    from spellchecker import SpellChecker  # heavy import: only when asked
+
+    cleaned = _URLISH.sub(" ", text)
+    words = {w for w in re.findall(r"\b[a-z]{2,}\b", cleaned)}
+    unknown = SpellChecker().unknown(words) - GENRE_WORDS
+    return sorted(unknown, key=cleaned.find)
+
+
+def repair_candidates(text: str, limit: int = 20) -> list[str]:
+    """Verbatim phrases worth checking for garbling: quoted phrases and the few words around
+    each unknown (likely pinyin) word."""
+    found: dict[str, None] = {}
+    tokens = list(_WORD.finditer(_URLISH.sub(lambda m: " " * len(m.group()), text)))
+    unknown = set(unknown_words(text))
+    for index, token in enumerate(tokens):
+        if token.group() in unknown:
+            left = tokens[max(0, index - 2)].start()
+            right = tokens[min(len(tokens) - 1, index + 2)].end()
+            found.setdefault(text[left:right], None)
+    for phrase in quoted_phrases(text):
+        found.setdefault(phrase, None)
+    return list(found)[:limit]

@@ -131,6 +131,7 @@ def run_repair(ctx: StageContext) -> RepairOutput:
         "repair",
         RepairResult,
         headline=ctx.article.headline,
+        candidates=candidates.repair_candidates(ctx.article.text),
         glossary=[
             {"garbled": r.original, "repaired": r.repaired, "chinese": r.note} for r in fixed
         ],

@@ -50,3 +50,22 @@ def test_glossary_hits_are_verbatim() -> None:
 def test_glossary_whole_words_only() -> None:
     hits = glossary_hits("the eagles fly", [{"garbled": ["the eagle"], "repaired": "Yingtan"}])
     assert hits == []
+
+
+def test_unknown_words_find_pinyin_and_skip_urls() -> None:
+    from extractor.candidates import unknown_words
+
+    words = unknown_words("the city kechuang level, yong yi bear; mail a@jiupainews.com now")
+    assert "kechuang" in words and "yi" in words
+    assert not any("jiupainews" in w for w in words)
+    assert "city" not in words and "level" not in words
+
+
+def test_repair_candidates_are_verbatim_and_bounded() -> None:
+    from extractor.candidates import repair_candidates
+
+    text = seed("003")
+    found = repair_candidates(text, limit=12)
+    assert len(found) == 12
+    assert all(phrase in text for phrase in found)
+    assert any("kechuang" in phrase for phrase in found)  # unknown-word windows come first
