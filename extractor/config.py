@@ -67,6 +67,7 @@ class Settings:
     request_timeout: float = 600.0
     max_transport_retries: int = 4
     max_reasks: int = 1
+    max_tokens_per_article: int | None = None  # prompt + completion, all attempts and stages
     temperature: float = 0.0
     stage_max_tokens: int = 1800
     embedded: bool = True
@@ -83,6 +84,7 @@ class Settings:
         base_url: str | None = None,
         mode: str | None = None,
         prompts_dir: Path | None = None,
+        max_tokens_per_article: int | None = None,
     ) -> Settings:
         """Resolve settings: explicit options win, then EXTRACTOR_* environment variables."""
         base_url = base_url or _env("EXTRACTOR_BASE_URL")
@@ -92,6 +94,16 @@ class Settings:
             )
         api_key = _env("EXTRACTOR_API_KEY", "OPENAI_API_KEY")
         resolved_model = model or _env("EXTRACTOR_MODEL")
+        budget = max_tokens_per_article
+        if budget is None and _env("EXTRACTOR_MAX_TOKENS_PER_ARTICLE"):
+            try:
+                budget = int(str(_env("EXTRACTOR_MAX_TOKENS_PER_ARTICLE")))
+            except ValueError as err:
+                raise ConfigError(
+                    "EXTRACTOR_MAX_TOKENS_PER_ARTICLE must be a whole number"
+                ) from err
+        if budget is not None and budget <= 0:
+            raise ConfigError(f"the token budget per article must be positive, got {budget}")
         if base_url and not resolved_model:
             raise ConfigError("--model (or EXTRACTOR_MODEL) is required with --base-url")
         return cls(
@@ -101,4 +113,5 @@ class Settings:
             mode=choose_mode(base_url, mode or _env("EXTRACTOR_MODE")),
             prompts_dir=prompts_dir or DEFAULT_PROMPTS_DIR,
             embedded=base_url is None,
+            max_tokens_per_article=budget,
         )

@@ -2,9 +2,15 @@
 
 Two retry layers, both bounded:
 - transport (tenacity): 429 (Retry-After honoured), 5xx, connection errors and timeouts, with
-  exponential backoff and jitter;
-- validation (instructor ``max_retries``): a response that fails the schema is re-asked.
-Every HTTP attempt, failed or not, is reported to a recorder with its tokens and latency.
+  exponential backoff and jitter (``max_transport_retries``);
+- validation (instructor ``max_retries``): a response that fails the schema is re-asked
+  (``max_reasks``); the re-ask messages instructor appends (the failed answer and the
+  validation error text) are cut to ``REASK_ECHO_MAX_CHARS`` / ``REASK_ERROR_MAX_CHARS``.
+So one stage makes at most (max_transport_retries + 1) * (max_reasks + 1) HTTP attempts.
+On top, ``max_tokens_per_article`` caps the prompt + completion tokens one article may spend
+over all its attempts and stages: once spent, the next attempt is refused before it is sent.
+Every HTTP attempt, failed or not, is reported to a recorder with its tokens and latency (the
+tokens of attempts that failed validation included), and error texts never carry the API key.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json import JSONDecodeError
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import instructor
@@ -39,6 +45,8 @@ from extractor.config import Settings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 MAX_RETRY_AFTER_SECONDS = 120.0
+REASK_ERROR_MAX_CHARS = 2_000  # the validation error text instructor sends back on a re-ask
+REASK_ECHO_MAX_CHARS = 8_000  # the failed answer echoed back on a re-ask
 
 
 class LLMError(RuntimeError):
@@ -47,6 +55,10 @@ class LLMError(RuntimeError):
 
 class ReplayMissError(LLMError):
     """Replay mode found no recorded exchange for a request."""
+
+
+class TokenBudgetExceededError(LLMError):
+    """The article spent its ``max_tokens_per_article``; no further call is made for it."""
 
 
 class BadResponseError(RuntimeError):
@@ -81,6 +93,7 @@ class CallContext:
     attempt: int = 0
     started_at: float = 0.0
     started_iso: str = ""
+    message_count: int = 0  # the caller's messages; anything after them is a re-ask
     records: list[CallRecord] = field(default_factory=list)
 
 
@@ -151,6 +164,18 @@ def _classify(error: BaseException) -> str:
     return "invalid_output"
 
 
+def is_connection_failure(error: BaseException) -> bool:
+    """True when ``error`` (or what caused it) is a failure to reach the server at all."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, openai.APIConnectionError):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _reject_unparsable_body(create: Callable[..., Any]) -> Callable[..., Any]:
     """Turn openai's JSONDecodeError on a non-JSON 2xx body into a transport error."""
 
@@ -162,6 +187,43 @@ def _reject_unparsable_body(create: Callable[..., Any]) -> Callable[..., Any]:
             raise BadResponseError(f"response body is not valid JSON: {err}") from err
 
     return guarded
+
+
+def cap_text(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n[... {len(text) - limit} more characters cut]"
+
+
+def cap_reask_messages(messages: list[Any], original_count: int) -> list[Any]:
+    """The messages with every re-ask message (those after the caller's) cut to size.
+
+    Returns ``messages`` itself when nothing needs cutting, so a first attempt's request body is
+    exactly what the caller built.
+    """
+    capped: list[Any] = list(messages[:original_count])
+    changed = False
+    for message in messages[original_count:]:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, str):
+            limit = REASK_ECHO_MAX_CHARS if message.get("role") == "assistant" \
+                else REASK_ERROR_MAX_CHARS
+            if len(content) > limit:
+                message = {**message, "content": cap_text(content, limit)}
+                changed = True
+        capped.append(message)
+    return capped if changed else messages
+
+
+def _secrets_of(settings: Settings, base_url: str) -> list[str]:
+    """Strings that must never be written anywhere: the API key, URL password and query values."""
+    found = [settings.api_key or ""]
+    for url in (base_url, settings.base_url or ""):
+        parts = urlsplit(url)
+        found.append(parts.password or "")
+        found.extend(value for _, value in parse_qsl(parts.query))
+    return sorted({s for s in found if len(s) >= 4}, key=len, reverse=True)
 
 
 def _response_text(response: Any, limit: int = 20_000) -> str | None:
@@ -199,6 +261,8 @@ class LLMClient:
         self.settings = settings
         self._recorder = recorder
         self._wait = _TransportWait(backoff_initial, backoff_max)
+        self._secrets = _secrets_of(settings, base_url)
+        self.tokens_spent: dict[str, int] = {}  # article id -> prompt + completion tokens
         loopback = urlsplit(base_url).hostname in {"127.0.0.1", "localhost", "::1"}
         raw = openai.OpenAI(
             base_url=base_url,
@@ -208,8 +272,8 @@ class LLMClient:
             # a proxy configured in the environment must not intercept the loopback server
             http_client=httpx.Client(trust_env=False) if loopback else None,
         )
-        raw.chat.completions.create = _reject_unparsable_body(  # type: ignore[method-assign]
-            raw.chat.completions.create
+        raw.chat.completions.create = self._guard(  # type: ignore[method-assign]
+            _reject_unparsable_body(raw.chat.completions.create)
         )
         self._client = instructor.from_openai(raw, mode=settings.mode)
         self._context: CallContext | None = None
@@ -217,6 +281,34 @@ class LLMClient:
         self._client.on("completion:response", self._on_response)
         self._client.on("completion:error", self._on_error)
         self._client.on("parse:error", self._on_parse_error)
+
+    def _guard(self, create: Callable[..., Any]) -> Callable[..., Any]:
+        """Every HTTP attempt passes here: budget check first, then re-ask messages capped."""
+
+        @functools.wraps(create)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            ctx = self._require_context()
+            self._check_budget(ctx.article_id, ctx.stage)
+            messages = kwargs.get("messages")
+            if isinstance(messages, list) and len(messages) > ctx.message_count:
+                kwargs = {**kwargs, "messages": cap_reask_messages(messages, ctx.message_count)}
+            return create(*args, **kwargs)
+
+        return guarded
+
+    def _check_budget(self, article_id: str, stage: str) -> None:
+        budget = self.settings.max_tokens_per_article
+        spent = self.tokens_spent.get(article_id, 0)
+        if budget is not None and spent >= budget:
+            raise TokenBudgetExceededError(
+                f"token budget of {budget} exceeded for article {article_id} "
+                f"({spent} prompt + completion tokens spent; stopped before a {stage} call)"
+            )
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
 
     # -- instructor hooks -------------------------------------------------------------
     def _on_request(self, *args: Any, **kwargs: Any) -> None:
@@ -245,18 +337,31 @@ class LLMClient:
             response
         )
         record.response_text = _response_text(response)
+        spent = (record.prompt_tokens or 0) + (record.completion_tokens or 0)
+        article_id = self._require_context().article_id
+        self.tokens_spent[article_id] = self.tokens_spent.get(article_id, 0) + spent
 
     def _on_parse_error(self, error: Exception) -> None:
         ctx = self._require_context()
         if ctx.records:
             ctx.records[-1].status = "invalid_output"
             ctx.records[-1].error_type = type(error).__name__
-            ctx.records[-1].error = str(error)[:2000]
+            ctx.records[-1].error = self._redact(str(error)[:2000])
 
     def _on_error(self, error: Exception) -> None:
-        record = self._new_record(_classify(error))
+        if isinstance(error, TokenBudgetExceededError):
+            return  # refused before sending: not an HTTP attempt
+        ctx = self._require_context()
+        last = ctx.records[-1] if ctx.records else None
+        if last is not None and last.attempt == ctx.attempt and last.status == "ok":
+            # the server answered (tokens already counted) but the answer was unusable,
+            # e.g. cut off by max_tokens: mark that attempt instead of adding a phantom one
+            record = last
+            record.status = "invalid_output"
+        else:
+            record = self._new_record(_classify(error))
         record.error_type = type(error).__name__
-        record.error = str(error)[:2000]
+        record.error = self._redact(str(error)[:2000])
 
     def _require_context(self) -> CallContext:
         if self._context is None:
@@ -273,8 +378,11 @@ class LLMClient:
         stage: str,
         max_tokens: int | None = None,
     ) -> ModelT:
-        """One structured completion; raises LLMError (or ReplayMissError) when retries run out."""
-        self._context = CallContext(article_id=article_id, stage=stage)
+        """One structured completion; raises LLMError (or ReplayMissError) when retries run out,
+        TokenBudgetExceededError when the article has spent its token budget."""
+        self._check_budget(article_id, stage)
+        self._context = CallContext(article_id=article_id, stage=stage,
+                                    message_count=len(messages))
         transport = Retrying(
             retry=retry_if_exception(is_transient),
             wait=self._wait,
@@ -298,18 +406,22 @@ class LLMClient:
                         temperature=self.settings.temperature,
                         max_tokens=max_tokens or self.settings.stage_max_tokens,
                     )
+        except TokenBudgetExceededError:
+            raise
         except InstructorRetryException as err:
-            raise LLMError(
+            raise LLMError(self._redact(
                 f"{stage}: model output failed validation after {err.n_attempts} attempt(s): "
                 f"{_short(err)}"
-            ) from err
+            )) from err
         except Exception as err:
             if _is_replay_miss(err):
                 raise ReplayMissError(
                     f"no recorded exchange for article {article_id!r}, stage {stage!r} "
                     "(the request differs from every recorded one)"
                 ) from err
-            raise LLMError(f"{stage}: {type(err).__name__}: {_short(err)}") from err
+            raise LLMError(
+                self._redact(f"{stage}: {type(err).__name__}: {_short(err)}")
+            ) from err
         finally:
             for record in self._context.records:
                 self._recorder(record)

@@ -26,7 +26,7 @@ import struct
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -55,10 +55,14 @@ def inject_ok(
     prompt_tokens: int = 11,
     completion_tokens: int = 7,
     prompt_n: int | None = 5,
+    delay: float = 0.0,
+    finish_reason: str = "stop",
 ) -> Behaviour:
     """A canned, well-formed OpenAI ``chat.completion`` whose message content is ``content_json``.
 
     ``content_json`` is test data, written by the test: it is not produced by any model.
+    ``delay`` holds the reply back (interrupted when the server stops); ``finish_reason="length"``
+    imitates an answer cut by ``max_tokens``.
     """
     return Behaviour(
         "ok",
@@ -67,6 +71,8 @@ def inject_ok(
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
             "prompt_n": prompt_n,
+            "delay": delay,
+            "finish_reason": finish_reason,
         },
     )
 
@@ -108,6 +114,68 @@ def inject_garbage() -> Behaviour:
 def inject_truncated() -> Behaviour:
     """Declare a Content-Length larger than the bytes sent, then close the connection."""
     return Behaviour("truncated")
+
+
+def inject_stall(seconds: float) -> Behaviour:
+    """Send the headers and half the body, then stall ``seconds`` (a timeout mid-response)."""
+    return Behaviour("stall", {"seconds": seconds})
+
+
+# -- scripted stage answers -------------------------------------------------------------------
+# Canned, schema-valid answers for the extractor's five stages, keyed by the response model name
+# the client puts in ``response_format.json_schema.name``. They are fault-injection FIXTURES
+# written for the tiny articles of ``fixture_article`` (every evidence span is in that text), not
+# model output.
+
+FIXTURE_STAGE_ANSWERS: dict[str, dict[str, Any]] = {
+    "RepairResult": {"title": "Work meeting on digital transformation", "place": None,
+                     "repairs": [{"original": "intelligent change number turn",
+                                  "repaired": "intelligent and digital transformation",
+                                  "category": "term"}]},
+    "MeetingList": {"meetings": [{"evidence": "Mayor Zhao Jianjun chaired the work meeting",
+                                  "name": "work meeting on digital transformation",
+                                  "kind": "work meeting"}]},
+    "OfficialList": {"officials": [{"name": "Zhao Jianjun", "title": "Mayor"}]},
+    "InitiativeList": {"initiatives": [{"mention": "smart factory plan",
+                                        "name": "Smart Factory Plan"}]},
+    "TargetList": {"targets": [{"sentence": 1, "value": 120, "unit": "smart factories",
+                                "metric": "new smart factories", "kind": "target"}]},
+}
+FIXTURE_RECORDS_PER_ARTICLE = 5  # one meeting, official, initiative, target and repair
+
+
+def fixture_article(city: str) -> str:
+    """A tiny article the canned stage answers fit (``city`` makes its text unique)."""
+    return (
+        f"{city}: work meeting on intelligent change number turn\n\n"
+        f"On the morning of March first, Mayor Zhao Jianjun chaired the work meeting in {city}. "
+        "The meeting pushed the intelligent change number turn of manufacturing. "
+        "Under the smart factory plan the city will add 120 smart factories by the end of "
+        "the year.\n"
+    )
+
+
+def response_model_name(body: dict[str, Any]) -> str | None:
+    """The response model a chat request asks for (JSON_SCHEMA mode), if any."""
+    response_format = body.get("response_format") or {}
+    schema = response_format.get("json_schema") or {}
+    return schema.get("name")
+
+
+def stage_answer(body: dict[str, Any], **ok_options: Any) -> Behaviour:
+    """The canned answer for whichever stage ``body`` asks for (see FIXTURE_STAGE_ANSWERS)."""
+    name = response_model_name(body)
+    if name not in FIXTURE_STAGE_ANSWERS:
+        return inject_status(400, body=json.dumps({"error": {"message": f"no fixture for {name}"}}))
+    return inject_ok(json.dumps(FIXTURE_STAGE_ANSWERS[name]), **ok_options)
+
+
+def request_text(body: dict[str, Any]) -> str:
+    """All message contents of a chat request, joined (to tell which article it is about)."""
+    return "\n".join(str(m.get("content") or "") for m in body.get("messages") or [])
+
+
+Responder = Callable[[dict[str, Any]], "Behaviour | None"]
 
 
 # -- server -----------------------------------------------------------------------------------
@@ -160,6 +228,9 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # keep pytest output clean
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        if self.path == "/health" and self.server.health:
+            self._send_json(200, {"status": "ok"})
+            return
         self._send_json(404, {"error": {"message": "fault server: only POST " + CHAT_PATH}})
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib naming
@@ -172,7 +243,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.split("?", 1)[0] != CHAT_PATH:
             self._send_json(404, {"error": {"message": f"fault server: no route {self.path}"}})
             return
-        behaviour = self.server.next_behaviour()
+        behaviour = self.server.next_behaviour(body)
         self.server.record(
             ReceivedRequest(
                 path=self.path,
@@ -192,13 +263,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- behaviour implementations -----------------------------------------------------------
     def _do_ok(
-        self, content: str, prompt_tokens: int, completion_tokens: int, prompt_n: int | None
+        self, content: str, prompt_tokens: int, completion_tokens: int, prompt_n: int | None,
+        delay: float = 0.0, finish_reason: str = "stop",
     ) -> None:
+        if delay and self.server.stopping.wait(delay):
+            self.close_connection = True
+            return
         try:
             model = json.loads(self._body).get("model", "fault-server")
         except (ValueError, AttributeError):
             model = "fault-server"
         payload = completion_payload(content, prompt_tokens, completion_tokens, prompt_n, model)
+        payload["choices"][0]["finish_reason"] = finish_reason
         self._send_json(200, payload)
 
     def _do_status(self, code: int, retry_after: str | float | None, body: str) -> None:
@@ -240,6 +316,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self.close_connection = True
 
+    def _do_stall(self, seconds: float) -> None:
+        full = json.dumps(completion_payload('{"x": 1}', 1, 1, 1, "fault-server")).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(full)))
+        self.end_headers()
+        self.wfile.write(full[: len(full) // 2])
+        self.wfile.flush()
+        self.server.stopping.wait(seconds)
+        self.close_connection = True
+
     # -- helpers -----------------------------------------------------------------------------
     def _send_json(self, code: int, payload: Any) -> None:
         self._send_raw(code, json.dumps(payload).encode())
@@ -258,16 +345,29 @@ class _FaultHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False
 
-    def __init__(self, script: Iterable[Behaviour]) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, script: Iterable[Behaviour], responder: Responder | None = None,
+                 port: int = 0, health: bool = False) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self._lock = threading.Lock()
         self._script: deque[Behaviour] = deque(script)
+        self.responder = responder
+        self.health = health
         self.requests: list[ReceivedRequest] = []
         self.stopping = threading.Event()
 
-    def next_behaviour(self) -> Behaviour | None:
+    def next_behaviour(self, body: bytes = b"") -> Behaviour | None:
+        """The next scripted behaviour; when the script is empty, the responder's choice."""
         with self._lock:
-            return self._script.popleft() if self._script else None
+            if self._script:
+                return self._script.popleft()
+            responder = self.responder
+        if responder is None:
+            return None
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            return None
+        return responder(parsed) if isinstance(parsed, dict) else None
 
     def record(self, request: ReceivedRequest) -> None:
         with self._lock:
@@ -278,10 +378,16 @@ class _FaultHTTPServer(ThreadingHTTPServer):
 
 
 class FaultServer:
-    """Handle on a running fault server: URL, script control, received requests."""
+    """Handle on a running fault server: URL, script control, received requests.
 
-    def __init__(self, script: Iterable[Behaviour] = ()) -> None:
-        self._httpd = _FaultHTTPServer(script)
+    ``responder`` (optional) chooses a behaviour from the parsed request body whenever the
+    script queue is empty, e.g. ``stage_answer`` for the canned stage fixtures, or a fault for
+    requests about one article. ``health=True`` also answers ``GET /health`` like llama-server.
+    """
+
+    def __init__(self, script: Iterable[Behaviour] = (), responder: Responder | None = None,
+                 *, port: int = 0, health: bool = False) -> None:
+        self._httpd = _FaultHTTPServer(script, responder, port, health)
         host, port = self._httpd.server_address[:2]
         self.url = f"http://{host}:{port}"
         self.base_url = f"{self.url}/v1"
@@ -325,9 +431,10 @@ class FaultServer:
 
 
 @contextmanager
-def make_fault_server(script: Iterable[Behaviour] = ()) -> Iterator[FaultServer]:
+def make_fault_server(script: Iterable[Behaviour] = (), responder: Responder | None = None,
+                      **options: Any) -> Iterator[FaultServer]:
     """Run a fault server for the duration of the ``with`` block; always stopped on exit."""
-    server = FaultServer(script).start()
+    server = FaultServer(script, responder, **options).start()
     try:
         yield server
     finally:

@@ -27,7 +27,7 @@ from urllib.parse import quote, urlencode
 
 import markupsafe
 from datasette.utils import tilde_encode
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import Response
 
 from datasette import hookimpl
 
@@ -217,7 +217,8 @@ def _databases(datasette: Any, wanted: str | None) -> list[Any]:
     return [datasette.databases[n] for n in names if n in datasette.databases]
 
 
-async def _find_article(datasette: Any, article_id: str, wanted: str | None) -> tuple[Any, dict]:
+async def _find_article(datasette: Any, article_id: str,
+                        wanted: str | None) -> tuple[Any, dict] | None:
     for db in _databases(datasette, wanted):
         if not await db.table_exists("articles"):
             continue
@@ -225,7 +226,16 @@ async def _find_article(datasette: Any, article_id: str, wanted: str | None) -> 
         row = result.first()
         if row is not None:
             return db, dict(row)
-    raise NotFound(f"Article not found: {article_id}")
+    return None
+
+
+async def _not_found(datasette: Any, request: Any, message: str) -> Response:
+    """A plain 404 page (raising NotFound would print a traceback in the server log)."""
+    html = await datasette.render_template(
+        "error.html", {"ok": False, "error": message, "status": 404, "title": "Not found"},
+        request=request,
+    )
+    return Response.html(html, status=404)
 
 
 def _column_label(column: str) -> str:
@@ -292,7 +302,11 @@ def article_url(datasette: Any, article_id: str, record_id: str | None = None,
 async def article_page(datasette: Any, request: Any) -> Response:
     article_id = request.url_vars["article_id"]
     wanted = request.args.get("db")
-    db, article = await _find_article(datasette, article_id, wanted)
+    found = await _find_article(datasette, article_id, wanted)
+    if found is None:
+        return await _not_found(datasette, request, f"No article {article_id!r} in the served "
+                                "databases.")
+    db, article = found
     text = article.get("text") or ""
     repaired_text = article.get("repaired_text") or ""
     records = await _load_records(datasette, db, article_id)
@@ -340,7 +354,7 @@ async def first_article(datasette: Any, request: Any) -> Response:
             row = (await db.execute("SELECT min(article_id) AS id FROM articles")).first()
             if row and row["id"]:
                 return Response.redirect(article_url(datasette, row["id"]))
-    raise NotFound("No articles in the served databases")
+    return await _not_found(datasette, request, "No articles in the served databases.")
 
 
 @hookimpl
