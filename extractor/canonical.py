@@ -332,3 +332,33 @@ def merge_initiatives(initiatives: Sequence[dict]) -> list[dict]:
         merged["evidence"] = _first(cluster, "evidence")
         merged_records.append(merged)
     return merged_records
+
+
+def _meeting_key(record: dict) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", (record.get("name") or "").casefold()))
+
+
+def _same_meeting(a: dict, b: dict) -> bool:
+    """Same meeting: same non-null date, identical evidence, or the same normalised name."""
+    if a.get("date") and a.get("date") == b.get("date"):
+        return True
+    if a.get("evidence") and a.get("evidence") == b.get("evidence"):
+        return True
+    return bool(_meeting_key(a)) and _meeting_key(a) == _meeting_key(b)
+
+
+def merge_meetings(meetings: Sequence[dict]) -> list[dict]:
+    """Merge the records a model repeats for one meeting (the first keeps its fields; chairs
+    and speakers are united; ``merged_from`` counts the records)."""
+    merged: list[dict] = []
+    for record in meetings:
+        target = next((m for m in merged if _same_meeting(m, record)), None)
+        if target is None:
+            merged.append({**record, "merged_from": record.get("merged_from", 1)})
+            continue
+        for key in ("chaired_by", "speakers"):
+            target[key] = _dedupe([*(target.get(key) or []), *(record.get(key) or [])])
+        for key in ("place", "organizer", "date"):
+            target[key] = target.get(key) or record.get(key)
+        target["merged_from"] += record.get("merged_from", 1)
+    return merged

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from extractor.canonical import SURNAMES, merge_initiatives, merge_officials
+from extractor.canonical import SURNAMES, merge_initiatives, merge_meetings, merge_officials
 from extractor.grounding import align, value_in_evidence
 from extractor.rules import rule_initiatives, rule_officials, rule_targets
 
@@ -74,6 +74,8 @@ def finalize(records: dict[str, list[dict]], text: str) -> dict[str, list[dict]]
     """Canonicalise officials and initiatives, ground every table, complete the targets."""
     merged = {table: [{**row, "source": row.get("source", "model")} for row in rows]
               for table, rows in records.items()}
+    if "meetings" in merged:
+        merged["meetings"] = merge_meetings(merged["meetings"])
     if "officials" in merged:
         officials = merge_officials(merged["officials"])
         merged["officials"] = officials + rule_officials(text, officials)

@@ -395,3 +395,21 @@ def test_merge_initiatives_keeps_distinct_slogans_apart() -> None:
     ]
     merged = merge_initiatives(records)
     assert [m["merged_from"] for m in merged] == [1, 1, 1, 1]
+
+
+def test_merge_meetings_collapses_repeats_of_one_meeting() -> None:
+    from extractor.canonical import merge_meetings
+
+    meetings = [
+        {"name": "Yingtan mobilization conference", "date": "2022-02-16", "evidence": "a",
+         "chaired_by": ["Zhang Zijian"], "speakers": ["Xu Nanji"]},
+        {"name": "Xu Nanji", "date": "2022-02-16", "evidence": "b", "chaired_by": [],
+         "speakers": ["Yu Hongyan", "Xu Nanji"]},
+        {"name": "Provincial promotion meeting", "date": None, "evidence": "c",
+         "chaired_by": [], "speakers": []},
+    ]
+    merged = merge_meetings(meetings)
+    assert [m["name"] for m in merged] == ["Yingtan mobilization conference",
+                                           "Provincial promotion meeting"]
+    assert merged[0]["speakers"] == ["Xu Nanji", "Yu Hongyan"]
+    assert merged[0]["merged_from"] == 2 and merged[1]["merged_from"] == 1
