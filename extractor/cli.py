@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from rich.table import Table
 from extractor import storage
 from extractor.articles import ArticleError
 from extractor.cache import STAGES
-from extractor.config import ConfigError, Settings
+from extractor.config import ConfigError, Settings, redact_url
 from extractor.local_server import LocalModelError
 
 KNOWN_ERRORS = (ConfigError, storage.StorageError, ArticleError, LocalModelError, OSError)
@@ -87,11 +88,15 @@ def cli() -> None:
               help="Print what would be recomputed and the estimated calls and tokens.")
 @click.option("--prompts", "prompts_dir", type=click.Path(file_okay=False, exists=True,
               path_type=Path), help="Prompt folder (default: the project's prompts/).")
+@click.option("--max-tokens-per-article", "max_tokens_per_article", type=click.IntRange(min=1),
+              help="Stop spending on an article once its prompt + completion tokens, over all "
+              "stages and retries, reach this (env EXTRACTOR_MAX_TOKENS_PER_ARTICLE); the "
+              "article is recorded in `errors` and the batch goes on.")
 @cli_errors
 def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str | None,
         mode: str | None, replay_dir: Path | None, record_dir: Path | None, force: bool,
         only: tuple[str, ...], article_ids: tuple[str, ...], dry_run: bool,
-        prompts_dir: Path | None) -> None:
+        prompts_dir: Path | None, max_tokens_per_article: int | None) -> None:
     """Extract meetings, officials, initiatives, targets and repairs from articles.
 
     PATHS are .txt files or folders of them. Each article is stored in one transaction;
@@ -116,7 +121,8 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
         raise click.UsageError("--replay and --record cannot be combined")
     if replay_dir and not replay_dir.is_dir():
         raise click.UsageError(f"cassette folder not found: {replay_dir}")
-    settings = Settings.load(model=model, base_url=base_url, mode=mode, prompts_dir=prompts_dir)
+    settings = Settings.load(model=model, base_url=base_url, mode=mode, prompts_dir=prompts_dir,
+                             max_tokens_per_article=max_tokens_per_article)
     files = selected_files(paths, frozenset(article_ids))
     if not files:
         raise click.UsageError("no .txt articles found under the given paths")
@@ -124,9 +130,14 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
     if dry_run:
         _print_dry_run(db, files, settings, force=force, only=set(only))
         return
+
+    def without_secrets(arg: str) -> str:  # runs.command must not store URL credentials
+        name, sep, value = arg.partition("=") if arg.startswith("--") else ("", "", arg)
+        return f"{name}{sep}{redact_url(value)}" if "://" in value else arg
+
     options = RunOptions(replay_dir=replay_dir, record_dir=record_dir, force=force,
                          only=frozenset(only), articles=frozenset(article_ids),
-                         command=" ".join(["extractor", *sys.argv[2:]])[:500])
+                         command=" ".join(["extractor", *map(without_secrets, sys.argv[2:])])[:500])
     with open_backend(settings, replay=replay_dir is not None, echo=console.print) as url, \
             Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                      TimeElapsedColumn(), console=console, transient=False) as bar:
@@ -137,7 +148,17 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
             if status != "running":
                 bar.advance(task)
 
-        summary = run_batch(db, settings, url, files, options, progress)
+        try:
+            summary = run_batch(db, settings, url, files, options, progress,
+                                ensure_alive=getattr(url, "ensure_alive", None))
+        except sqlite3.OperationalError as err:
+            busy = "locked" in str(err) or "busy" in str(err)
+            raise storage.StorageError(
+                f"{db_path}: the database is busy: another process (another `extractor run`?) "
+                "is writing to it; articles already stored are kept, run the command again "
+                "when the other one has finished"
+                if busy else f"{db_path}: cannot write to the database ({err})"
+            ) from err
     _print_summary(summary, db_path)
     if summary.all_failed:
         raise SystemExit(1)

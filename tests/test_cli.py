@@ -47,7 +47,7 @@ def test_all_failed_exits_nonzero(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["run", str(bad), "--replay", str(CASSETTES),
                                       "--db", str(tmp_path / "x.db")])
     assert result.exit_code == 1
-    assert "empty article" in result.output
+    assert "empty article" in " ".join(result.output.split())
 
 
 def test_replay_and_record_are_exclusive(tmp_path: Path) -> None:

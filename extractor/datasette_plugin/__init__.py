@@ -19,7 +19,6 @@ strings, never markup built from article text.
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,32 +41,35 @@ RECORD_TYPES: dict[str, tuple[str, str, str]] = {
 # bookkeeping columns not shown among a record's fields
 HIDDEN_FIELDS = frozenset({
     "id", "article_id", "run_id", "position", "char_start", "char_end", "matched_text",
-    "mention_spans", "person_id", "programme_id", "value", "unit", "comparator",
+    "mention_spans", "person_id", "programme_id", "value", "unit", "comparator", "flags",
 })
+TOOLTIP_EVIDENCE_CHARS = 160
+YEAR_UNITS = frozenset({"year", "years", "yr"})  # 2024 year, not 2,024 year
 LINKED_TABLES = {name: name for name in RECORD_TYPES} | {
     f"trusted_{name}": name for name in RECORD_TYPES
 }
 
 
 # -- formatting -------------------------------------------------------------------------------
-def format_number(value: Any) -> str:
-    """600.0 -> '600', 1234567.0 -> '1,234,567', 15.1 -> '15.1'."""
+def format_number(value: Any, *, group: bool = True) -> str:
+    """600.0 -> '600', 1234567.0 -> '1,234,567', 15.1 -> '15.1' (no commas: group=False)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         value = int(value)
+    comma = "," if group else ""
     if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.10g}"
+        return f"{value:{comma}}"
+    return f"{value:{comma}.10g}"
 
 
 def format_value(value: Any, unit: str | None, comparator: str | None = None) -> str:
     """A target's value with its unit: '600 billion yuan', '15.1%', '> 600 billion yuan'."""
     if value is None or value == "":
         return ""
-    text = format_number(value)
+    unit = str(unit).strip() if unit else ""
+    text = format_number(value, group=unit.casefold() not in YEAR_UNITS)
     if unit:
-        unit = str(unit).strip()
         text = f"{text}{unit}" if unit in {"%", "‰", "‱"} else f"{text} {unit}"
     if comparator and comparator != "=":
         text = f"{comparator} {text}"
@@ -112,6 +114,10 @@ class Record:
     @property
     def located(self) -> bool:
         return self.start is not None
+
+    @property
+    def flag_text(self) -> str:
+        return _field_text(self.row.get("flags"))
 
     @property
     def summary(self) -> str:
@@ -180,7 +186,7 @@ def build_events(text: str, records: list[Record]) -> list[Event]:
     return events
 
 
-def repaired_spans(text: str, repaired_text: str, repairs: list[Record]) -> list[Record]:
+def repaired_spans(repaired_text: str, repairs: list[Record]) -> list[Record]:
     """The repairs with offsets moved into the repaired text (as `apply_repairs` built it)."""
     accepted: list[Record] = []
     for repair in repairs:
@@ -257,12 +263,15 @@ async def _load_records(datasette: Any, db: Any, article_id: str) -> list[Record
             if table == "targets":
                 fields.append(("Value", format_value(row.get("value"), row.get("unit"),
                                                      row.get("comparator"))))
-            quality = ("alignment", "flags", "merged_from")
+            quality = ("alignment", "merged_from")
             columns = [c for c in row if c not in quality] + [c for c in quality if c in row]
             for column in columns:
                 if column in HIDDEN_FIELDS or column == name_column:
                     continue
-                fields.append((_column_label(column), _field_text(row[column])))
+                text = _field_text(row[column])
+                if column in {"evidence", "original"} and len(text) > TOOLTIP_EVIDENCE_CHARS:
+                    text = text[:TOOLTIP_EVIDENCE_CHARS - 1].rstrip() + "…"
+                fields.append((_column_label(column), text))
             if row.get("char_start") is not None:
                 end = row.get("char_end")
                 fields.append(("Offsets", f"{row['char_start']}–{end if end is not None else '?'}"))
@@ -311,7 +320,7 @@ async def article_page(datasette: Any, request: Any) -> Response:
     repaired_text = article.get("repaired_text") or ""
     records = await _load_records(datasette, db, article_id)
     repairs = [r for r in records if r.type == "repairs"]
-    moved = repaired_spans(text, repaired_text, repairs) if repaired_text else []
+    moved = repaired_spans(repaired_text, repairs) if repaired_text else []
     prev_row, next_row = await _neighbours(db, article_id)
     keep_db = wanted if wanted else None
     legend = []
@@ -353,7 +362,8 @@ async def first_article(datasette: Any, request: Any) -> Response:
         if await db.table_exists("articles"):
             row = (await db.execute("SELECT min(article_id) AS id FROM articles")).first()
             if row and row["id"]:
-                return Response.redirect(article_url(datasette, row["id"]))
+                return Response.redirect(article_url(datasette, row["id"],
+                                                     db_name=request.args.get("db")))
     return await _not_found(datasette, request, "No articles in the served databases.")
 
 
@@ -395,6 +405,12 @@ def _render_query_cell(row: Any, value: Any, column: str, datasette: Any) -> Any
     return None
 
 
+def _db_param(datasette: Any, database: str | None) -> str | None:
+    """Name the database in article links only when several are served."""
+    served = [name for name in datasette.databases if not name.startswith("_")]
+    return database if database and len(served) > 1 else None
+
+
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, table: str | None, database: str,
                 datasette: Any) -> Any:
@@ -409,7 +425,8 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
             article_id, record_id = _plain(row, "article_id"), _plain(row, "id")
             if not article_id or not record_id:
                 return None
-            url = article_url(datasette, str(article_id), str(record_id))
+            url = article_url(datasette, str(article_id), str(record_id),
+                              db_name=_db_param(datasette, database))
             if column == "id":
                 return markupsafe.Markup('{} <a href="{}" title="{}">(in article)</a>').format(
                     str(value), url, "Show this record highlighted in its article")
@@ -420,7 +437,8 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
         article_id = _plain(row, "article_id")
         if article_id:
             return markupsafe.Markup('<a href="{}">{}</a>').format(
-                article_url(datasette, str(article_id)), str(value or article_id))
+                article_url(datasette, str(article_id), db_name=_db_param(datasette, database)),
+                str(value or article_id))
     return None
 
 
@@ -432,9 +450,11 @@ def get_metadata(datasette: Any, key: Any, database: Any, table: Any) -> dict | 
     star = (local.get("databases") or {}).get("*")
     if not star:
         return None
-    names = [name for name in datasette.databases if not name.startswith("_")]
-    return {"databases": {name: copy.deepcopy(star) for name in names
-                          if name not in (local.get("databases") or {})}}
+    named = local.get("databases") or {}
+    # Fresh outer dicts on every call (Datasette merges into what hooks return); the "*"
+    # section itself is shared, like the local metadata Datasette reads directly.
+    return {"databases": {name: star for name in datasette.databases
+                          if not name.startswith("_") and name not in named}}
 
 
 RUNS_WITHOUT_EVALS = """
