@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-local cassettes lint serve
+.PHONY: run test install install-local browser cassettes lint serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,15 @@ install-local: $(BIN)/python
 run: install-local
 	$(BIN)/extractor run seeds --db extract.db
 
-test: install
+# The browser tests drive Debian's chromium through Playwright (no browser download).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+
+test: install browser
 	$(BIN)/python -m pytest
 
 lint: install
