@@ -18,6 +18,17 @@ SPAN_FIELD = {"repairs": "original"}
 NOT_A_NAME = re.compile(r"\b(?:district|zone|area|city|county|province|park|group|company)\b",
                         re.I)
 NOT_A_UNIT = re.compile(r"(?:year|years|date|month|day)s?", re.I)
+# unit written by the model -> what the evidence must then say
+UNIT_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(unit, re.I), re.compile(cue, re.I)) for unit, cue in (
+        (r"percentage point", r"percentage point"),
+        (r"^%$|percent", r"%|percent"),
+        (r"yuan|rmb", r"yuan|rmb"),
+        (r"\bton", r"\bton"),
+        (r"^rank", r"\brank|\btop\b|\bplace\b|\bfirst\b|\bsecond\b|\bthird\b|\bfourth\b"
+                   r"|\bfifth\b|\d+(?:st|nd|rd|th)\b|\bleading\b|\bposition"),
+    )
+)
 GROUNDED = frozenset({"exact", "normalized", "fuzzy"})
 
 
@@ -58,8 +69,14 @@ def plausibility_flags(record: dict) -> list[str]:
         if (not tokens or tokens[0].casefold() not in SURNAMES or len(tokens) > 3
                 or NOT_A_NAME.search(record.get("name") or "")):
             return ["not_a_person_name"]
-    if "value" in record and NOT_A_UNIT.fullmatch((record.get("unit") or "").strip()):
-        return ["not_a_quantity"]
+    if "value" in record:
+        unit = (record.get("unit") or "").strip()
+        if NOT_A_UNIT.fullmatch(unit):
+            return ["not_a_quantity"]
+        evidence = record.get("matched_text") or record.get("evidence") or ""
+        cue = next((c for u, c in UNIT_CUES if u.search(unit)), None)
+        if cue is not None and evidence and not cue.search(evidence):
+            return ["unit_not_in_evidence"]
     return []
 
 

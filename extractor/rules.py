@@ -30,6 +30,8 @@ def _covered(quantity: Quantity, targets: Sequence[dict]) -> bool:
     """A model target states this quantity: same magnitude and unit family, overlapping span."""
     wanted = normalize_quantity(quantity.value, quantity.unit)
     for target in targets:
+        if target.get("flags"):  # a suspect model target does not cover anything
+            continue
         got = normalize_quantity(target.get("value"), target.get("unit"))
         if wanted is None or got is None or got[:2] != wanted[:2]:
             continue

@@ -56,3 +56,14 @@ def test_implausible_records_are_flagged_not_dropped() -> None:
     result = ground_records("officials", [district], TEXT) + ground_records("targets", [year], TEXT)
     assert result[0]["flags"] == ["not_a_person_name"]
     assert "not_a_quantity" in result[1]["flags"]
+
+
+def test_unit_must_be_stated_in_the_evidence() -> None:
+    text = "deploying the action of doubling industrial innovation in three years. Ranked first."
+    rank = target(3, "deploying the action of doubling industrial innovation in three years")
+    rank["unit"] = "rank"
+    first = target(1, "Ranked first.")
+    first["unit"] = "rank"
+    flagged, fine = ground_records("targets", [rank, first], text)
+    assert flagged["flags"] == ["unit_not_in_evidence"]
+    assert fine["flags"] == []
