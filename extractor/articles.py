@@ -1,4 +1,19 @@
-"""Reading article files: decoding, ids, and the facts a file states plainly (date line)."""
+"""Reading article files: decoding, ids, and the facts a file states plainly (date line).
+
+What a file may be, and what happens to it (every refusal is an ArticleError naming the file,
+recorded in ``errors`` with stage ``read`` while the batch goes on):
+
+* UTF-8 (with or without BOM) or BOM-marked UTF-16: decoded;
+* empty or whitespace only: refused ("empty article");
+* binary (NUL bytes, control characters, bytes behind a UTF-16 BOM that are not UTF-16):
+  refused;
+* another encoding (GBK/GB18030 Chinese, Latin-1...): refused, naming the encoding it looks like;
+* larger than ``MAX_ARTICLE_BYTES``: refused from its size, before it is read;
+* an HTML page saved with a .txt name: converted to its visible text (tags, scripts and styles
+  dropped, block elements become line breaks, entities decoded) and processed; the stored
+  ``text`` is that plain text, so evidence offsets point into it. Nothing is recorded in
+  ``errors`` because nothing failed.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +22,19 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 MAX_ARTICLE_BYTES = 2_000_000
 _DATE_LINE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\b")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_HTML_START = re.compile(r"^\s*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
+_HTML_TAG = re.compile(r"</?(?:p|div|br|span|a|b|i|h[1-6]|li|ul|table|tr|td|article|section)\b"
+                       r"[^>]*>", re.IGNORECASE)
+_BLOCK_TAGS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+                         "article", "section", "header", "footer", "title", "table", "ul", "ol",
+                         "blockquote", "pre", "hr"})
+_HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
 
 
 class ArticleError(ValueError):
@@ -27,21 +51,102 @@ class Article:
     headline: str | None
 
 
+def _guess_encoding(data: bytes) -> str | None:
+    """A likely legacy encoding for bytes that are not UTF-8 (only to word the error)."""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return "GBK/GB18030 (Chinese)" if cjk >= max(1, len(text) // 20) else None
+
+
+def _utf16(data: bytes, path: Path) -> str:
+    payload = data[2:]
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError as err:
+        raise ArticleError(f"{path}: starts with a UTF-16 byte-order mark but is not valid "
+                           f"UTF-16 ({err.reason}); binary or damaged file") from err
+    printable = sum(1 for byte in payload if 0x20 <= byte < 0x7F)
+    if text and not any(ch.isascii() for ch in text) and printable >= 0.75 * len(payload):
+        # 8-bit text (or binary) behind a stray BOM decodes to nonsense ideographs
+        raise ArticleError(f"{path}: starts with a UTF-16 byte-order mark but its bytes are "
+                           "not UTF-16 text (binary or mislabelled file)")
+    return text
+
+
 def decode_text(data: bytes, path: Path) -> str:
     """UTF-8 (with or without BOM) or BOM-marked UTF-16; anything else is a clear error."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
+        text = _utf16(data, path)
+        _refuse_control_characters(text, path)
+        return text
     if b"\x00" in data:
         raise ArticleError(f"{path}: binary file (contains NUL bytes), not a text article")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
+        guess = _guess_encoding(data)
+        looks = f"it looks like {guess}; " if guess else ""
         raise ArticleError(
             f"{path}: not valid UTF-8 (byte {err.start}: {data[err.start : err.start + 4]!r}); "
-            "convert it to UTF-8 first"
+            f"{looks}convert it to UTF-8 first"
+            + (" (e.g. iconv -f GB18030 -t UTF-8)" if guess else "")
         ) from err
+    _refuse_control_characters(text, path)
+    return text
+
+
+def _refuse_control_characters(text: str, path: Path) -> None:
+    controls = len(_CONTROL.findall(text))
+    if controls and controls >= max(1, len(text) // 100):
+        raise ArticleError(f"{path}: binary file ({controls} control characters), "
+                           "not a text article")
+
+
+class _TextExtractor(HTMLParser):
+    """The visible text of an HTML page, with block elements on their own lines."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN_TAGS:
+            self._hidden += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN_TAGS:
+            self._hidden = max(0, self._hidden - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def looks_like_html(text: str) -> bool:
+    """An HTML document, or text starting with a tag and full of markup."""
+    head = text[:2000]
+    return bool(_HTML_START.match(head)) or (
+        head.lstrip().startswith("<") and len(_HTML_TAG.findall(head)) >= 3
+    )
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML page: one line per block, spaces collapsed, entities decoded."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n\n".join(line for line in lines if line) + "\n"
 
 
 def published_date(text: str) -> str | None:
@@ -76,6 +181,10 @@ def read_article(path: Path) -> Article:
     text = decode_text(data, path).replace("\r\n", "\n")
     if not text.strip():
         raise ArticleError(f"{path}: empty article (no text)")
+    if looks_like_html(text):
+        text = html_to_text(text)
+        if not text.strip():
+            raise ArticleError(f"{path}: empty article (an HTML page without visible text)")
     return Article(
         article_id=path.stem,
         path=path,

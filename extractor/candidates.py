@@ -41,16 +41,24 @@ def sentences(text: str) -> list[str]:
     return [part for part in parts if part]
 
 
-def sentence_around(text: str, start: int, end: int) -> str:
-    """The verbatim sentence of ``text`` that contains the span [start, end)."""
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of each verbatim sentence of ``sentences(text)``."""
+    spans: list[tuple[int, int]] = []
     cursor = 0
     for sentence in sentences(text):
         found = text.find(sentence, cursor)
         if found == -1:
             continue
         cursor = found + len(sentence)
-        if found <= start < cursor:
-            return text[found:max(cursor, min(end, len(text)))]
+        spans.append((found, cursor))
+    return spans
+
+
+def sentence_around(text: str, start: int, end: int) -> str:
+    """The verbatim sentence of ``text`` that contains the span [start, end)."""
+    for first, last in sentence_spans(text):
+        if first <= start < last:
+            return text[first:max(last, min(end, len(text)))]
     return text[start:end]
 
 

@@ -60,7 +60,7 @@ class Settings:
     """Everything a run needs to know about its backend and limits."""
 
     model: str = LOCAL_MODEL_NAME
-    base_url: str | None = None
+    base_url: str | None = field(default=None, repr=False)  # may carry credentials
     api_key: str | None = field(default=None, repr=False)
     mode: instructor.Mode = instructor.Mode.JSON_SCHEMA
     prompts_dir: Path = DEFAULT_PROMPTS_DIR

@@ -52,6 +52,18 @@ def _union(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
+def _replace(db: sqlite_utils.Database, table: str, rows: list[dict], linked: str,
+             column: str, links: list[tuple[str, str]]) -> None:
+    """Replace an identity table and relink its records, in one transaction."""
+    with db.atomic():
+        db.execute(f"UPDATE [{linked}] SET [{column}] = NULL")
+        db.execute(f"DELETE FROM [{table}]")
+        if rows:
+            db[table].insert_all(rows, pk="id", alter=True)
+        for record_id, identity in links:
+            db.execute(f"UPDATE [{linked}] SET [{column}] = ? WHERE id = ?", [identity, record_id])
+
+
 def rebuild_people(db: sqlite_utils.Database) -> int:
     rows = list(db.query(
         "SELECT o.id, o.name, o.mentions, o.title, o.article_id, a.place AS article_place "
@@ -71,13 +83,7 @@ def rebuild_people(db: sqlite_utils.Database) -> int:
             "article_count": len({r["article_id"] for r in group}),
         })
         links.extend((r["id"], person_id) for r in group)
-    with db.atomic():
-        db.execute("UPDATE officials SET person_id = NULL")
-        db.execute("DELETE FROM people")
-        if people:
-            db["people"].insert_all(people, pk="id", alter=True)
-        for official_id, person_id in links:
-            db.execute("UPDATE officials SET person_id = ? WHERE id = ?", [person_id, official_id])
+    _replace(db, "people", people, "officials", "person_id", links)
     return len(people)
 
 
@@ -103,13 +109,7 @@ def rebuild_programmes(db: sqlite_utils.Database) -> int:
             "article_count": len({r["article_id"] for r in group}),
         })
         links.extend((r["id"], key) for r in group)
-    with db.atomic():
-        db.execute("UPDATE initiatives SET programme_id = NULL")
-        db.execute("DELETE FROM programmes")
-        if programmes:
-            db["programmes"].insert_all(programmes, pk="id", alter=True)
-        for initiative_id, key in links:
-            db.execute("UPDATE initiatives SET programme_id = ? WHERE id = ?", [key, initiative_id])
+    _replace(db, "programmes", programmes, "initiatives", "programme_id", links)
     return len(programmes)
 
 

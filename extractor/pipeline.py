@@ -20,7 +20,13 @@ from extractor.config import Settings
 from extractor.finalize import finalize, grounding_counts
 from extractor.identities import rebuild_identities
 from extractor.jsonschemas import schema_hash
-from extractor.llm import CallRecord, LLMClient, LLMError, ReplayMissError
+from extractor.llm import (
+    CallRecord,
+    LLMClient,
+    LLMError,
+    ReplayMissError,
+    is_connection_failure,
+)
 from extractor.prompts import PromptLibrary
 from extractor.replay import (
     article_cassette,
@@ -133,8 +139,10 @@ class Batch:
     """One `extractor run`: owns the run row, the client and the per-article bookkeeping."""
 
     def __init__(self, db: sqlite_utils.Database, settings: Settings, base_url: str,
-                 options: RunOptions, client_factory: ClientFactory = LLMClient) -> None:
+                 options: RunOptions, client_factory: ClientFactory = LLMClient,
+                 ensure_alive: Callable[[], bool] | None = None) -> None:
         self.db = db
+        self.ensure_alive = ensure_alive  # restarts a dead embedded server (backend.py)
         self.settings = settings
         self.options = options
         self.library = PromptLibrary(settings.prompts_dir)
@@ -171,6 +179,16 @@ class Batch:
             error_type=type(cause).__name__, message=message,
         )
 
+    def _server_restarted(self, article_id: str, path: Path, err: StageFailure) -> bool:
+        """After a connection failure: True when the backend was dead and is restarted."""
+        if self.ensure_alive is None or not is_connection_failure(err.cause):
+            return False
+        try:
+            return self.ensure_alive()
+        except Exception as dead:
+            self._fail(article_id, path, err.stage, StageFailure(err.stage, dead))
+            raise  # the server died again: stop the batch with its message
+
     def process_path(self, path: Path) -> str:
         """Process one file; returns its status (done / skipped / duplicate / failed)."""
         try:
@@ -191,13 +209,17 @@ class Batch:
             return "skipped"
         ctx = StageContext(article, self.library, self.client, self.settings.stage_max_tokens)
         runner = StageRunner(self.db, article, self.run_id, keys, self.options, self.summary)
-        try:
-            with article_cassette(self.vcr, self.cassette_dir, article.article_id,
-                                  record=self.options.record_dir is not None):
-                row, records = extract_article(ctx, runner)
-        except StageFailure as err:
-            self._fail(article.article_id, path, err.stage, err)
-            return "failed"
+        for attempt in (1, 2):  # a 2nd try only after the dead model server was restarted
+            try:
+                with article_cassette(self.vcr, self.cassette_dir, article.article_id,
+                                      record=self.options.record_dir is not None):
+                    row, records = extract_article(ctx, runner)
+                break
+            except StageFailure as err:
+                if attempt == 1 and self._server_restarted(article.article_id, path, err):
+                    continue
+                self._fail(article.article_id, path, err.stage, err)
+                return "failed"
         storage.save_article(self.db, self.run_id, {**row, "extraction_key": key}, records)
         self.summary.done += 1
         for table, rows in records.items():
@@ -229,10 +251,12 @@ def selected_files(paths: Sequence[Path], articles: frozenset[str]) -> list[Path
 def run_batch(db: sqlite_utils.Database, settings: Settings, base_url: str,
               paths: Sequence[Path], options: RunOptions,
               progress: ProgressCallback | None = None,
-              client_factory: ClientFactory = LLMClient) -> RunSummary:
-    """Process every article under ``paths``; failures are recorded, never raised."""
+              client_factory: ClientFactory = LLMClient,
+              ensure_alive: Callable[[], bool] | None = None) -> RunSummary:
+    """Process every article under ``paths``; failures are recorded, never raised (except a
+    model server that died again after its restart: the run stops with that error)."""
     started = time.perf_counter()
-    batch = Batch(db, settings, base_url, options, client_factory)
+    batch = Batch(db, settings, base_url, options, client_factory, ensure_alive)
     status = "interrupted"
     try:
         for path in selected_files(paths, options.articles):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractor.candidates import sentences
+from extractor.candidates import sentence_spans
 
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _QUALIFIER = (
@@ -75,16 +75,12 @@ def _comparator(qualifier: str | None) -> str:
 
 def _clause_at(text: str, start: int, end: int) -> str:
     """The verbatim clause (between commas/semicolons, within its sentence) around a span."""
-    cursor = 0
-    for sentence in sentences(text):
-        found = text.find(sentence, cursor)
-        if found == -1:
-            continue
-        cursor = found + len(sentence)
-        if found <= start < cursor:
-            left = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, start - found)),
+    for first, last in sentence_spans(text):
+        if first <= start < last:
+            sentence = text[first:last]
+            left = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, start - first)),
                        default=0)
-            right = next((m.start() for m in _CLAUSE_BREAK.finditer(sentence, end - found)),
+            right = next((m.start() for m in _CLAUSE_BREAK.finditer(sentence, end - first)),
                          len(sentence))
             return sentence[left:right].strip()
     return text[start:end]

@@ -148,7 +148,7 @@ def fixture_article(city: str) -> str:
     """A tiny article the canned stage answers fit (``city`` makes its text unique)."""
     return (
         f"{city}: work meeting on intelligent change number turn\n\n"
-        f"On the morning of March first, Mayor Zhao Jianjun chaired the work meeting in {city}. "
+        f"On Monday morning, Mayor Zhao Jianjun chaired the work meeting in {city}. "
         "The meeting pushed the intelligent change number turn of manufacturing. "
         "Under the smart factory plan the city will add 120 smart factories by the end of "
         "the year.\n"
@@ -347,6 +347,7 @@ class _FaultHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, script: Iterable[Behaviour], responder: Responder | None = None,
                  port: int = 0, health: bool = False) -> None:
+        self.allow_reuse_address = port != 0  # a fixed port is rebound after a restart
         super().__init__(("127.0.0.1", port), _Handler)
         self._lock = threading.Lock()
         self._script: deque[Behaviour] = deque(script)
@@ -418,6 +419,10 @@ class FaultServer:
         return [r.json() for r in self.requests]
 
     # lifecycle
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until the process is killed (a fake llama-server)."""
+        self._httpd.serve_forever(poll_interval=0.05)
+
     def start(self) -> FaultServer:
         self._thread.start()
         return self
