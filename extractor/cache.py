@@ -8,12 +8,14 @@ and so the keys of every stage that reads the repairs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
 
 import sqlite_utils
 
+from extractor import storage
 from extractor.models import (
     InitiativeList,
     MeetingList,
@@ -45,6 +47,7 @@ STAGE_SPECS: dict[str, StageSpec] = {
 STAGES = tuple(STAGE_SPECS)
 
 
+@functools.cache
 def _schema_hash(model: type) -> str:
     text = json.dumps(model.model_json_schema(), sort_keys=True)  # type: ignore[attr-defined]
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -106,7 +109,7 @@ def cached_output(db: sqlite_utils.Database, article_id: str, key: StageKey) -> 
 
 def store_output(db: sqlite_utils.Database, article_id: str, key: StageKey, run_id: int,
                  output: object) -> None:
-    with db.atomic():
+    with storage.write(db):
         db["stage_results"].upsert({
             "id": f"{article_id}:{key.stage}:{key.key}", "article_id": article_id,
             "stage": key.stage, "key": key.key, "inputs": json.dumps(key.inputs),

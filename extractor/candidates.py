@@ -3,9 +3,11 @@ and glossary terms found in the article. The model labels candidates instead of 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from extractor.canonical import SURNAMES
 
@@ -113,13 +115,18 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _URLISH = re.compile(r"\S+@\S+|\bwww\.\S+|https?://\S+")
 
 
+@functools.lru_cache(maxsize=1)
+def _spellchecker() -> Any:
+    from spellchecker import SpellChecker  # heavy (loads a word list): once per process
+
+    return SpellChecker()
+
+
 def unknown_words(text: str) -> list[str]:
     """Lower-case words no English dictionary knows: pinyin left in, fused or cut names."""
-    from spellchecker import SpellChecker  # heavy import: only when asked
-
     cleaned = _URLISH.sub(" ", text)
     words = {w for w in re.findall(r"\b[a-z]{2,}\b", cleaned)}
-    unknown = SpellChecker().unknown(words) - GENRE_WORDS
+    unknown = _spellchecker().unknown(words) - GENRE_WORDS
     return sorted(unknown, key=cleaned.find)
 
 

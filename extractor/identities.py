@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 
 import sqlite_utils
 
+from extractor import storage
 from extractor.canonical import initiative_key, person_key
 
 
@@ -55,7 +56,7 @@ def _union(values: list[str]) -> list[str]:
 def _replace(db: sqlite_utils.Database, table: str, rows: list[dict], linked: str,
              column: str, links: list[tuple[str, str]]) -> None:
     """Replace an identity table and relink its records, in one transaction."""
-    with db.atomic():
+    with storage.write(db):
         db.execute(f"UPDATE [{linked}] SET [{column}] = NULL")
         db.execute(f"DELETE FROM [{table}]")
         if rows:

@@ -157,7 +157,10 @@ class Batch:
         self.client = client_factory(settings, base_url, self._record_call)
         self.cassette_dir = options.replay_dir or options.record_dir
         recording = options.record_dir is not None
-        self.vcr = make_vcr(self.cassette_dir, record=recording) if self.cassette_dir else None
+        self.vcr = (
+            make_vcr(self.cassette_dir, record=recording, secrets=[settings.api_key or ""])
+            if self.cassette_dir else None
+        )
 
     def _record_call(self, call: CallRecord) -> None:
         self.summary.llm_calls += 1

@@ -55,6 +55,10 @@ class PromptLibrary:
 
     def glossary(self) -> list[dict[str, str]]:
         """Termbase entries from ``glossary.yaml`` (empty when the file is absent)."""
+        return self._glossary
+
+    @cached_property
+    def _glossary(self) -> list[dict[str, str]]:
         path = self.directory / "glossary.yaml"
         if not path.is_file():
             return []

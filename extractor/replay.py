@@ -9,10 +9,11 @@ dropped from requests and responses before anything is written.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import vcr
 
@@ -42,28 +43,43 @@ def json_body_matcher(r1: Any, r2: Any) -> None:
 
 
 def scrub_request(request: Any) -> Any:
+    """Keep only harmless headers; drop credentials and query strings from the URI."""
     for name in list(request.headers):
         if name.lower() not in KEPT_REQUEST_HEADERS:
             del request.headers[name]
+    parts = urlsplit(request.uri)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    request.uri = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
     return request
 
 
-def scrub_response(response: dict) -> dict:
+def scrub_response(response: dict, secrets: Sequence[str] = ()) -> dict:
+    """Keep only the content type; blank out any secret a server echoed in the body."""
     response["headers"] = {
         name: value
         for name, value in response.get("headers", {}).items()
         if name.lower() in KEPT_RESPONSE_HEADERS
     }
+    body = response.get("body", {}).get("string")
+    if body and secrets:
+        is_bytes = isinstance(body, bytes)
+        text = body.decode("utf-8", errors="replace") if is_bytes else body
+        for secret in secrets:
+            text = text.replace(secret, "[redacted]")
+        response["body"]["string"] = text.encode("utf-8") if is_bytes else text
     return response
 
 
-def make_vcr(directory: Path, *, record: bool) -> vcr.VCR:
+def make_vcr(directory: Path, *, record: bool, secrets: Sequence[str] = ()) -> vcr.VCR:
+    """A recorder (``record``) or a strict replayer (record mode ``none``) for ``directory``."""
+    kept = [s for s in secrets if s and len(s) >= 4]
     recorder = vcr.VCR(
         cassette_library_dir=str(directory),
         record_mode="all" if record else "none",
         match_on=["method", "path", "json_body"],
         before_record_request=scrub_request,
-        before_record_response=scrub_response,
+        before_record_response=lambda response: scrub_response(response, kept),
         decode_compressed_response=True,
     )
     recorder.register_matcher("json_body", json_body_matcher)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,24 @@ class StorageError(RuntimeError):
     """The database cannot be opened or written."""
 
 
+@contextmanager
+def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A write transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE), so a
+    second process waits for the busy timeout instead of failing on a lock upgrade."""
+    if db.conn.in_transaction:
+        with write(db):
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -51,7 +70,8 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
         db = sqlite_utils.Database(conn)
         if db.journal_mode != "wal":
             db.enable_wal()
-        ensure_schema(db)
+        with write(db):
+            ensure_schema(db)
     except sqlite3.DatabaseError as err:
         raise StorageError(f"{path}: cannot use database ({err})") from err
     return db
@@ -145,7 +165,7 @@ def start_run(db: sqlite_utils.Database, **fields: Any) -> int:
     for key in ("prompt_hashes",):
         if isinstance(row.get(key), dict):
             row[key] = _json(row[key])
-    with db.atomic():
+    with write(db):
         return int(db["runs"].insert(row).last_pk)
 
 
@@ -153,12 +173,12 @@ def finish_run(db: sqlite_utils.Database, run_id: int, **fields: Any) -> None:
     row = {"finished": now(), **fields}
     if isinstance(row.get("record_counts"), dict):
         row["record_counts"] = _json(row["record_counts"])
-    with db.atomic():
+    with write(db):
         db["runs"].update(run_id, row)
 
 
 def record_call(db: sqlite_utils.Database, run_id: int, call: CallRecord) -> None:
-    with db.atomic():
+    with write(db):
         db["llm_calls"].insert({"run_id": run_id, **call.__dict__})
 
 
@@ -166,7 +186,7 @@ def record_error(
     db: sqlite_utils.Database, run_id: int, *, article_id: str | None, path: str | None,
     stage: str, error_type: str, message: str,
 ) -> None:
-    with db.atomic():
+    with write(db):
         db["errors"].insert(
             {
                 "run_id": run_id, "article_id": article_id, "path": path, "stage": stage,
@@ -189,7 +209,7 @@ def save_article(
 ) -> None:
     """Replace one article and all its records atomically."""
     article_id = article["article_id"]
-    with db.atomic():
+    with write(db):
         for table in RECORD_TABLES:
             db.execute(f"DELETE FROM [{table}] WHERE article_id = ?", [article_id])
         db["articles"].upsert({**article, "run_id": run_id, "updated": now()}, pk="article_id",
@@ -216,7 +236,7 @@ def add_source_path(db: sqlite_utils.Database, article_id: str, path: str) -> No
     paths = json.loads(row.get("source_paths") or "[]")
     if path not in paths:
         paths.append(path)
-        with db.atomic():
+        with write(db):
             db["articles"].update(article_id, {"source_paths": _json(paths)})
 
 
@@ -251,6 +271,6 @@ def record_eval(db: sqlite_utils.Database, gold_set: str, scores: dict) -> int:
     }
     for record_type, values in scores.get("per_type", {}).items():
         row[f"{record_type}_f1"] = values.get("f1")
-    with db.atomic():
+    with write(db):
         return int(db["evals"].insert(row, pk="id", alter=True,
                                       foreign_keys=[("run_id", "runs", "id")]).last_pk)

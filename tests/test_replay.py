@@ -100,3 +100,18 @@ def test_key_scanner_catches_keys() -> None:
     for leaked in ("Authorization: Bearer abcdefghijk", "sk-proj-abcdefghijkl",
                    "    api-key: whatever"):
         assert KEY_LIKE.search(leaked), leaked
+
+
+def test_scrub_drops_query_secrets_and_echoed_keys() -> None:
+    from types import SimpleNamespace
+
+    from extractor.replay import scrub_request, scrub_response
+
+    request = SimpleNamespace(headers={"Authorization": "Bearer x"},
+                              uri="http://user:pw@127.0.0.1:8080/v1/chat?api_key=abc")
+    scrub_request(request)
+    assert request.uri == "http://127.0.0.1:8080/v1/chat" and request.headers == {}
+    response = {"headers": {"Set-Cookie": "s"},
+                "body": {"string": b'{"error": "bad key sk-live-123456"}'}}
+    scrub_response(response, ["sk-live-123456"])
+    assert b"sk-live" not in response["body"]["string"] and response["headers"] == {}
