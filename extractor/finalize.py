@@ -10,11 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from extractor.candidates import sentence_spans
 from extractor.canonical import SURNAMES, merge_initiatives, merge_meetings, merge_officials
 from extractor.grounding import align, value_in_evidence
 from extractor.rules import rule_initiatives, rule_officials, rule_targets
 
 SPAN_FIELD = {"repairs": "original"}
+INSTRUCTION_LIKE = re.compile(
+    r"\b(?:ignore (?:all |any )?(?:the )?(?:previous|prior|above) (?:instructions|prompts?)|"
+    r"disregard (?:the |all )?(?:previous|prior|above)|you are (?:now )?an? (?:ai|assistant|"
+    r"language model)|the assistant must|as an ai\b)|^\s*(?:system|assistant)\s*:", re.I)
 NOT_A_NAME = re.compile(r"\b(?:district|zone|area|city|county|province|park|group|company)\b",
                         re.I)
 NOT_A_UNIT = re.compile(r"(?:year|years|date|month|day)s?", re.I)
@@ -80,11 +85,25 @@ def plausibility_flags(record: dict) -> list[str]:
     return []
 
 
+def instruction_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences that address an AI model ("ignore previous instructions", "SYSTEM:") — text
+    injected into an article, never a source of facts."""
+    return [(start, end) for start, end in sentence_spans(text)
+            if INSTRUCTION_LIKE.search(text[start:end])]
+
+
 def ground_records(table: str, records: Sequence[dict], text: str) -> list[dict]:
     """Attach offsets, alignment status and flags; repeated spans take successive occurrences."""
     taken: set[tuple[int, int]] = set()
     span_field = SPAN_FIELD.get(table, "evidence")
-    return [_ground_one(record, span_field, text, taken) for record in records]
+    grounded = [_ground_one(record, span_field, text, taken) for record in records]
+    injected = instruction_spans(text)
+    for record in grounded:
+        start, end = record.get("char_start"), record.get("char_end")
+        if start is not None and end is not None and any(
+                s < end and start < e for s, e in injected):
+            record["flags"] = [*record["flags"], "evidence_in_injected_instruction"]
+    return grounded
 
 
 def finalize(records: dict[str, list[dict]], text: str) -> dict[str, list[dict]]:
