@@ -125,7 +125,7 @@ class RepairResult(BaseModel):
 
     title: ShortText
     place: OptionalText = None
-    repairs: Annotated[list[RepairItem], Field(max_length=12)] = []
+    repairs: Annotated[list[RepairItem], Field(max_length=20)] = []
 
 
 class MeetingList(BaseModel):

@@ -28,6 +28,8 @@ class PromptLibrary:
             loader=jinja2.FileSystemLoader(str(self.directory)),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
             autoescape=False,
         )
 
