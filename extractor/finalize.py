@@ -100,10 +100,22 @@ def ground_records(table: str, records: Sequence[dict], text: str) -> list[dict]
     injected = instruction_spans(text)
     for record in grounded:
         start, end = record.get("char_start"), record.get("char_end")
-        if start is not None and end is not None and any(
-                s < end and start < e for s, e in injected):
+        if start is not None and end is not None and _overlaps(start, end, injected):
             record["flags"] = [*record["flags"], "evidence_in_injected_instruction"]
+        names = [*(record.get("chaired_by") or []), *(record.get("speakers") or [])]
+        if injected and any(_only_in_injected(name, text, injected) for name in names):
+            record["flags"] = [*record["flags"], "participant_from_injected_instruction"]
     return grounded
+
+
+def _overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def _only_in_injected(name: str, text: str, injected: Sequence[tuple[int, int]]) -> bool:
+    """The name occurs in the text, but only inside injected instructions."""
+    hits = [(m.start(), m.end()) for m in re.finditer(re.escape(name), text, re.I)]
+    return bool(hits) and all(_overlaps(s, e, injected) for s, e in hits)
 
 
 def finalize(records: dict[str, list[dict]], text: str) -> dict[str, list[dict]]:
