@@ -127,7 +127,7 @@ def test_target_list_max_items() -> None:
 @pytest.mark.parametrize(
     ("model", "field", "item", "limit"),
     [
-        (RepairResult, "repairs", {"original": "ab", "repaired": "c", "category": "term"}, 12),
+        (RepairResult, "repairs", {"original": "ab", "repaired": "c", "category": "term"}, 20),
         (MeetingList, "meetings", {"evidence": "e", "name": "n", "kind": "k"}, 4),
         (OfficialList, "officials", {"name": "Wang Wei"}, 20),
         (InitiativeList, "initiatives", {"mention": "ab", "name": "n"}, 30),
@@ -181,7 +181,7 @@ def test_target_list_schema_has_limits_and_enums() -> None:
 
 def test_repair_result_schema_limits() -> None:
     schema = RepairResult.model_json_schema()
-    assert schema["properties"]["repairs"]["maxItems"] == 12
+    assert schema["properties"]["repairs"]["maxItems"] == 20
     item = schema["$defs"]["RepairItem"]["properties"]
     assert item["original"]["maxLength"] == 120
     assert set(item["category"]["enum"]) == {"name", "term", "grammar", "number"}
