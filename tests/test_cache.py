@@ -151,3 +151,36 @@ def test_stale_reasons_name_the_changed_file() -> None:
     assert cache.stale_reasons(None, {"a": "1"}) == ["never run"]
     assert cache.stale_reasons({"targets.j2": "1", "model": "m"},
                                {"targets.j2": "2", "model": "m"}) == ["targets.j2"]
+
+
+def test_diff_lists_changes_between_runs(db, workspace) -> None:
+    from extractor.history import diff_runs
+
+    prompts, seeds = workspace
+    first, _, _ = run(db, prompts, seeds)
+    CANNED["targets"] = TargetList(targets=[TargetItem(sentence=3, value=16.0, unit="%",
+                                                       metric="industrial added value growth")])
+    try:
+        edit(prompts / "targets.j2")
+        second, _, _ = run(db, prompts, seeds)
+    finally:
+        CANNED["targets"] = TargetList(targets=[TargetItem(
+            sentence=3, value=15.1, unit="%", metric="industrial added value growth")])
+    diffs = {d.article_id: d for d in diff_runs(db, first.run_id, second.run_id)}
+    some = next(iter(diffs.values()))
+    assert [r["value"] for r in some.added["targets"] if r["source"] == "model"] == [16.0]
+    assert [r["value"] for r in some.removed["targets"] if r["source"] == "model"] == [15.1]
+    assert all(not d.added["officials"] and not d.removed["officials"] for d in diffs.values())
+    assert all(d.empty for d in diff_runs(db, second.run_id, second.run_id))
+
+
+def test_replay_miss_names_the_changed_prompt_and_the_command(tmp_path: Path) -> None:
+    from extractor.replay import manifest_changes, replay_miss_hint, write_manifest
+
+    hashes = {"targets.j2": "a", "repair.j2": "b"}
+    write_manifest(tmp_path, prompt_hashes=hashes, schema_hash="s", model="m")
+    changes = manifest_changes(tmp_path, prompt_hashes={**hashes, "targets.j2": "z"},
+                               schema_hash="s", model="m")
+    assert changes == ["targets.j2"]
+    hint = replay_miss_hint(changes)
+    assert "targets.j2" in hint and "make cassettes" in hint

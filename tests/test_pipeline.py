@@ -99,3 +99,19 @@ def test_duplicate_article_is_stored_once(tmp_path: Path, db) -> None:
     assert summary.done == 1 and summary.skipped == 1
     paths = json.loads(db["articles"].get(first.stem)["source_paths"])
     assert any(p.endswith("zz_copy.txt") for p in paths)
+
+
+def test_prompt_edit_makes_replay_fail_naming_the_prompt(tmp_path: Path, db) -> None:
+    from tests.conftest import PROMPTS
+
+    prompts = tmp_path / "prompts"
+    shutil.copytree(PROMPTS, prompts)
+    (prompts / "targets.j2").write_text((prompts / "targets.j2").read_text() + "\nBe brief.\n")
+    first = sorted(SEEDS.glob("*.txt"))[0]
+    summary = run_batch(db, Settings.load(prompts_dir=prompts), REPLAY_BASE_URL, [first],
+                        RunOptions(replay_dir=CASSETTES))
+    assert summary.failed == 1
+    [error] = list(db["errors"].rows)
+    assert error["stage"] == "targets"
+    assert "changed since recording: targets.j2" in error["message"]
+    assert "make cassettes" in error["message"]
