@@ -25,7 +25,8 @@ from extractor.models import (
 )
 from extractor.storage import now
 
-STAGE_VERSION = "1"
+STAGE_VERSION = "1"  # bump when a stage's request or parsing changes (re-runs the model)
+POSTPROCESS_VERSION = "2"  # bump when assemble/rules/finalize change (re-finalizes, no calls)
 SHARED_PROMPTS = ("system.j2", "article.j2")
 
 
@@ -86,7 +87,9 @@ def stage_keys(article_sha: str, model: str, prompt_hashes: dict[str, str]) -> d
 
 
 def article_key(keys: dict[str, StageKey]) -> str:
-    joined = "|".join(keys[stage].key for stage in STAGES)
+    """Key of an article's stored records: its stage keys plus the post-processing version, so a
+    change to assembly, rules or grounding re-finalizes from stored stage results (no calls)."""
+    joined = "|".join([POSTPROCESS_VERSION, *(keys[stage].key for stage in STAGES)])
     return hashlib.sha256(joined.encode()).hexdigest()[:24]
 
 

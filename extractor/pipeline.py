@@ -132,7 +132,11 @@ def extract_article(ctx: StageContext, runner: StageRunner) -> tuple[dict, dict[
         "sha256": article.sha256,
         "source_paths": json.dumps([str(article.path)]),
     }
-    return row, finalize(records, article.text)
+    final = finalize(records, article.text)
+    city = (repair.place or "").split(",")[0].strip()
+    for target in final.get("targets", []):
+        target["region"] = target.get("region") or city or None  # the article's city by default
+    return row, final
 
 
 class Batch:

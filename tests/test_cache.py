@@ -184,3 +184,12 @@ def test_replay_miss_names_the_changed_prompt_and_the_command(tmp_path: Path) ->
     assert changes == ["targets.j2"]
     hint = replay_miss_hint(changes)
     assert "targets.j2" in hint and "make cassettes" in hint
+
+
+def test_postprocess_version_refinalizes_without_calls(db, workspace, monkeypatch) -> None:
+    prompts, seeds = workspace
+    run(db, prompts, seeds)
+    monkeypatch.setattr(cache, "POSTPROCESS_VERSION", "test-bump")
+    summary, _, calls = run(db, prompts, seeds)
+    assert calls == 0 and summary.done == 2
+    assert sum(summary.stages_reused.values()) == 10
