@@ -7,6 +7,8 @@ article and re-running never duplicates rows.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -88,6 +90,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 "articles_failed": int, "record_counts": str, "prompt_tokens": int,
                 "completion_tokens": int, "llm_calls": int, "grounding_rate": float,
                 "seconds": float, "stages_computed": str, "stages_reused": str,
+                "pid": int, "host": str,
             },
             pk="id",
         )
@@ -160,13 +163,41 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 
 
 # -- runs -----------------------------------------------------------------------------------
+def _process_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def mark_dead_runs(db: sqlite_utils.Database) -> int:
+    """Runs left `running` by a process that no longer exists (kill -9, power loss) on this
+    host become `killed`; returns how many."""
+    host = socket.gethostname()
+    dead = [row["id"] for row in db.query(
+        "SELECT id, pid, host FROM runs WHERE status = 'running'")
+        if row.get("host") == host and not _process_alive(row.get("pid"))]
+    if dead:
+        with write(db):
+            for run_id in dead:
+                db["runs"].update(run_id, {"status": "killed"})
+    return len(dead)
+
+
 def start_run(db: sqlite_utils.Database, **fields: Any) -> int:
-    row = {"started": now(), "status": "running", **fields}
+    mark_dead_runs(db)
+    row = {"started": now(), "status": "running", "pid": os.getpid(),
+           "host": socket.gethostname(), **fields}
     for key in ("prompt_hashes",):
         if isinstance(row.get(key), dict):
             row[key] = _json(row[key])
     with write(db):
-        return int(db["runs"].insert(row).last_pk)
+        return int(db["runs"].insert(row, alter=True).last_pk)
 
 
 def finish_run(db: sqlite_utils.Database, run_id: int, **fields: Any) -> None:

@@ -125,3 +125,18 @@ def test_concurrent_connection_waits_instead_of_failing(db_path: Path) -> None:
         second.rollback()
     storage.start_run(first, model="m")  # lock released: works
     assert first["runs"].count == 1
+
+
+def test_runs_left_running_by_a_dead_process_are_marked_killed(db) -> None:
+    import socket
+
+    dead = storage.start_run(db, model="m")
+    db["runs"].update(dead, {"pid": 2**22 + 12345})  # no such process
+    elsewhere = storage.start_run(db, model="m")
+    db["runs"].update(elsewhere, {"pid": 2**22 + 12345, "host": socket.gethostname() + "-x"})
+    alive = storage.start_run(db, model="m")  # this process: alive
+    assert storage.mark_dead_runs(db) == 0  # the start above already marked the dead one
+    statuses = {r["id"]: r["status"] for r in db["runs"].rows}
+    assert statuses[dead] == "killed"
+    assert statuses[elsewhere] == "running"  # another host: cannot tell, left alone
+    assert statuses[alive] == "running"
