@@ -92,9 +92,11 @@ def instruction_spans(text: str) -> list[tuple[int, int]]:
             if INSTRUCTION_LIKE.search(text[start:end])]
 
 
-def ground_records(table: str, records: Sequence[dict], text: str) -> list[dict]:
-    """Attach offsets, alignment status and flags; repeated spans take successive occurrences."""
-    taken: set[tuple[int, int]] = set()
+def ground_records(table: str, records: Sequence[dict], text: str,
+                   taken: set[tuple[int, int]] | None = None) -> list[dict]:
+    """Attach offsets, alignment status and flags; repeated spans take successive occurrences
+    (``taken``: spans already claimed by records grounded before these)."""
+    taken = set() if taken is None else taken
     span_field = SPAN_FIELD.get(table, "evidence")
     grounded = [_ground_one(record, span_field, text, taken) for record in records]
     injected = instruction_spans(text)
@@ -133,8 +135,11 @@ def finalize(records: dict[str, list[dict]], text: str) -> dict[str, list[dict]]
             text, initiatives, merged.get("repairs", []))
     grounded = {table: ground_records(table, rows, text) for table, rows in merged.items()}
     if "targets" in grounded:
-        extra = rule_targets(text, grounded["targets"])
-        grounded["targets"] = ground_records("targets", merged["targets"] + extra, text)
+        model_targets = grounded["targets"]
+        claimed = {(t["char_start"], t["char_end"]) for t in model_targets
+                   if t["alignment"] in GROUNDED}
+        extra = ground_records("targets", rule_targets(text, model_targets), text, claimed)
+        grounded["targets"] = model_targets + extra
     return grounded
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from extractor.assemble import evidence_sentence, official_mentions
 from extractor.candidates import name_candidates, quoted_phrases, sentence_around
 from extractor.canonical import initiative_key, same_person
 from extractor.evaluate import normalize_quantity
-from extractor.grounding import align
 from extractor.quantities import Quantity, find_quantities, guess_kind, guess_period
 
 TITLE_WORDS = re.compile(
@@ -83,11 +83,9 @@ def rule_officials(text: str, officials: Sequence[dict]) -> list[dict]:
     for name in name_candidates(text):
         if any(same_person(name, k) for k in known) or not _looks_official(name, text):
             continue
-        mentions = [c for c in name_candidates(text) if same_person(c, name)]
-        found = align(name, text)
-        evidence = sentence_around(text, found.start or 0, found.end or 0)
+        mentions = official_mentions(name, text)
         added.append({"name": name, "mentions": mentions, "title": None, "organization": None,
-                      "role": None, "evidence": evidence, "source": "rule"})
+                      "role": None, "evidence": evidence_sentence(text, name), "source": "rule"})
         known.extend(mentions)
     return added
 
@@ -115,11 +113,9 @@ def rule_initiatives(text: str, initiatives: Sequence[dict],
             continue
         repaired = next((r["repaired"] for r in repairs
                          if inner.casefold() in (r.get("original") or "").casefold()), None)
-        found = align(phrase, text)
         added.append({
             "name": repaired or inner, "mentions": [phrase], "description": None,
-            "level": None, "period": None,
-            "evidence": sentence_around(text, found.start or 0, found.end or 0),
+            "level": None, "period": None, "evidence": evidence_sentence(text, phrase),
             "source": "rule",
         })
         covered.add(key)
