@@ -45,6 +45,13 @@ def cli_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def open_existing_db(db_path: Path) -> Any:
+    """Open a database that must already exist (read commands never create one)."""
+    if not db_path.exists():
+        raise click.ClickException(f"database not found: {db_path}")
+    return storage.open_db(db_path)
+
+
 db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
     default=Path("extract.db"), show_default=True, help="SQLite database file.",
@@ -259,9 +266,7 @@ def diff(run_a: int, run_b: int, db_path: Path, gold_dir: Path | None) -> None:
     """
     from extractor.history import diff_runs, versions_as_of
 
-    if not db_path.exists():
-        raise click.ClickException(f"database not found: {db_path}")
-    db = storage.open_db(db_path)
+    db = open_existing_db(db_path)
     diffs = diff_runs(db, run_a, run_b)
     for item in diffs:
         if item.empty:
@@ -311,9 +316,7 @@ def export(db_path: Path, fmt: str, output: Any) -> None:
     """
     from extractor.export import to_jsonl
 
-    if not db_path.exists():
-        raise click.ClickException(f"database not found: {db_path}")
-    for line in to_jsonl(storage.open_db(db_path)):
+    for line in to_jsonl(open_existing_db(db_path)):
         output.write(line + "\n")
 
 
@@ -364,9 +367,7 @@ def evaluate(gold_dir: Path, db_path: Path, export_file: Path | None, as_json: b
         predictions = [json.loads(line) for line in export_file.read_text("utf-8").splitlines()
                        if line.strip()]
     else:
-        if not db_path.exists():
-            raise click.ClickException(f"database not found: {db_path}")
-        db = storage.open_db(db_path)
+        db = open_existing_db(db_path)
         predictions = list(export_articles(db))
     if trusted_only:
         predictions = [trusted_records(p) for p in predictions]
@@ -411,10 +412,9 @@ def glossary_suggest(db_path: Path, min_count: int) -> None:
     from extractor.glossary import suggest
     from extractor.prompts import PromptLibrary
 
-    if not db_path.exists():
-        raise click.ClickException(f"database not found: {db_path}")
+    db = open_existing_db(db_path)
     entries = PromptLibrary(Settings.load().prompts_dir).glossary()
-    found = suggest(storage.open_db(db_path), entries, min_count=min_count)
+    found = suggest(db, entries, min_count=min_count)
     if not found:
         click.echo(f"no repair made {min_count}+ times is missing from the glossary")
         return
