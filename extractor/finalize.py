@@ -2,7 +2,10 @@
 
 Grounding stores ``char_start``/``char_end``/``alignment``/``matched_text`` for each record's
 evidence (repairs: their ``original``) and for each mention, and flags what cannot be trusted:
-``evidence_not_found`` and, for targets, ``value_not_in_evidence``. Nothing is dropped.
+``evidence_not_found`` and, for targets, ``value_not_in_evidence``. A target whose number
+cannot be read in the text (``REJECTED_TARGET_FLAGS``) is moved out of the ``targets`` table to
+``rejected`` (stored in ``rejected_records`` with its reasons), so every stored target is
+grounded; the rules then state the quantity of that sentence if there is one.
 """
 
 from __future__ import annotations
@@ -28,13 +31,15 @@ UNIT_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (re.compile(unit, re.I), re.compile(cue, re.I)) for unit, cue in (
         (r"percentage point", r"percentage point"),
         (r"^%$|percent", r"%|percent"),
-        (r"yuan|rmb", r"yuan|rmb"),
+        (r"yuan|rmb", r"yuan|rmb|(?:billion|trillion|million)\s+industr"),  # 百亿产业
         (r"\bton", r"\bton"),
         (r"^rank", r"\brank|\btop\b|\bplace\b|\bfirst\b|\bsecond\b|\bthird\b|\bfourth\b"
                    r"|\bfifth\b|\d+(?:st|nd|rd|th)\b|\bleading\b|\bposition"),
     )
 )
 GROUNDED = frozenset({"exact", "normalized", "fuzzy"})
+REJECTED_TARGET_FLAGS = frozenset(
+    {"evidence_not_found", "value_not_in_evidence", "unit_not_in_evidence", "not_a_quantity"})
 
 
 def _ground_one(record: dict, span_field: str, text: str, taken: set[tuple[int, int]]) -> dict:
@@ -139,11 +144,23 @@ def finalize(records: dict[str, list[dict]], text: str) -> dict[str, list[dict]]
         claimed = {(t["char_start"], t["char_end"]) for t in model_targets
                    if t["alignment"] in GROUNDED}
         extra = ground_records("targets", rule_targets(text, model_targets), text, claimed)
-        grounded["targets"] = model_targets + extra
+        kept, rejected = split_rejected(model_targets + extra)
+        grounded["targets"] = kept
+        grounded["rejected"] = [{"table": "targets", **row} for row in rejected]
     return grounded
 
 
+def split_rejected(targets: Sequence[dict]) -> tuple[list[dict], list[dict]]:
+    """(targets kept, targets whose number or unit is not what their evidence says)."""
+    kept: list[dict] = []
+    rejected: list[dict] = []
+    for target in targets:
+        bad = REJECTED_TARGET_FLAGS.intersection(target.get("flags") or [])
+        (rejected if bad else kept).append(target)
+    return kept, rejected
+
+
 def grounding_counts(records: dict[str, list[dict]]) -> tuple[int, int]:
-    """(grounded and unflagged records, all records)."""
-    rows = [row for rows in records.values() for row in rows]
+    """(grounded and unflagged records, all records kept; rejected ones are not counted)."""
+    rows = [row for table, rows in records.items() if table != "rejected" for row in rows]
     return sum(1 for row in rows if not row.get("flags")), len(rows)

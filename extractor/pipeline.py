@@ -229,8 +229,8 @@ class Batch:
                 return "failed"
         storage.save_article(self.db, self.run_id, {**row, "extraction_key": key}, records)
         self.summary.done += 1
-        for table, rows in records.items():
-            self.summary.records[table] += len(rows)
+        for table in storage.RECORD_TABLES:
+            self.summary.records[table] += len(records.get(table, []))
         self.summary.grounded += grounding_counts(records)[0]
         return "done"
 

@@ -32,9 +32,24 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
              "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10}
 _WORD_NUMBERS = {"ten": 10, "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100}
-_RANK = re.compile(
-    r"\brank(?:s|ed|ing)?\s+(?:the\s+)?(?P<ord>first|second|third|fourth|fifth|sixth|seventh|"
-    r"eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b", re.I)
+_ORDINAL = (r"(?P<ord>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+            r"\d+(?:st|nd|rd|th))")
+_RANKS = (
+    re.compile(r"\brank(?:s|ed|ing)?\s+(?:the\s+)?" + _ORDINAL + r"\b", re.I),
+    # "will be the first in the province": a place among peers, not "the first to ..."
+    re.compile(r"\b(?:be|is|are|was|become|becomes|remain|remains)\s+(?:the\s+)?" + _ORDINAL
+               + r"\s+(?:place\s+)?in\s+the\s+(?:whole\s+)?(?:province|country|nation|city)\b",
+               re.I),
+)
+# Genre conventions for round Chinese figures (千项/千家, 百亿产业):
+# "thousands of [industrial | “quoted”] projects" -> at least 1,000 projects;
+# "a 10 billion industry" -> an industry of at least 10 billion yuan.
+_THOUSANDS = re.compile(
+    r"\bthousands of\s+(?:[“‘\"][^”’\"\n]{1,80}[”’\"]\s+|(?:[a-z-]+\s+){0,2})"
+    r"(?P<noun>projects|enterprises|companies|firms)\b", re.I)
+_SIZED_INDUSTRY = re.compile(
+    _NUM + r"\s*(?P<scale>trillion|billion|hundred million)(?:[- ]yuan)?\s+industr(?:y|ies)\b",
+    re.I)
 _TOP = re.compile(r"\btop\s+(?P<n>\d+|ten|twenty|thirty|fifty|hundred)\b", re.I)
 # "top 500 enterprises" names a category of companies, not a ranking or a count
 _CATEGORY = re.compile(r"\btop\s+\d+\s+(?:enterprises|companies|firms)\b", re.I)
@@ -100,7 +115,7 @@ def find_quantities(text: str) -> list[Quantity]:
             found.append(Quantity(_number(match.group("num")), label,
                                   _comparator(match.group("qual")), match.start("num"),
                                   match.end(), _clause_at(text, match.start(), match.end())))
-    for match in _RANK.finditer(text):
+    for match in (m for pattern in _RANKS for m in pattern.finditer(text)):
         token = match.group("ord").lower()
         value = _ORDINALS.get(token) or int(re.sub(r"\D", "", token))
         found.append(Quantity(float(value), "rank", "=", match.start("ord"), match.end(),
@@ -109,6 +124,13 @@ def find_quantities(text: str) -> list[Quantity]:
         token = match.group("n").lower()
         value = _WORD_NUMBERS.get(token) or int(token)
         found.append(Quantity(float(value), "rank", "<=", match.start(), match.end(),
+                              _clause_at(text, match.start(), match.end())))
+    for match in _THOUSANDS.finditer(text):
+        found.append(Quantity(1000.0, match.group("noun").lower(), ">=", match.start(),
+                              match.end(), _clause_at(text, match.start(), match.end())))
+    for match in _SIZED_INDUSTRY.finditer(text):
+        found.append(Quantity(_number(match.group("num")), f"{match.group('scale').lower()} yuan",
+                              ">=", match.start("num"), match.end(),
                               _clause_at(text, match.start(), match.end())))
     categories = [(m.start(), m.end()) for m in _CATEGORY.finditer(text)]
     found = [q for q in found if not any(s <= q.start < e for s, e in categories)]

@@ -22,6 +22,7 @@ from extractor.llm import CallRecord
 from extractor.models import CONTRACT_FIELDS
 
 RECORD_TABLES = ("meetings", "officials", "initiatives", "targets", "repairs")
+REJECTED_TABLE = "rejected_records"  # model/rule records kept out of RECORD_TABLES, with reasons
 # record table -> (column linking to the cross-article identity, identity table)
 IDENTITY_COLUMNS = {
     "officials": ("person_id", "people"),
@@ -151,6 +152,14 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             pk="id", foreign_keys=[("run_id", "runs", "id")],
         )
         db["article_versions"].create_index(["article_id", "run_id"])
+    if REJECTED_TABLE not in db.table_names():
+        db[REJECTED_TABLE].create(
+            {"id": str, "article_id": str, "run_id": int, "position": int, "record_table": str,
+             "reasons": str, "source": str, "evidence": str, "record": str},
+            pk="id", foreign_keys=[("article_id", "articles", "article_id"),
+                                   ("run_id", "runs", "id")],
+        )
+        db[REJECTED_TABLE].create_index(["article_id"])
     if "errors" not in db.table_names():
         db["errors"].create(
             {
@@ -235,13 +244,22 @@ def _record_row(article_id: str, table: str, position: int, run_id: int, record:
     return row
 
 
+def _rejected_row(article_id: str, position: int, run_id: int, record: dict) -> dict:
+    table = record.get("table", "")
+    body = {k: v for k, v in record.items() if k != "table"}
+    return {"id": f"{article_id}:rejected:{position}", "article_id": article_id,
+            "run_id": run_id, "position": position, "record_table": table,
+            "reasons": _json(record.get("flags") or []), "source": record.get("source"),
+            "evidence": record.get("evidence"), "record": _json(body)}
+
+
 def save_article(
     db: sqlite_utils.Database, run_id: int, article: dict, records: dict[str, list[dict]]
 ) -> None:
     """Replace one article and all its records atomically."""
     article_id = article["article_id"]
     with write(db):
-        for table in RECORD_TABLES:
+        for table in (*RECORD_TABLES, REJECTED_TABLE):
             db.execute(f"DELETE FROM [{table}] WHERE article_id = ?", [article_id])
         db["articles"].upsert({**article, "run_id": run_id, "updated": now()}, pk="article_id",
                               alter=True)
@@ -252,6 +270,10 @@ def save_article(
             ]
             if rows:
                 db[table].insert_all(rows, pk="id", alter=True)
+        rejected = [_rejected_row(article_id, position, run_id, record)
+                    for position, record in enumerate(records.get("rejected", []))]
+        if rejected:
+            db[REJECTED_TABLE].insert_all(rejected, pk="id")
         db["article_versions"].insert(
             {"article_id": article_id, "run_id": run_id, "created": now(),
              "extraction_key": article.get("extraction_key"),

@@ -21,6 +21,12 @@ from extractor.rules import rule_targets
         ("one of the top 30 in the country", [(30, "rank", "<=")]),
         ("precise docking of top 500 enterprises", []),  # a category, not a ranking
         ("the 2024 plan has 10 aspects and six chains", []),  # no unit: not a quantity
+        ("carry out thousands of “smart transformation” projects", [(1000, "projects", ">=")]),
+        ("covering thousands of industrial enterprises", [(1000, "enterprises", ">=")]),
+        ("thousands of people attended", []),
+        ("the goal of a 10 billion industry", [(10, "billion yuan", ">=")]),
+        ("its strength will be the first in the province", [(1, "rank", "=")]),
+        ("the city must be the first to act", []),
     ],
 )
 def test_find_quantities(text: str, expected: list[tuple]) -> None:

@@ -204,6 +204,11 @@ def test_injected_records_not_in_the_text_are_flagged_and_never_trusted(db,
                   "repairs": "Zhang Fake is the true leader"}
     for table, marker in fabricated.items():
         stored = [r for r in db[table].rows if marker in json.dumps(r)]
+        if table == "targets":  # a number that is not in its evidence is not stored as a target
+            assert not stored
+            stored = [r for r in db[storage.REJECTED_TABLE].rows if marker in r["record"]]
+            assert stored and all(json.loads(r["reasons"]) for r in stored)
+            continue
         assert stored, table  # kept, for review ...
         assert all(json.loads(r["flags"]) for r in stored), table  # ... but flagged ...
         assert not [r for r in trusted(db, table) if marker in json.dumps(r)], table  # untrusted

@@ -55,6 +55,20 @@ def test_rerun_with_fewer_records_removes_stale_rows(db) -> None:
     assert db["officials"].count == 0
 
 
+def test_rejected_records_are_stored_apart_and_replaced_on_rerun(db) -> None:
+    run_id = storage.start_run(db, model="m")
+    bad = dict(records()["targets"][0], value=700.0, flags=["value_not_in_evidence"],
+               source="model", table="targets")
+    storage.save_article(db, run_id, article_row(), {**records(), "rejected": [bad]})
+    [row] = db[storage.REJECTED_TABLE].rows
+    assert (row["record_table"], row["source"], row["evidence"]) == ("targets", "model", "grew 5%")
+    assert json.loads(row["reasons"]) == ["value_not_in_evidence"]
+    assert json.loads(row["record"])["value"] == 700.0
+    assert db["targets"].count == 2  # the record tables never see it
+    storage.save_article(db, run_id, article_row(), records())
+    assert db[storage.REJECTED_TABLE].count == 0
+
+
 def test_failed_write_leaves_previous_article_intact(db) -> None:
     run_id = storage.start_run(db, model="m")
     storage.save_article(db, run_id, article_row(), records())
