@@ -15,6 +15,15 @@ from extractor.grounding import align, value_in_evidence
 from extractor.models import InitiativeItem, OfficialItem, Repair, TargetItem
 
 _CLAUSE_SPLIT = re.compile(r"(?<=[,;，；])\s*")
+# Translations quote a programme's Chinese nickname and name its kind after the quote:
+# “2+N” modern industrial system, “two modernizations” transformation, “wisdom to turn” funds.
+PROGRAMME_HEADS = (r"systems?|plans?|actions?|projects?|zones?|city|cities|funds?|programm?es?|"
+                   r"campaigns?|strateg(?:y|ies)|platforms?|mechanisms?|clusters?|models?|"
+                   r"round table|maps?|transformation|initiatives?|industry|industries")
+_QUOTE_CLOSE = "”’\"'"
+_HEAD_AFTER_QUOTE = re.compile(
+    rf"\s+((?:(?!(?:and|or|the|of|to|for|in|with|by|on|is|are)\b)[A-Za-z-]+\s+){{0,3}}"
+    rf"(?:{PROGRAMME_HEADS}))\b", re.I)
 
 
 def evidence_sentence(text: str, span: str) -> str:
@@ -80,13 +89,35 @@ def verbatim_mention(mention: str, text: str, repairs: Sequence[Repair] = ()) ->
     return mention
 
 
+def with_programme_head(mention: str, name: str, text: str) -> tuple[str, str]:
+    """(mention, name) extended over the kind that follows a quoted nickname in the text:
+    “2+N” -> “2+N” modern industrial system. A name the model already wrote out is kept."""
+    inner = mention.strip(" “”‘’\"'")
+    found = text.find(mention)
+    if not inner or found == -1:
+        return mention, name
+    end = found + len(mention)
+    if mention[-1:] not in _QUOTE_CLOSE:  # the mention stops inside the quotes
+        opened = found > 0 and text[found - 1] in "“‘\"'"
+        if not opened or not text[end:end + 1] or text[end] not in _QUOTE_CLOSE:
+            return mention, name
+        found, end = found - 1, end + 1
+    head = _HEAD_AFTER_QUOTE.match(text, end)
+    if head is None:
+        return mention, name
+    same_name = name.strip(" “”‘’\"'").casefold() == inner.casefold()
+    extended = text[found:head.end()]
+    return extended, (f"'{inner}' {head.group(1)}" if same_name or not name else name)
+
+
 def assemble_initiatives(items: Sequence[InitiativeItem], text: str,
                          repairs: Sequence[Repair] = ()) -> list[dict]:
     records = []
     for item in items:
-        mention = verbatim_mention(item.mention, text, repairs)
+        mention, name = with_programme_head(verbatim_mention(item.mention, text, repairs),
+                                            item.name, text)
         records.append({
-            "name": item.name, "mentions": [mention], "description": None,
+            "name": name, "mentions": [mention], "description": None,
             "level": item.level, "period": item.period,
             "evidence": evidence_sentence(text, mention),
         })

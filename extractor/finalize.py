@@ -3,9 +3,9 @@
 Grounding stores ``char_start``/``char_end``/``alignment``/``matched_text`` for each record's
 evidence (repairs: their ``original``) and for each mention, and flags what cannot be trusted:
 ``evidence_not_found`` and, for targets, ``value_not_in_evidence``. A target whose number
-cannot be read in the text (``REJECTED_TARGET_FLAGS``) is moved out of the ``targets`` table to
-``rejected`` (stored in ``rejected_records`` with its reasons), so every stored target is
-grounded; the rules then state the quantity of that sentence if there is one.
+cannot be read in the text, or an initiative "named" by a single word (``REJECTED_FLAGS``),
+is moved out of its table to ``rejected`` (stored in ``rejected_records`` with its reasons), so
+every stored target is grounded; the rules then state the quantity of that sentence if any.
 """
 
 from __future__ import annotations
@@ -38,8 +38,13 @@ UNIT_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
     )
 )
 GROUNDED = frozenset({"exact", "normalized", "fuzzy"})
-REJECTED_TARGET_FLAGS = frozenset(
-    {"evidence_not_found", "value_not_in_evidence", "unit_not_in_evidence", "not_a_quantity"})
+# Flags that keep a record out of its table (it goes to ``rejected``): the text does not say it.
+REJECTED_FLAGS: dict[str, frozenset[str]] = {
+    "targets": frozenset({"evidence_not_found", "value_not_in_evidence", "unit_not_in_evidence",
+                          "not_a_quantity"}),
+    "initiatives": frozenset({"not_a_programme_name"}),
+}
+_NAME_WORD = re.compile(r"[^\W_]+")
 
 
 def _ground_one(record: dict, span_field: str, text: str, taken: set[tuple[int, int]]) -> dict:
@@ -79,6 +84,8 @@ def plausibility_flags(record: dict) -> list[str]:
         if (not tokens or tokens[0].casefold() not in SURNAMES or len(tokens) > 3
                 or NOT_A_NAME.search(record.get("name") or "")):
             return ["not_a_person_name"]
+    if "level" in record and len(_NAME_WORD.findall(record.get("name") or "")) < 2:
+        return ["not_a_programme_name"]  # an initiative called "upgrade" or "10"
     if "value" in record:
         unit = (record.get("unit") or "").strip()
         if NOT_A_UNIT.fullmatch(unit):
@@ -144,19 +151,23 @@ def finalize(records: dict[str, list[dict]], text: str) -> dict[str, list[dict]]
         claimed = {(t["char_start"], t["char_end"]) for t in model_targets
                    if t["alignment"] in GROUNDED}
         extra = ground_records("targets", rule_targets(text, model_targets), text, claimed)
-        kept, rejected = split_rejected(model_targets + extra)
-        grounded["targets"] = kept
-        grounded["rejected"] = [{"table": "targets", **row} for row in rejected]
+        grounded["targets"] = model_targets + extra
+    rejected: list[dict] = []
+    for table, flags in REJECTED_FLAGS.items():
+        if table in grounded:
+            grounded[table], dropped = split_rejected(grounded[table], flags)
+            rejected.extend({"table": table, **row} for row in dropped)
+    if rejected:
+        grounded["rejected"] = rejected
     return grounded
 
 
-def split_rejected(targets: Sequence[dict]) -> tuple[list[dict], list[dict]]:
-    """(targets kept, targets whose number or unit is not what their evidence says)."""
+def split_rejected(rows: Sequence[dict], flags: frozenset[str]) -> tuple[list[dict], list[dict]]:
+    """(rows kept, rows carrying one of ``flags``)."""
     kept: list[dict] = []
     rejected: list[dict] = []
-    for target in targets:
-        bad = REJECTED_TARGET_FLAGS.intersection(target.get("flags") or [])
-        (rejected if bad else kept).append(target)
+    for row in rows:
+        (rejected if flags.intersection(row.get("flags") or []) else kept).append(row)
     return kept, rejected
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from extractor.assemble import evidence_sentence, official_mentions
+from extractor.assemble import evidence_sentence, official_mentions, with_programme_head
 from extractor.candidates import name_candidates, quoted_phrases, sentence_around
 from extractor.canonical import initiative_key, same_person
 from extractor.evaluate import normalize_quantity
@@ -92,30 +92,68 @@ def rule_officials(text: str, officials: Sequence[dict]) -> list[dict]:
 
 # -- initiatives ----------------------------------------------------------------------------
 def _is_programme_phrase(phrase: str) -> bool:
-    inner = phrase.strip("“”\"").strip()
+    inner = phrase.strip("“”\"").strip().replace("”", " ").replace("“", " ")
     if inner.startswith("(") or "hereinafter" in inner.lower():
         return False
     return len(inner.split()) >= 2 or any(ch.isdigit() for ch in inner)
 
 
+# Named plans and designations the genre writes out in lower case: "the three-year action plan
+# for improving the business environment", "industrial software development action plan",
+# "a pilot zone for the integrated development of ...", "national ... pilot city".
+_PLAN_TAIL = r"(?:\s+(?:for|of|on)\s+(?:the\s+)?[^,;.:()“”\"\n]{3,70})?(?=[,;.:()“”\"\n]|$)"
+PLAN_PHRASES = (
+    re.compile(r"\b(?:new round of\s+)?(?:three|five|two)-year action plan" + _PLAN_TAIL, re.I),
+    re.compile(r"(?<![’'])\b(?:[a-z-]+\s+){1,3}development action plan\b", re.I),
+    re.compile(r"\b(?:national|provincial)\s+(?:[a-z-]+\s+){0,6}?pilot (?:zone|city)\b"
+               + _PLAN_TAIL, re.I),
+    re.compile(r"\bpilot (?:zone|city) for (?:the\s+)?[^,;.:()“”\"\n]{3,70}?(?=[,;.:()“”\"\n])",
+               re.I),
+)
+
+
+def plan_phrases(text: str) -> list[str]:
+    """Verbatim named plans and designations (see ``PLAN_PHRASES``), longest first per place."""
+    spans = sorted({(m.start(), m.end()) for pattern in PLAN_PHRASES
+                    for m in pattern.finditer(text)}, key=lambda se: (se[0], -se[1]))
+    kept: list[tuple[int, int]] = []
+    for start, end in spans:
+        if not any(s <= start and end <= e for s, e in kept):
+            kept.append((start, end))
+    return [text[start:end].strip() for start, end in kept]
+
+
+def _is_covered(key: str, covered: set[str]) -> bool:
+    return not key or key in covered or any(key in c or c in key for c in covered if c)
+
+
 def rule_initiatives(text: str, initiatives: Sequence[dict],
                      repairs: Sequence[dict] = ()) -> list[dict]:
-    """Initiatives for quoted multi-word phrases that no model initiative mentions."""
+    """Initiatives for quoted multi-word phrases and written-out named plans that no model
+    initiative mentions."""
     covered = {initiative_key(m.strip("“”\"")) for i in initiatives
                for m in [i.get("name") or "", *(i.get("mentions") or [])]}
     added = []
+    for phrase in plan_phrases(text):
+        key = initiative_key(phrase)
+        if _is_covered(key, covered):
+            continue
+        added.append({
+            "name": phrase, "mentions": [phrase], "description": None, "level": None,
+            "period": None, "evidence": evidence_sentence(text, phrase), "source": "rule",
+        })
+        covered.add(key)
     for phrase in quoted_phrases(text):
         inner = phrase.strip("“”\"").strip()
         key = initiative_key(inner)
-        if not key or key in covered or not _is_programme_phrase(phrase):
-            continue
-        if any(key in c or c in key for c in covered if c):
-            continue
         repaired = next((r["repaired"] for r in repairs
                          if inner.casefold() in (r.get("original") or "").casefold()), None)
+        mention, name = with_programme_head(phrase, repaired or inner, text)
+        if _is_covered(key, covered) or not _is_programme_phrase(mention):
+            continue
         added.append({
-            "name": repaired or inner, "mentions": [phrase], "description": None,
-            "level": None, "period": None, "evidence": evidence_sentence(text, phrase),
+            "name": name, "mentions": [mention], "description": None,
+            "level": None, "period": None, "evidence": evidence_sentence(text, mention),
             "source": "rule",
         })
         covered.add(key)

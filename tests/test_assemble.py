@@ -7,6 +7,7 @@ from extractor.assemble import (
     clause_with_value,
     evidence_sentence,
     official_mentions,
+    with_programme_head,
 )
 from extractor.candidates import number_sentences
 from extractor.models import InitiativeItem, OfficialItem, TargetItem
@@ -76,3 +77,13 @@ def test_echoed_repaired_form_maps_back_to_the_verbatim_original() -> None:
         TEXT_000, repairs)
     assert record["mentions"] == ["chain length system"]
     assert record["evidence"] in TEXT_000
+
+
+def test_quoted_nickname_is_extended_over_the_kind_that_follows() -> None:
+    text = "build the “2+N” modern industrial system and the “two long” of it; “X” plan and more"
+    assert with_programme_head("“2+N”", "2+N", text) == (
+        "“2+N” modern industrial system", "'2+N' modern industrial system")
+    assert with_programme_head("2+N", "Two plus N", text) == (
+        "“2+N” modern industrial system", "Two plus N")  # a written-out name is kept
+    assert with_programme_head("two long", "two long", text) == ("two long", "two long")
+    assert with_programme_head("“X”", "X", text) == ("“X” plan", "'X' plan")  # stops at "and"

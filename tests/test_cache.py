@@ -158,8 +158,8 @@ def test_diff_lists_changes_between_runs(db, workspace) -> None:
 
     prompts, seeds = workspace
     first, _, _ = run(db, prompts, seeds)
-    CANNED["targets"] = TargetList(targets=[TargetItem(sentence=3, value=16.0, unit="%",
-                                                       metric="industrial added value growth")])
+    CANNED["targets"] = TargetList(targets=[TargetItem(sentence=5, value=24.3, unit="%",
+                                                       metric="manufacturing investment growth")])
     try:
         edit(prompts / "targets.j2")
         second, _, _ = run(db, prompts, seeds)
@@ -168,7 +168,7 @@ def test_diff_lists_changes_between_runs(db, workspace) -> None:
             sentence=3, value=15.1, unit="%", metric="industrial added value growth")])
     diffs = {d.article_id: d for d in diff_runs(db, first.run_id, second.run_id)}
     some = next(iter(diffs.values()))
-    assert [r["value"] for r in some.added["targets"] if r["source"] == "model"] == [16.0]
+    assert [r["value"] for r in some.added["targets"] if r["source"] == "model"] == [24.3]
     assert [r["value"] for r in some.removed["targets"] if r["source"] == "model"] == [15.1]
     assert all(not d.added["officials"] and not d.removed["officials"] for d in diffs.values())
     assert all(d.empty for d in diff_runs(db, second.run_id, second.run_id))

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from extractor.rules import plan_phrases, rule_initiatives, rule_officials
+
+TEXT = ("We will focus on the three-year action plan for improving the business environment, "
+        "build a pilot zone for the integrated development of the Yangtze River Delta, and "
+        "improve the “eight-in-one” copper industry system. The mayor, Zhang Zijian, spoke. "
+        "The company’s industrial software development action plan was praised.")
+
+
+def test_plan_phrases_are_verbatim_named_plans() -> None:
+    found = plan_phrases(TEXT)
+    assert found == [
+        "three-year action plan for improving the business environment",
+        "pilot zone for the integrated development of the Yangtze River Delta",
+        "industrial software development action plan",
+    ]
+    assert all(phrase in TEXT for phrase in found)
+    assert plan_phrases("We must plan ahead and act as a pilot.") == []
+
+
+def test_rule_initiatives_add_only_what_the_model_missed() -> None:
+    model = [{"name": "Business Environment Plan",
+              "mentions": ["three-year action plan for improving the business environment"]}]
+    added = rule_initiatives(TEXT, model)
+    names = [a["name"] for a in added]
+    assert "three-year action plan for improving the business environment" not in names
+    assert "'eight-in-one' copper industry system" in names  # quoted nickname + its kind
+    quoted = next(a for a in added if a["name"].startswith("'eight"))
+    assert quoted["mentions"] == ["“eight-in-one” copper industry system"]
+    assert all(a["source"] == "rule" and a["evidence"] in TEXT for a in added)
+    assert all(m in TEXT for a in added for m in a["mentions"])
+
+
+def test_rule_officials_need_a_title_nearby() -> None:
+    added = rule_officials(TEXT, [])
+    assert [a["name"] for a in added] == ["Zhang Zijian"]
+    assert rule_officials(TEXT, [{"name": "Zhang Zijian", "mentions": ["Zhang Zijian"]}]) == []
