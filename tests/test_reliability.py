@@ -9,6 +9,7 @@ wait is bounded and every process a test starts is stopped by that test.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import contextlib
 import functools
@@ -358,7 +359,7 @@ def test_reasks_are_bounded_and_their_messages_capped() -> None:
         client = FAST(settings_for(server.base_url, max_reasks=3), server.base_url,
                       records.append)
         with pytest.raises(LLMError, match="failed validation after 4"):
-            client.complete(Items, messages, article_id="a", stage="targets")
+            asyncio.run(client.complete(Items, messages, article_id="a", stage="targets"))
         bodies = server.bodies()
         sizes = [len(r.body) for r in server.requests]
 
@@ -383,8 +384,8 @@ def test_transport_retries_times_reasks_is_the_hard_bound() -> None:
         client = FAST(settings_for(server.base_url, max_transport_retries=2, max_reasks=1),
                       server.base_url, lambda record: None)
         with pytest.raises(LLMError, match="503"):
-            client.complete(Item, [{"role": "user", "content": "w"}], article_id="a",
-                            stage="officials")
+            asyncio.run(client.complete(Item, [{"role": "user", "content": "w"}],
+                                        article_id="a", stage="officials"))
         assert len(server.requests) == (2 + 1) * (1 + 1) and server.remaining == 1
 
 
@@ -396,6 +397,7 @@ def spawn_run(folder: Path, db_path: Path, url: str, log: Path) -> subprocess.Po
     with log.open("w") as out:
         return subprocess.Popen(
             [*RUN_EXTRACTOR, "run", str(folder), "--base-url", url, "--model", "test",
+             "--concurrency", "1",  # one article at a time: the kill lands between articles
              "--db", str(db_path)], env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
@@ -704,7 +706,7 @@ class CannedClient:
     def __init__(self, settings: Settings, base_url: str, recorder) -> None:
         self.recorder = recorder
 
-    def complete(self, response_model, messages, *, article_id: str, stage: str,
+    async def complete(self, response_model, messages, *, article_id: str, stage: str,
                  max_tokens: int | None = None):
         CannedClient.calls += 1
         self.recorder(CallRecord(article_id=article_id, stage=stage, model="canned",
