@@ -69,6 +69,7 @@ def cli() -> None:
     extractor run seeds --replay cassettes --db replay.db
     extractor export --db extract.db -o results.jsonl
     extractor eval --gold ../shared/gold --db extract.db
+    extractor tokens --db extract.db
     extractor serve --db extract.db
     """
 
@@ -273,6 +274,54 @@ def status(paths: tuple[Path, ...], db_path: Path, model: str | None) -> None:
                             PromptLibrary(settings.prompts_dir).hashes()):
         table.add_row(row.article_id, row.stage, row.state, row.reason)
     Console().print(table)
+
+
+@cli.command()
+@db_option
+@click.option("--run", "run_id", type=int, help="Run id (default: the latest run with calls).")
+@click.option("--per-article", is_flag=True, help="Also list every article's tokens per stage.")
+@cli_errors
+def tokens(db_path: Path, run_id: int | None, per_article: bool) -> None:
+    """Show the prompt and completion tokens a run spent, per stage: per article and per
+    record extracted (every attempt counts, re-asks and failures included), and the share of
+    prompt tokens the server really processed (llama.cpp's prompt cache skips the rest).
+
+    \b
+    Example:
+      extractor tokens --db extract.db
+      extractor tokens --db extract.db --run 3 --per-article
+    """
+    from extractor.tokens import article_tokens, latest_run_with_calls, token_report
+
+    db = open_existing_db(db_path)
+    run_id = run_id or latest_run_with_calls(db)
+    rows = token_report(db, run_id) if run_id else []
+    if not rows:
+        raise click.ClickException(f"no LLM calls recorded in {db_path}"
+                                   + (f" for run {run_id}" if run_id else ""))
+
+    def num(value: float | None, digits: int = 0) -> str:
+        return "n/a" if value is None else f"{value:,.{digits}f}"
+
+    table = Table(title=f"Tokens of run {run_id} in {db_path}")
+    for column in ("stage", "calls", "articles", "prompt", "completion", "tokens/article",
+                   "records", "tokens/record", "prompt processed"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for row in rows:
+        share = row.processed_share
+        table.add_row(row.stage, str(row.calls), str(row.articles), num(row.prompt_tokens),
+                      num(row.completion_tokens), num(row.per_article), num(row.records),
+                      num(row.per_record), "n/a" if share is None else f"{share:.0%}")
+    Console().print(table)
+    if per_article:
+        detail = Table(title="Per article")
+        for column in ("article", "stage", "calls", "prompt", "completion"):
+            detail.add_column(column, justify="left" if column in {"article", "stage"}
+                              else "right")
+        for item in article_tokens(db, run_id):
+            detail.add_row(item["article_id"], item["stage"], str(item["calls"]),
+                           num(item["prompt_tokens"]), num(item["completion_tokens"]))
+        Console().print(detail)
 
 
 @cli.command()
