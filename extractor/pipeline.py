@@ -292,14 +292,14 @@ class Batch:
                 await self._fail(article.article_id, path, err.stage, err)
                 return "failed"
 
-        def save(db: sqlite_utils.Database) -> None:  # counted when stored, even if cancelled
-            storage.save_article(db, self.run_id, {**row, "extraction_key": key}, records)
+        def stored() -> None:  # counted once committed, even if this task is cancelled by then
             self.summary.done += 1
             for table, rows in records.items():
                 self.summary.records[table] += len(rows)
             self.summary.grounded += grounding_counts(records)[0]
 
-        await self.writer.write(save)
+        await self.writer.write(lambda db: storage.save_article(
+            db, self.run_id, {**row, "extraction_key": key}, records), on_commit=stored)
         return "done"
 
     async def _work(self, queue: asyncio.Queue[Path | None],

@@ -72,6 +72,9 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
         db = sqlite_utils.Database(conn)
         if db.journal_mode != "wal":
             db.enable_wal()
+        # WAL + NORMAL: a commit survives a crash or kill of the process (not a power cut of
+        # the machine, which may lose the last commits but never corrupts); saves an fsync each
+        conn.execute("PRAGMA synchronous = NORMAL")
         with write(db):
             ensure_schema(db)
     except sqlite3.DatabaseError as err:
