@@ -51,6 +51,7 @@ from fault_server import (  # noqa: E402
     make_fault_server,
     request_text,
     stage_answer,
+    write_fixture_articles,
 )
 
 from extractor import cli as cli_module  # noqa: E402
@@ -101,13 +102,7 @@ def settings_for(url: str, **overrides: object) -> Settings:
 
 
 def write_articles(folder: Path, cities: tuple[str, ...] = CITIES) -> dict[str, str]:
-    folder.mkdir(parents=True, exist_ok=True)
-    ids = {}
-    for index, city in enumerate(cities):
-        path = folder / f"{index:02d}_{city.lower()}.txt"
-        path.write_text(fixture_article(city), encoding="utf-8")
-        ids[city] = path.stem
-    return ids
+    return write_fixture_articles(folder, cities)
 
 
 def snapshot(db_path: Path) -> set[tuple[str, str, str]]:

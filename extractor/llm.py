@@ -11,6 +11,11 @@ On top, ``max_tokens_per_article`` caps the prompt + completion tokens one artic
 over all its attempts and stages: once spent, the next attempt is refused before it is sent.
 Every HTTP attempt, failed or not, is reported to a recorder with its tokens and latency (the
 tokens of attempts that failed validation included), and error texts never carry the API key.
+
+The client is asynchronous (AsyncOpenAI + instructor's async client): one client serves all the
+articles a batch has in flight; each call's bookkeeping lives in a context variable of its own
+asyncio task, and each HTTP attempt first waits for the backend's rate limiter (ratelimit.py)
+when a limit is configured.
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ import functools
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -23,7 +22,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fault_server import fixture_article, inject_hang, make_fault_server, request_text, stage_answer
+from fault_server import (
+    fixture_article,
+    inject_hang,
+    make_fault_server,
+    request_text,
+    stage_answer,
+    write_fixture_articles,
+)
 from replay_server import replay_server, synthetic_copies
 
 from extractor import storage
@@ -31,7 +37,7 @@ from extractor.config import LOCAL_MODEL_NAME, Settings
 from extractor.export import to_jsonl
 from extractor.llm import LLMClient
 from extractor.pipeline import RunOptions, run_batch, run_batch_async
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, articles_stored
 
 FAST = functools.partial(LLMClient, backoff_initial=0.01, backoff_max=0.05)
 STAGES = ["repair", "meetings", "officials", "initiatives", "targets"]
@@ -172,19 +178,9 @@ def hang_on(city: str, stage_schema: str):
     return responder
 
 
-def write_fixtures(folder: Path, cities: tuple[str, ...]) -> dict[str, str]:
-    folder.mkdir(parents=True, exist_ok=True)
-    ids = {}
-    for index, city in enumerate(cities):
-        path = folder / f"{index:02d}_{city.lower()}.txt"
-        path.write_text(fixture_article(city), encoding="utf-8")
-        ids[city] = path.stem
-    return ids
-
-
 def test_cancelling_a_run_stores_no_partial_article_and_a_rerun_resumes(tmp_path: Path,
                                                                        db) -> None:
-    ids = write_fixtures(tmp_path / "in", ("Wuxi", "Suzhou", "Nantong"))
+    ids = write_fixture_articles(tmp_path / "in", ("Wuxi", "Suzhou", "Nantong"))
 
     async def interrupted_run(url: str, server) -> None:
         task = asyncio.create_task(run_batch_async(
@@ -225,7 +221,7 @@ def test_cancelling_a_run_stores_no_partial_article_and_a_rerun_resumes(tmp_path
 
 
 def test_ctrl_c_on_the_command_line_stops_cleanly_with_a_message(tmp_path: Path) -> None:
-    ids = write_fixtures(tmp_path / "in", ("Wuxi", "Suzhou", "Nantong"))
+    ids = write_fixture_articles(tmp_path / "in", ("Wuxi", "Suzhou", "Nantong"))
     db_path, log = tmp_path / "x.db", tmp_path / "run.log"
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     with make_fault_server(responder=hang_on("Wuxi", "MeetingList")) as server:
@@ -238,7 +234,7 @@ def test_ctrl_c_on_the_command_line_stops_cleanly_with_a_message(tmp_path: Path)
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and process.poll() is None:
                 if any(r.behaviour == "hang" for r in server.requests) and \
-                        _stored(db_path) == 2:
+                        articles_stored(db_path) == 2:
                     break
                 time.sleep(0.05)
             process.send_signal(signal.SIGINT)
@@ -257,12 +253,3 @@ def test_ctrl_c_on_the_command_line_stops_cleanly_with_a_message(tmp_path: Path)
     assert (run["status"], run["articles_done"]) == ("interrupted", 2)
     assert ids["Wuxi"] not in {r["article_id"] for r in rows(db, "SELECT article_id FROM articles")}
     db.close()
-
-
-def _stored(db_path: Path) -> int:
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True,
-                                                timeout=1)) as conn:
-            return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
-    except sqlite3.Error:
-        return 0

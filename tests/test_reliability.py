@@ -43,6 +43,7 @@ from fault_server import (
     make_fault_server,
     request_text,
     stage_answer,
+    write_fixture_articles,
 )
 from pydantic import BaseModel
 
@@ -61,6 +62,7 @@ from extractor.llm import (
 from extractor.local_server import LocalModelError
 from extractor.pipeline import RunOptions, run_batch
 from extractor.prompts import PromptLibrary
+from tests.conftest import articles_stored
 
 TESTS = Path(__file__).resolve().parent
 FAST = functools.partial(LLMClient, backoff_initial=0.01, backoff_max=0.05)
@@ -87,13 +89,7 @@ def one_spellchecker(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def write_articles(folder: Path, cities: tuple[str, ...] = CITIES) -> dict[str, str]:
     """One fixture article per city; returns city -> article id."""
-    folder.mkdir(parents=True, exist_ok=True)
-    ids = {}
-    for index, city in enumerate(cities):
-        path = folder / f"{index:02d}_{city.lower()}.txt"
-        path.write_text(fixture_article(city), encoding="utf-8")
-        ids[city] = path.stem
-    return ids
+    return write_fixture_articles(folder, cities)
 
 
 def about(body: dict, city: str) -> bool:
@@ -399,15 +395,6 @@ def spawn_run(folder: Path, db_path: Path, url: str, log: Path) -> subprocess.Po
             [*RUN_EXTRACTOR, "run", str(folder), "--base-url", url, "--model", "test",
              "--concurrency", "1",  # one article at a time: the kill lands between articles
              "--db", str(db_path)], env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def articles_stored(db_path: Path) -> int:
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True,
-                                                timeout=1)) as conn:
-            return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
-    except sqlite3.Error:
-        return 0
 
 
 @contextlib.contextmanager
