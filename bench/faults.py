@@ -167,7 +167,8 @@ def kill_scenario(work: Path, baseline: set) -> dict:
     folder, db_path = work / "in", work / "run.db"
     write_articles(folder, cities)
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-    command = [*RUN_EXTRACTOR, "run", str(folder), "--model", "bench", "--db", str(db_path)]
+    command = [*RUN_EXTRACTOR, "run", str(folder), "--model", "bench", "--db", str(db_path),
+               "--concurrency", "1"]  # one article at a time: the kill lands between articles
     stored_at_kill = 0
     with make_fault_server(responder=functools.partial(stage_answer, delay=0.1)) as server:
         process = subprocess.Popen([*command, "--base-url", server.base_url], env=env,
