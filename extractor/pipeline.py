@@ -294,8 +294,8 @@ class Batch:
 
         def stored() -> None:  # counted once committed, even if this task is cancelled by then
             self.summary.done += 1
-            for table, rows in records.items():
-                self.summary.records[table] += len(rows)
+            for table in storage.RECORD_TABLES:
+                self.summary.records[table] += len(records.get(table, []))
             self.summary.grounded += grounding_counts(records)[0]
 
         await self.writer.write(lambda db: storage.save_article(
