@@ -51,6 +51,7 @@ from fault_server import (  # noqa: E402
     make_fault_server,
     request_text,
     stage_answer,
+    write_fixture_articles,
 )
 
 from extractor import cli as cli_module  # noqa: E402
@@ -101,13 +102,7 @@ def settings_for(url: str, **overrides: object) -> Settings:
 
 
 def write_articles(folder: Path, cities: tuple[str, ...] = CITIES) -> dict[str, str]:
-    folder.mkdir(parents=True, exist_ok=True)
-    ids = {}
-    for index, city in enumerate(cities):
-        path = folder / f"{index:02d}_{city.lower()}.txt"
-        path.write_text(fixture_article(city), encoding="utf-8")
-        ids[city] = path.stem
-    return ids
+    return write_fixture_articles(folder, cities)
 
 
 def snapshot(db_path: Path) -> set[tuple[str, str, str]]:
@@ -172,7 +167,8 @@ def kill_scenario(work: Path, baseline: set) -> dict:
     folder, db_path = work / "in", work / "run.db"
     write_articles(folder, cities)
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-    command = [*RUN_EXTRACTOR, "run", str(folder), "--model", "bench", "--db", str(db_path)]
+    command = [*RUN_EXTRACTOR, "run", str(folder), "--model", "bench", "--db", str(db_path),
+               "--concurrency", "1"]  # one article at a time: the kill lands between articles
     stored_at_kill = 0
     with make_fault_server(responder=functools.partial(stage_answer, delay=0.1)) as server:
         process = subprocess.Popen([*command, "--base-url", server.base_url], env=env,

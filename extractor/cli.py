@@ -69,6 +69,7 @@ def cli() -> None:
     extractor run seeds --replay cassettes --db replay.db
     extractor export --db extract.db -o results.jsonl
     extractor eval --gold ../shared/gold --db extract.db
+    extractor tokens --db extract.db
     extractor serve --db extract.db
     """
 
@@ -99,11 +100,21 @@ def cli() -> None:
               help="Stop spending on an article once its prompt + completion tokens, over all "
               "stages and retries, reach this (env EXTRACTOR_MAX_TOKENS_PER_ARTICLE); the "
               "article is recorded in `errors` and the batch goes on.")
+@click.option("--concurrency", type=click.IntRange(min=1),
+              help="Articles in flight at once (env EXTRACTOR_CONCURRENCY). Default: 1 for the "
+              "embedded model, 8 for --base-url. --replay/--record run one at a time.")
+@click.option("--requests-per-minute", "requests_per_minute", type=click.IntRange(min=1),
+              help="Rate limit of the backend (env EXTRACTOR_REQUESTS_PER_MINUTE).")
+@click.option("--tokens-per-minute", "tokens_per_minute", type=click.IntRange(min=1),
+              help="Prompt + completion tokens per minute the backend allows, estimated before "
+              "each call and corrected with the reported usage (env EXTRACTOR_TOKENS_PER_MINUTE).")
 @cli_errors
 def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str | None,
         mode: str | None, replay_dir: Path | None, record_dir: Path | None, force: bool,
         only: tuple[str, ...], article_ids: tuple[str, ...], dry_run: bool,
-        prompts_dir: Path | None, max_tokens_per_article: int | None) -> None:
+        prompts_dir: Path | None, max_tokens_per_article: int | None,
+        concurrency: int | None, requests_per_minute: int | None,
+        tokens_per_minute: int | None) -> None:
     """Extract meetings, officials, initiatives, targets and repairs from articles.
 
     PATHS are .txt files or folders of them. Each article is stored in one transaction;
@@ -112,24 +123,33 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
     schema: only stale stages are recomputed (editing targets.j2 re-runs targets only;
     editing repair.j2 re-runs repair and the stages that read repairs).
 
+    Articles run --concurrency at a time (each article's stages in order); Ctrl-C stops
+    cleanly: articles in flight are not stored, the run is marked interrupted, and the same
+    command resumes (finished articles and stages are reused).
+
     \b
     Examples:
       extractor run seeds
       extractor run seeds --replay cassettes --db replay.db
       EXTRACTOR_BASE_URL=http://localhost:8000/v1 extractor run news/ --model qwen2.5-7b
+      extractor run news/ --base-url https://api.example.com/v1 --model m --concurrency 16
       extractor run seeds --record cassettes --force     # re-record cassettes
       extractor run seeds --dry-run
       extractor run seeds --only targets --articles 000_3911936b9cb8e675
     """
     from extractor.backend import open_backend
-    from extractor.pipeline import RunOptions, run_batch, selected_files
+    from extractor.pipeline import RunInterrupted, RunOptions, run_batch, selected_files
 
     if replay_dir and record_dir:
         raise click.UsageError("--replay and --record cannot be combined")
     if replay_dir and not replay_dir.is_dir():
         raise click.UsageError(f"cassette folder not found: {replay_dir}")
     settings = Settings.load(model=model, base_url=base_url, mode=mode, prompts_dir=prompts_dir,
-                             max_tokens_per_article=max_tokens_per_article)
+                             max_tokens_per_article=max_tokens_per_article,
+                             concurrency=concurrency, requests_per_minute=requests_per_minute,
+                             tokens_per_minute=tokens_per_minute)
+    if (replay_dir or record_dir) and concurrency and concurrency > 1:
+        console.print("[yellow]note:[/yellow] --replay/--record run one article at a time")
     files = selected_files(paths, frozenset(article_ids))
     if not files:
         raise click.UsageError("no .txt articles found under the given paths")
@@ -149,15 +169,24 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
             Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                      TimeElapsedColumn(), console=console, transient=False) as bar:
         task = bar.add_task("extracting", total=len(files))
+        running: set[str] = set()
 
         def progress(article_id: str, status: str) -> None:
-            bar.update(task, description=f"{article_id}: {status}")
-            if status != "running":
+            if status == "running":
+                running.add(article_id)
+            else:
+                running.discard(article_id)
                 bar.advance(task)
+            in_flight = f" ({len(running)} in flight)" if len(running) > 1 else ""
+            bar.update(task, description=f"{article_id}: {status}{in_flight}")
 
         try:
             summary = run_batch(db, settings, url, files, options, progress,
                                 ensure_alive=getattr(url, "ensure_alive", None))
+        except RunInterrupted as stopped:
+            bar.stop()
+            console.print(f"[red]{stopped}[/red]")
+            raise SystemExit(130) from None
         except sqlite3.OperationalError as err:
             busy = "locked" in str(err) or "busy" in str(err)
             raise storage.StorageError(
@@ -245,6 +274,54 @@ def status(paths: tuple[Path, ...], db_path: Path, model: str | None) -> None:
                             PromptLibrary(settings.prompts_dir).hashes()):
         table.add_row(row.article_id, row.stage, row.state, row.reason)
     Console().print(table)
+
+
+@cli.command()
+@db_option
+@click.option("--run", "run_id", type=int, help="Run id (default: the latest run with calls).")
+@click.option("--per-article", is_flag=True, help="Also list every article's tokens per stage.")
+@cli_errors
+def tokens(db_path: Path, run_id: int | None, per_article: bool) -> None:
+    """Show the prompt and completion tokens a run spent, per stage: per article and per
+    record extracted (every attempt counts, re-asks and failures included), and the share of
+    prompt tokens the server really processed (llama.cpp's prompt cache skips the rest).
+
+    \b
+    Example:
+      extractor tokens --db extract.db
+      extractor tokens --db extract.db --run 3 --per-article
+    """
+    from extractor.tokens import article_tokens, latest_run_with_calls, token_report
+
+    db = open_existing_db(db_path)
+    run_id = run_id or latest_run_with_calls(db)
+    rows = token_report(db, run_id) if run_id else []
+    if not rows:
+        raise click.ClickException(f"no LLM calls recorded in {db_path}"
+                                   + (f" for run {run_id}" if run_id else ""))
+
+    def num(value: float | None, digits: int = 0) -> str:
+        return "n/a" if value is None else f"{value:,.{digits}f}"
+
+    table = Table(title=f"Tokens of run {run_id} in {db_path}")
+    for column in ("stage", "calls", "articles", "prompt", "completion", "tokens/article",
+                   "records", "tokens/record", "prompt processed"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for row in rows:
+        share = row.processed_share
+        table.add_row(row.stage, str(row.calls), str(row.articles), num(row.prompt_tokens),
+                      num(row.completion_tokens), num(row.per_article), num(row.records),
+                      num(row.per_record), "n/a" if share is None else f"{share:.0%}")
+    Console().print(table)
+    if per_article:
+        detail = Table(title="Per article")
+        for column in ("article", "stage", "calls", "prompt", "completion"):
+            detail.add_column(column, justify="left" if column in {"article", "stage"}
+                              else "right")
+        for item in article_tokens(db, run_id):
+            detail.add_row(item["article_id"], item["stage"], str(item["calls"]),
+                           num(item["prompt_tokens"]), num(item["completion_tokens"]))
+        Console().print(detail)
 
 
 @cli.command()

@@ -10,6 +10,10 @@ from urllib.parse import urlsplit, urlunsplit
 import instructor
 
 LOCAL_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+# articles in flight at once: the embedded model has 2 cores and one slot (its prompt cache keeps
+# the article of the stage before), a remote API serves many requests in parallel
+EMBEDDED_CONCURRENCY = 1
+REMOTE_CONCURRENCY = 8
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROMPTS_DIR = PROJECT_ROOT / "prompts"
 
@@ -71,6 +75,9 @@ class Settings:
     temperature: float = 0.0
     stage_max_tokens: int = 1800
     embedded: bool = True
+    concurrency: int = EMBEDDED_CONCURRENCY  # articles in flight (Settings.load: per backend)
+    requests_per_minute: int | None = None  # rate limit of the backend (None: unlimited)
+    tokens_per_minute: int | None = None  # prompt + completion tokens, estimated then corrected
 
     @property
     def display_base_url(self) -> str | None:
@@ -85,8 +92,15 @@ class Settings:
         mode: str | None = None,
         prompts_dir: Path | None = None,
         max_tokens_per_article: int | None = None,
+        concurrency: int | None = None,
+        requests_per_minute: int | None = None,
+        tokens_per_minute: int | None = None,
     ) -> Settings:
-        """Resolve settings: explicit options win, then EXTRACTOR_* environment variables."""
+        """Resolve settings: explicit options win, then EXTRACTOR_* environment variables.
+
+        Concurrency defaults to 1 for the embedded model and ``REMOTE_CONCURRENCY`` for a URL
+        (EXTRACTOR_CONCURRENCY); the rate limits come from EXTRACTOR_REQUESTS_PER_MINUTE and
+        EXTRACTOR_TOKENS_PER_MINUTE when not given."""
         base_url = base_url or _env("EXTRACTOR_BASE_URL")
         if base_url and urlsplit(base_url).scheme not in {"http", "https"}:
             raise ConfigError(
@@ -94,16 +108,12 @@ class Settings:
             )
         api_key = _env("EXTRACTOR_API_KEY", "OPENAI_API_KEY")
         resolved_model = model or _env("EXTRACTOR_MODEL")
-        budget = max_tokens_per_article
-        if budget is None and _env("EXTRACTOR_MAX_TOKENS_PER_ARTICLE"):
-            try:
-                budget = int(str(_env("EXTRACTOR_MAX_TOKENS_PER_ARTICLE")))
-            except ValueError as err:
-                raise ConfigError(
-                    "EXTRACTOR_MAX_TOKENS_PER_ARTICLE must be a whole number"
-                ) from err
-        if budget is not None and budget <= 0:
-            raise ConfigError(f"the token budget per article must be positive, got {budget}")
+        budget = _positive("the token budget per article", max_tokens_per_article,
+                           "EXTRACTOR_MAX_TOKENS_PER_ARTICLE")
+        in_flight = _positive("the concurrency", concurrency, "EXTRACTOR_CONCURRENCY")
+        rpm = _positive("the requests per minute", requests_per_minute,
+                        "EXTRACTOR_REQUESTS_PER_MINUTE")
+        tpm = _positive("the tokens per minute", tokens_per_minute, "EXTRACTOR_TOKENS_PER_MINUTE")
         if base_url and not resolved_model:
             raise ConfigError("--model (or EXTRACTOR_MODEL) is required with --base-url")
         return cls(
@@ -114,4 +124,20 @@ class Settings:
             prompts_dir=prompts_dir or DEFAULT_PROMPTS_DIR,
             embedded=base_url is None,
             max_tokens_per_article=budget,
+            concurrency=in_flight or (EMBEDDED_CONCURRENCY if base_url is None
+                                      else REMOTE_CONCURRENCY),
+            requests_per_minute=rpm,
+            tokens_per_minute=tpm,
         )
+
+
+def _positive(what: str, value: int | None, env_name: str) -> int | None:
+    """An explicit value, else the environment variable's; a whole number above 0 (or None)."""
+    if value is None and _env(env_name):
+        try:
+            value = int(str(_env(env_name)))
+        except ValueError as err:
+            raise ConfigError(f"{env_name} must be a whole number") from err
+    if value is not None and value <= 0:
+        raise ConfigError(f"{what} must be positive, got {value}")
+    return value

@@ -11,15 +11,23 @@ On top, ``max_tokens_per_article`` caps the prompt + completion tokens one artic
 over all its attempts and stages: once spent, the next attempt is refused before it is sent.
 Every HTTP attempt, failed or not, is reported to a recorder with its tokens and latency (the
 tokens of attempts that failed validation included), and error texts never carry the API key.
+
+The client is asynchronous (AsyncOpenAI + instructor's async client): one client serves all the
+articles a batch has in flight; each call's bookkeeping lives in a context variable of its own
+asyncio task, and each HTTP attempt first waits for the backend's rate limiter (ratelimit.py)
+when a limit is configured.
 """
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import functools
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json import JSONDecodeError
@@ -31,10 +39,11 @@ import instructor
 import openai
 from instructor.core.exceptions import InstructorRetryException
 from instructor.core.exceptions import ValidationError as InstructorValidationError
+from instructor.processing.function_calls import openai_schema
 from pydantic import BaseModel, ValidationError
 from tenacity import (
+    AsyncRetrying,
     RetryCallState,
-    Retrying,
     retry_if_exception,
     retry_if_exception_type,
     stop_after_attempt,
@@ -43,6 +52,7 @@ from tenacity import (
 )
 
 from extractor.config import Settings, redact_url
+from extractor.ratelimit import RateLimiter, estimate_tokens
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 MAX_RETRY_AFTER_SECONDS = 120.0
@@ -80,6 +90,7 @@ class CallRecord:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     prompt_tokens_processed: int | None = None  # llama.cpp timings.prompt_n (after prompt cache)
+    server_ms: float | None = None  # llama.cpp timings.prompt_ms + predicted_ms (server's own time)
     error_type: str | None = None
     error: str | None = None
     response_text: str | None = None  # the model's raw output, for review
@@ -99,6 +110,8 @@ class CallContext:
 
 
 Recorder = Callable[[CallRecord], None]
+# the logical call in progress in the current asyncio task (concurrent calls each have their own)
+_CURRENT_CALL: ContextVar[CallContext | None] = ContextVar("extractor_llm_call", default=None)
 
 
 def _is_replay_miss(error: BaseException) -> bool:
@@ -177,13 +190,15 @@ def is_connection_failure(error: BaseException) -> bool:
     return False
 
 
-def _reject_unparsable_body(create: Callable[..., Any]) -> Callable[..., Any]:
+def _reject_unparsable_body(
+    create: Callable[..., Awaitable[Any]],
+) -> Callable[..., Awaitable[Any]]:
     """Turn openai's JSONDecodeError on a non-JSON 2xx body into a transport error."""
 
     @functools.wraps(create)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
+    async def guarded(*args: Any, **kwargs: Any) -> Any:
         try:
-            return create(*args, **kwargs)
+            return await create(*args, **kwargs)
         except JSONDecodeError as err:
             raise BadResponseError(f"response body is not valid JSON: {err}") from err
 
@@ -238,17 +253,47 @@ def _response_text(response: Any, limit: int = 20_000) -> str | None:
     return text[:limit] if isinstance(text, str) else None
 
 
-def _usage(response: Any) -> tuple[int | None, int | None, int | None]:
+def _usage(response: Any) -> tuple[int | None, int | None, int | None, float | None]:
+    """Prompt and completion tokens, and from llama.cpp's ``timings`` the prompt tokens it
+    actually processed (the rest came from its prompt cache) and its own milliseconds."""
     usage = getattr(response, "usage", None)
     prompt = getattr(usage, "prompt_tokens", None)
     completion = getattr(usage, "completion_tokens", None)
     timings = (getattr(response, "model_extra", None) or {}).get("timings") or {}
-    processed = timings.get("prompt_n") if isinstance(timings, dict) else None
-    return prompt, completion, processed
+    if not isinstance(timings, dict):
+        return prompt, completion, None, None
+    spent = [timings.get(k) for k in ("prompt_ms", "predicted_ms")]
+    server_ms = round(sum(spent), 1) if all(isinstance(v, int | float) for v in spent) else None
+    return prompt, completion, timings.get("prompt_n"), server_ms
+
+
+@functools.cache
+def instructor_model(model: type[ModelT]) -> type[ModelT]:
+    """instructor's wrapper of ``model``, built once, with its JSON Schema generated once.
+
+    instructor would re-create the wrapper class and generate the schema twice on every call
+    (milliseconds of CPU per call on the event loop that all concurrent articles share); the
+    request it sends is the same (the cassettes, matched on the whole body, check it)."""
+    wrapped = openai_schema(model)
+    schema = wrapped.model_json_schema()
+    generate = wrapped.model_json_schema.__func__  # type: ignore[attr-defined]
+
+    def model_json_schema(cls: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if args or kwargs or cls is not wrapped:
+            return generate(cls, *args, **kwargs)
+        return copy.deepcopy(schema)
+
+    wrapped.model_json_schema = classmethod(model_json_schema)  # type: ignore[method-assign,assignment]
+    return wrapped  # type: ignore[return-value]
 
 
 class LLMClient:
-    """Structured completions with bounded retries and per-attempt accounting."""
+    """Structured completions with bounded retries and per-attempt accounting.
+
+    ``complete`` is a coroutine: one client serves every concurrent article of a run (each
+    call's bookkeeping lives in its own asyncio task), and every HTTP attempt first waits for
+    the backend's rate limiter when one is configured.
+    """
 
     def __init__(
         self,
@@ -258,52 +303,90 @@ class LLMClient:
         *,
         backoff_initial: float = 1.0,
         backoff_max: float = 30.0,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.settings = settings
         self._recorder = recorder
         self._wait = _TransportWait(backoff_initial, backoff_max)
         self._secrets = _secrets_of(settings, base_url)
+        self._base_url = base_url
+        self.limiter = limiter or RateLimiter(settings.requests_per_minute,
+                                              settings.tokens_per_minute)
         self.tokens_spent: dict[str, int] = {}  # article id -> prompt + completion tokens
-        parts = urlsplit(base_url)
+        self._raw: openai.AsyncOpenAI | None = None
+        self._client: instructor.AsyncInstructor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _build(self) -> instructor.AsyncInstructor:
+        """The instructor client for the running event loop (httpx pools are tied to a loop)."""
+        parts = urlsplit(self._base_url)
         loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
         # credentials in the URL go in a header, never in the request URL (which a cassette
         # would record); a query string is sent as default query parameters
         auth = (httpx.BasicAuth(unquote(parts.username or ""), unquote(parts.password or ""))
                 if parts.username or parts.password else None)
-        http_client: httpx.Client | None = None
+        http_client: httpx.AsyncClient | None = None
+        limits = httpx.Limits(max_connections=max(100, self.settings.concurrency * 2),
+                              max_keepalive_connections=max(20, self.settings.concurrency))
         if loopback:  # a proxy configured in the environment must not catch the loopback server
-            http_client = httpx.Client(trust_env=False, auth=auth)
+            http_client = httpx.AsyncClient(trust_env=False, auth=auth, limits=limits)
         elif auth is not None:
-            http_client = openai.DefaultHttpxClient(auth=auth)
-        raw = openai.OpenAI(
-            base_url=redact_url(base_url),
-            api_key=settings.api_key or "not-needed-for-local-server",
+            http_client = openai.DefaultAsyncHttpxClient(auth=auth, limits=limits)
+        raw = openai.AsyncOpenAI(
+            base_url=redact_url(self._base_url),
+            api_key=self.settings.api_key or "not-needed-for-local-server",
             max_retries=0,  # retries are ours (tenacity), so each attempt is recorded
-            timeout=settings.request_timeout,
+            timeout=self.settings.request_timeout,
             default_query=dict(parse_qsl(parts.query)) or None,
             http_client=http_client,
         )
         raw.chat.completions.create = self._guard(  # type: ignore[method-assign]
             _reject_unparsable_body(raw.chat.completions.create)
         )
-        self._client = instructor.from_openai(raw, mode=settings.mode)
-        self._context: CallContext | None = None
-        self._client.on("completion:kwargs", self._on_request)
-        self._client.on("completion:response", self._on_response)
-        self._client.on("completion:error", self._on_error)
-        self._client.on("parse:error", self._on_parse_error)
+        client = instructor.from_openai(raw, mode=self.settings.mode)
+        client.on("completion:kwargs", self._on_request)
+        client.on("completion:response", self._on_response)
+        client.on("completion:error", self._on_error)
+        client.on("parse:error", self._on_parse_error)
+        self._raw = raw
+        return client
 
-    def _guard(self, create: Callable[..., Any]) -> Callable[..., Any]:
-        """Every HTTP attempt passes here: budget check first, then re-ask messages capped."""
+    def _instructor(self) -> instructor.AsyncInstructor:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            self._client, self._loop = self._build(), loop
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections (call from the loop that made the calls)."""
+        raw, self._raw, self._client = self._raw, None, None
+        if raw is not None and self._loop is asyncio.get_running_loop():
+            await raw.close()
+
+    def _guard(self, create: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        """Every HTTP attempt passes here: budget check, re-ask messages capped, rate limit."""
 
         @functools.wraps(create)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
+        async def guarded(*args: Any, **kwargs: Any) -> Any:
             ctx = self._require_context()
             self._check_budget(ctx.article_id, ctx.stage)
             messages = kwargs.get("messages")
             if isinstance(messages, list) and len(messages) > ctx.message_count:
                 kwargs = {**kwargs, "messages": cap_reask_messages(messages, ctx.message_count)}
-            return create(*args, **kwargs)
+            reserved = 0
+            if self.limiter.enabled:
+                reserved = await self.limiter.acquire(
+                    estimate_tokens(kwargs.get("messages") or [], kwargs.get("max_tokens")))
+                self._start_clock(ctx)  # the latency of the call, not of the wait before it
+            used: int | None = None
+            try:
+                response = await create(*args, **kwargs)
+                prompt, completion, _, _ = _usage(response)
+                used = (prompt or 0) + (completion or 0)
+                return response
+            finally:
+                if self.limiter.enabled:
+                    self.limiter.settle(reserved, used)
 
         return guarded
 
@@ -321,12 +404,16 @@ class LLMClient:
             text = text.replace(secret, "[redacted]")
         return text
 
-    # -- instructor hooks -------------------------------------------------------------
+    # -- instructor hooks (run inside the calling task: the context is that call's) -------
+    @staticmethod
+    def _start_clock(ctx: CallContext) -> None:
+        ctx.started_at = time.perf_counter()
+        ctx.started_iso = datetime.now(UTC).isoformat(timespec="milliseconds")
+
     def _on_request(self, *args: Any, **kwargs: Any) -> None:
         ctx = self._require_context()
         ctx.attempt += 1
-        ctx.started_at = time.perf_counter()
-        ctx.started_iso = datetime.now(UTC).isoformat(timespec="milliseconds")
+        self._start_clock(ctx)
 
     def _new_record(self, status: str) -> CallRecord:
         ctx = self._require_context()
@@ -344,9 +431,8 @@ class LLMClient:
 
     def _on_response(self, response: Any) -> None:
         record = self._new_record("ok")
-        record.prompt_tokens, record.completion_tokens, record.prompt_tokens_processed = _usage(
-            response
-        )
+        (record.prompt_tokens, record.completion_tokens, record.prompt_tokens_processed,
+         record.server_ms) = _usage(response)
         record.response_text = _response_text(response)
         spent = (record.prompt_tokens or 0) + (record.completion_tokens or 0)
         article_id = self._require_context().article_id
@@ -374,13 +460,15 @@ class LLMClient:
         record.error_type = type(error).__name__
         record.error = self._redact(str(error)[:2000])
 
-    def _require_context(self) -> CallContext:
-        if self._context is None:
+    @staticmethod
+    def _require_context() -> CallContext:
+        ctx = _CURRENT_CALL.get()
+        if ctx is None:
             raise RuntimeError("LLM hook fired outside a call")
-        return self._context
+        return ctx
 
     # -- public API ---------------------------------------------------------------------
-    def complete(
+    async def complete(
         self,
         response_model: type[ModelT],
         messages: list[dict[str, str]],
@@ -392,27 +480,28 @@ class LLMClient:
         """One structured completion; raises LLMError (or ReplayMissError) when retries run out,
         TokenBudgetExceededError when the article has spent its token budget."""
         self._check_budget(article_id, stage)
-        self._context = CallContext(article_id=article_id, stage=stage,
-                                    message_count=len(messages))
-        transport = Retrying(
+        ctx = CallContext(article_id=article_id, stage=stage, message_count=len(messages))
+        token = _CURRENT_CALL.set(ctx)
+        transport = AsyncRetrying(
             retry=retry_if_exception(is_transient),
             wait=self._wait,
             stop=stop_after_attempt(self.settings.max_transport_retries + 1),
             reraise=True,
         )
-        validation = Retrying(
+        validation = AsyncRetrying(
             retry=retry_if_exception_type(
                 (ValidationError, JSONDecodeError, InstructorValidationError)
             ),
             stop=stop_after_attempt(self.settings.max_reasks + 1),
         )
         try:
-            for attempt in transport:
+            client = self._instructor()
+            async for attempt in transport:
                 with attempt:
-                    return self._client.chat.completions.create(
+                    return await client.chat.completions.create(
                         model=self.settings.model,
                         messages=[dict(m) for m in messages],
-                        response_model=response_model,
+                        response_model=instructor_model(response_model),
                         max_retries=validation,
                         temperature=self.settings.temperature,
                         max_tokens=max_tokens or self.settings.stage_max_tokens,
@@ -436,9 +525,9 @@ class LLMClient:
                 self._redact(f"{stage}: {type(err).__name__}: {_short(err)}")
             ) from err
         finally:
-            for record in self._context.records:
+            _CURRENT_CALL.reset(token)
+            for record in ctx.records:
                 self._recorder(record)
-            self._context = None
         raise AssertionError("unreachable")  # pragma: no cover
 
 

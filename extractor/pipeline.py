@@ -1,12 +1,20 @@
 """The batch: read each article, run the stages (reusing unchanged stage results), finalize,
-store. One bad article never stops the batch; an unchanged article costs no LLM call."""
+store. One bad article never stops the batch; an unchanged article costs no LLM call.
+
+Articles run concurrently (``concurrency`` workers fed from a bounded queue of paths; each reads
+its article only when it starts it); within one article the stages run in order, repair first,
+so a server's prompt cache keeps the article between its stages. Every write goes through the
+run's single writer (extractor/writer.py). Ctrl-C cancels the articles in flight (none of them
+is stored, their finished stage results stay cached), marks the run ``interrupted`` and raises
+``RunInterrupted``; the same command resumes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +44,7 @@ from extractor.replay import (
     write_manifest,
 )
 from extractor.stages import EXTRACTION_STAGES, RepairOutput, StageContext, run_repair
+from extractor.writer import Writer
 
 
 @dataclass
@@ -46,6 +55,7 @@ class RunOptions:
     only: frozenset[str] = frozenset()  # recompute just these stages (reuse the rest)
     articles: frozenset[str] = frozenset()  # restrict to these article ids
     command: str = ""
+    concurrency: int | None = None  # articles in flight; None: the settings' (per backend)
 
 
 @dataclass
@@ -63,6 +73,8 @@ class RunSummary:
     stages_computed: Counter[str] = field(default_factory=Counter)
     stages_reused: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
+    concurrency: int = 1
+    status: str = "running"
 
     @property
     def grounding_rate(self) -> float | None:
@@ -81,6 +93,18 @@ class StageFailure(Exception):
         self.cause = cause
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the run; ``summary`` holds what was stored before it."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        super().__init__(
+            f"interrupted: run {summary.run_id} stopped after {summary.done} article(s) stored, "
+            f"{summary.skipped} unchanged and {summary.failed} failed; the articles in flight "
+            "were not stored (their finished stages are cached): run the same command again "
+            "to resume")
+        self.summary = summary
+
+
 ProgressCallback = Callable[[str, str], None]
 ClientFactory = Callable[[Settings, str, Callable[[CallRecord], None]], Any]
 
@@ -88,16 +112,16 @@ ClientFactory = Callable[[Settings, str, Callable[[CallRecord], None]], Any]
 class StageRunner:
     """Runs one article's stages, reusing a stored result whenever its key is unchanged."""
 
-    def __init__(self, db: sqlite_utils.Database, article: Article, run_id: int,
+    def __init__(self, db: sqlite_utils.Database, writer: Writer, article: Article, run_id: int,
                  keys: dict[str, cache.StageKey], options: RunOptions,
                  summary: RunSummary) -> None:
-        self.db, self.article, self.run_id = db, article, run_id
+        self.db, self.writer, self.article, self.run_id = db, writer, article, run_id
         self.keys, self.options, self.summary = keys, options, summary
 
     def _must_compute(self, stage: str) -> bool:
         return self.options.force or stage in self.options.only
 
-    def run(self, stage: str, compute: Callable[[], Any]) -> Any:
+    async def run(self, stage: str, compute: Callable[[], Awaitable[Any]]) -> Any:
         key = self.keys[stage]
         if not self._must_compute(stage):
             stored = cache.cached_output(self.db, self.article.article_id, key)
@@ -105,21 +129,29 @@ class StageRunner:
                 self.summary.stages_reused[stage] += 1
                 return stored
         try:
-            output = compute()
+            output = await compute()
         except (LLMError, ValidationError) as err:
             raise StageFailure(stage, err) from err
-        cache.store_output(self.db, self.article.article_id, key, self.run_id, output)
+        article_id = self.article.article_id
+        await self.writer.write(
+            lambda db: cache.store_output(db, article_id, key, self.run_id, output))
         self.summary.stages_computed[stage] += 1
         return output
 
 
-def extract_article(ctx: StageContext, runner: StageRunner) -> tuple[dict, dict[str, list[dict]]]:
-    """Repair then every extraction stage; returns the article row and grounded records."""
+async def extract_article(ctx: StageContext,
+                          runner: StageRunner) -> tuple[dict, dict[str, list[dict]]]:
+    """Repair then every extraction stage, in this order; returns the article row and grounded
+    records."""
     article = ctx.article
-    repair = RepairOutput.from_json(runner.run("repair", lambda: run_repair(ctx).to_json()))
+
+    async def repair_json() -> dict:
+        return (await run_repair(ctx)).to_json()
+
+    repair = RepairOutput.from_json(await runner.run("repair", repair_json))
     records: dict[str, list[dict]] = {}
     for name, stage in EXTRACTION_STAGES.items():
-        records[name] = runner.run(name, lambda stage=stage: stage(ctx, repair.repairs))
+        records[name] = await runner.run(name, lambda stage=stage: stage(ctx, repair.repairs))
     records["repairs"] = [r.model_dump() for r in repair.repairs]
     row = {
         "article_id": article.article_id,
@@ -140,7 +172,8 @@ def extract_article(ctx: StageContext, runner: StageRunner) -> tuple[dict, dict[
 
 
 class Batch:
-    """One `extractor run`: owns the run row, the client and the per-article bookkeeping."""
+    """One `extractor run`: owns the run row, the client, the writer and the per-article
+    bookkeeping."""
 
     def __init__(self, db: sqlite_utils.Database, settings: Settings, base_url: str,
                  options: RunOptions, client_factory: ClientFactory = LLMClient,
@@ -157,22 +190,30 @@ class Batch:
             base_url=settings.display_base_url or "embedded", mode=settings.mode.name,
             prompt_hashes=self.prompt_hashes, schema_hash=schema_hash(),
         )
-        self.summary = RunSummary(run_id=self.run_id)
-        self.client = client_factory(settings, base_url, self._record_call)
         self.cassette_dir = options.replay_dir or options.record_dir
+        # vcrpy patches the HTTP client globally for one cassette (one article) at a time
+        self.concurrency = 1 if self.cassette_dir else max(
+            1, options.concurrency or settings.concurrency)
+        self.summary = RunSummary(run_id=self.run_id, concurrency=self.concurrency)
+        self.client = client_factory(settings, base_url, self._record_call)
         recording = options.record_dir is not None
         self.vcr = (
             make_vcr(self.cassette_dir, record=recording, secrets=[settings.api_key or ""])
             if self.cassette_dir else None
         )
+        self.writer: Writer = Writer(db)
+        self._claims: dict[str, asyncio.Event] = {}  # article text sha -> its article in flight
+        self._restart_lock: asyncio.Lock | None = None
+        self._restarts = 0
 
     def _record_call(self, call: CallRecord) -> None:
         self.summary.llm_calls += 1
         self.summary.prompt_tokens += call.prompt_tokens or 0
         self.summary.completion_tokens += call.completion_tokens or 0
-        storage.record_call(self.db, self.run_id, call)
+        self.writer.post(lambda db: storage.record_call(db, self.run_id, call))
 
-    def _fail(self, article_id: str | None, path: Path, stage: str, err: BaseException) -> None:
+    async def _fail(self, article_id: str | None, path: Path, stage: str,
+                    err: BaseException) -> None:
         self.summary.failed += 1
         cause = err.cause if isinstance(err, StageFailure) else err
         message = str(err)
@@ -181,31 +222,51 @@ class Batch:
                 self.cassette_dir, prompt_hashes=self.prompt_hashes,
                 schema_hash=schema_hash(), model=self.settings.model))
         self.summary.failures.append(f"{path}: {message}")
-        storage.record_error(
-            self.db, self.run_id, article_id=article_id, path=str(path), stage=stage,
+        self.writer.post(lambda db: storage.record_error(
+            db, self.run_id, article_id=article_id, path=str(path), stage=stage,
             error_type=type(cause).__name__, message=message,
-        )
+        ))
 
-    def _server_restarted(self, article_id: str, path: Path, err: StageFailure) -> bool:
-        """After a connection failure: True when the backend was dead and is restarted."""
+    async def _server_restarted(self, article_id: str, path: Path, err: StageFailure,
+                                restarts_seen: int) -> bool:
+        """After a connection failure: True when the backend was dead and is restarted (by this
+        article, or by another one in flight since this article started)."""
         if self.ensure_alive is None or not is_connection_failure(err.cause):
             return False
-        try:
-            return self.ensure_alive()
-        except Exception as dead:
-            self._fail(article_id, path, err.stage, StageFailure(err.stage, dead))
-            raise  # the server died again: stop the batch with its message
+        if self._restart_lock is None:
+            self._restart_lock = asyncio.Lock()
+        async with self._restart_lock:
+            if self._restarts != restarts_seen:
+                return True
+            try:
+                restarted = self.ensure_alive()
+            except Exception as dead:
+                await self._fail(article_id, path, err.stage, StageFailure(err.stage, dead))
+                raise  # the server died again: stop the batch with its message
+            self._restarts += restarted
+            return restarted
 
-    def process_path(self, path: Path) -> str:
+    async def process_path(self, path: Path) -> str:
         """Process one file; returns its status (done / skipped / duplicate / failed)."""
         try:
             article = read_article(path)
         except ArticleError as err:
-            self._fail(path.stem, path, "read", err)
+            await self._fail(path.stem, path, "read", err)
             return "failed"
+        # the same text in flight under another name: wait for it, then it is a duplicate
+        while (other := self._claims.get(article.sha256)) is not None:
+            await other.wait()
+        claim = self._claims[article.sha256] = asyncio.Event()
+        try:
+            return await self._process(article, path)
+        finally:
+            del self._claims[article.sha256]
+            claim.set()
+
+    async def _process(self, article: Article, path: Path) -> str:
         existing = storage.article_by_sha(self.db, article.sha256)
         if existing and existing != article.article_id:
-            storage.add_source_path(self.db, existing, str(path))
+            await self.writer.write(lambda db: storage.add_source_path(db, existing, str(path)))
             self.summary.skipped += 1
             return "duplicate"
         keys = cache.stage_keys(article.sha256, self.settings.model, self.prompt_hashes)
@@ -215,27 +276,93 @@ class Batch:
             self.summary.skipped += 1
             return "skipped"
         ctx = StageContext(article, self.library, self.client, self.settings.stage_max_tokens)
-        runner = StageRunner(self.db, article, self.run_id, keys, self.options, self.summary)
+        runner = StageRunner(self.db, self.writer, article, self.run_id, keys, self.options,
+                             self.summary)
         for attempt in (1, 2):  # a 2nd try only after the dead model server was restarted
+            restarts_seen = self._restarts
             try:
                 with article_cassette(self.vcr, self.cassette_dir, article.article_id,
                                       record=self.options.record_dir is not None):
-                    row, records = extract_article(ctx, runner)
+                    row, records = await extract_article(ctx, runner)
                 break
             except StageFailure as err:
-                if attempt == 1 and self._server_restarted(article.article_id, path, err):
+                if attempt == 1 and await self._server_restarted(
+                        article.article_id, path, err, restarts_seen):
                     continue
-                self._fail(article.article_id, path, err.stage, err)
+                await self._fail(article.article_id, path, err.stage, err)
                 return "failed"
-        storage.save_article(self.db, self.run_id, {**row, "extraction_key": key}, records)
-        self.summary.done += 1
-        for table in storage.RECORD_TABLES:
-            self.summary.records[table] += len(records.get(table, []))
-        self.summary.grounded += grounding_counts(records)[0]
+
+        def stored() -> None:  # counted once committed, even if this task is cancelled by then
+            self.summary.done += 1
+            for table in storage.RECORD_TABLES:
+                self.summary.records[table] += len(records.get(table, []))
+            self.summary.grounded += grounding_counts(records)[0]
+
+        await self.writer.write(lambda db: storage.save_article(
+            db, self.run_id, {**row, "extraction_key": key}, records), on_commit=stored)
         return "done"
+
+    async def _work(self, queue: asyncio.Queue[Path | None],
+                    progress: ProgressCallback | None) -> None:
+        while (path := await queue.get()) is not None:
+            if progress:
+                progress(path.stem, "running")
+            result = await self.process_path(path)
+            if progress:
+                progress(path.stem, result)
+
+    async def process_all(self, files: Sequence[Path],
+                          progress: ProgressCallback | None = None) -> None:
+        """Run every file through ``concurrency`` workers fed by a bounded queue."""
+        queue: asyncio.Queue[Path | None] = asyncio.Queue(maxsize=self.concurrency)
+
+        async def feed() -> None:
+            for path in files:
+                await queue.put(path)
+            for _ in range(self.concurrency):
+                await queue.put(None)
+
+        tasks = [asyncio.create_task(feed(), name="feed")]
+        tasks += [asyncio.create_task(self._work(queue, progress), name=f"worker-{n}")
+                  for n in range(self.concurrency)]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def run(self, paths: Sequence[Path],
+                  progress: ProgressCallback | None = None) -> RunSummary:
+        """The whole batch; failures are recorded, never raised (except a model server that died
+        again after its restart, and cancellation: the run is marked ``interrupted``)."""
+        started = time.perf_counter()
+        self.writer.start()
+        status = "interrupted"
+        try:
+            await self.process_all(selected_files(paths, self.options.articles), progress)
+            status = "finished"
+            if self.options.record_dir is not None:
+                write_manifest(self.options.record_dir, prompt_hashes=self.prompt_hashes,
+                               schema_hash=schema_hash(), model=self.settings.model)
+        finally:
+            try:
+                await self.writer.close()
+            finally:
+                close = getattr(self.client, "aclose", None)
+                if close is not None:
+                    await close()
+                if self.summary.done:
+                    rebuild_identities(self.db)
+                self.finish(status, started)
+        return self.summary
 
     def finish(self, status: str, started: float) -> RunSummary:
         self.summary.seconds = round(time.perf_counter() - started, 2)
+        self.summary.status = status
         storage.finish_run(
             self.db, self.run_id, status=status,
             articles_done=self.summary.done, articles_skipped=self.summary.skipped,
@@ -255,29 +382,26 @@ def selected_files(paths: Sequence[Path], articles: frozenset[str]) -> list[Path
     return [f for f in files if f.stem in articles] if articles else files
 
 
+async def run_batch_async(db: sqlite_utils.Database, settings: Settings, base_url: str,
+                          paths: Sequence[Path], options: RunOptions,
+                          progress: ProgressCallback | None = None,
+                          client_factory: ClientFactory = LLMClient,
+                          ensure_alive: Callable[[], bool] | None = None) -> RunSummary:
+    """Process every article under ``paths`` (see ``Batch.run``)."""
+    batch = Batch(db, settings, base_url, options, client_factory, ensure_alive)
+    return await batch.run(paths, progress)
+
+
 def run_batch(db: sqlite_utils.Database, settings: Settings, base_url: str,
               paths: Sequence[Path], options: RunOptions,
               progress: ProgressCallback | None = None,
               client_factory: ClientFactory = LLMClient,
               ensure_alive: Callable[[], bool] | None = None) -> RunSummary:
-    """Process every article under ``paths``; failures are recorded, never raised (except a
-    model server that died again after its restart: the run stops with that error)."""
-    started = time.perf_counter()
+    """``run_batch_async`` in its own event loop; Ctrl-C raises ``RunInterrupted``."""
     batch = Batch(db, settings, base_url, options, client_factory, ensure_alive)
-    status = "interrupted"
     try:
-        for path in selected_files(paths, options.articles):
-            if progress:
-                progress(path.stem, "running")
-            result = batch.process_path(path)
-            if progress:
-                progress(path.stem, result)
-        status = "finished"
-        if options.record_dir is not None:
-            write_manifest(options.record_dir, prompt_hashes=batch.prompt_hashes,
-                           schema_hash=schema_hash(), model=settings.model)
-    finally:
-        if batch.summary.done:
-            rebuild_identities(db)
-        batch.finish(status, started)
-    return batch.summary
+        return asyncio.run(batch.run(paths, progress))
+    except KeyboardInterrupt:
+        if batch.summary.status != "interrupted":
+            raise  # interrupted before the run got going (or twice): nothing to report
+        raise RunInterrupted(batch.summary) from None

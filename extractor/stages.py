@@ -4,7 +4,7 @@ article) so a server's prompt cache reads the article once for all stages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,9 +46,10 @@ def build_messages(library: PromptLibrary, article: Article, task: str) -> list[
     ]
 
 
-def _call(ctx: StageContext, stage: str, model: type[BaseModel], **variables: Any) -> BaseModel:
+async def _call(ctx: StageContext, stage: str, model: type[BaseModel],
+                **variables: Any) -> BaseModel:
     task = ctx.library.render(stage, **variables)
-    return ctx.client.complete(
+    return await ctx.client.complete(
         model,
         build_messages(ctx.library, ctx.article, task),
         article_id=ctx.article.article_id,
@@ -123,10 +124,10 @@ def apply_repairs(text: str, repairs: list[Repair]) -> str:
     return "".join(pieces)
 
 
-def run_repair(ctx: StageContext) -> RepairOutput:
+async def run_repair(ctx: StageContext) -> RepairOutput:
     glossary = ctx.library.glossary()
     fixed = glossary_repairs(ctx.article.text, glossary)
-    result = _call(
+    result = await _call(
         ctx,
         "repair",
         RepairResult,
@@ -152,8 +153,8 @@ def _repair_hints(repairs: list[Repair]) -> list[dict[str, str]]:
     return [{"original": r.original, "repaired": r.repaired} for r in repairs[:20]]
 
 
-def run_meetings(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
-    out = _call(
+async def run_meetings(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
+    out = await _call(
         ctx, "meetings", MeetingList,
         published=ctx.article.published, repairs=_repair_hints(repairs),
     )
@@ -161,16 +162,16 @@ def run_meetings(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
     return [m.model_dump() for m in out.meetings]
 
 
-def run_officials(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
+async def run_officials(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
     names = candidates.name_candidates(ctx.article.text)
-    out = _call(ctx, "officials", OfficialList, name_candidates=names,
+    out = await _call(ctx, "officials", OfficialList, name_candidates=names,
                 repairs=_repair_hints(repairs))
     assert isinstance(out, OfficialList)
     return assemble.assemble_officials(out.officials, ctx.article.text)
 
 
-def run_initiatives(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
-    out = _call(
+async def run_initiatives(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
+    out = await _call(
         ctx, "initiatives", InitiativeList,
         quoted_phrases=candidates.quoted_phrases(ctx.article.text),
         repairs=_repair_hints(repairs),
@@ -179,16 +180,16 @@ def run_initiatives(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
     return assemble.assemble_initiatives(out.initiatives, ctx.article.text, repairs)
 
 
-def run_targets(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
+async def run_targets(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
     sentences = candidates.number_sentences(ctx.article.text)
     if not sentences:
         return []
-    out = _call(ctx, "targets", TargetList, number_sentences=sentences)
+    out = await _call(ctx, "targets", TargetList, number_sentences=sentences)
     assert isinstance(out, TargetList)
     return assemble.assemble_targets(out.targets, sentences)
 
 
-ExtractionStage = Callable[[StageContext, list[Repair]], list[dict]]
+ExtractionStage = Callable[[StageContext, list[Repair]], Awaitable[list[dict]]]
 
 EXTRACTION_STAGES: dict[str, ExtractionStage] = {
     "meetings": run_meetings,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -39,3 +41,13 @@ def db(db_path: Path):
 @pytest.fixture
 def settings() -> Settings:
     return Settings.load()
+
+
+def articles_stored(db_path: Path) -> int:
+    """Articles stored so far in a database another process is writing (0 if unreadable)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True,
+                                                timeout=1)) as conn:
+            return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+    except sqlite3.Error:
+        return 0

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 CHAT_PATH = "/v1/chat/completions"
@@ -153,6 +154,17 @@ def fixture_article(city: str) -> str:
         "Under the smart factory plan the city will add 120 smart factories by the end of "
         "the year.\n"
     )
+
+
+def write_fixture_articles(folder: Path, cities: Iterable[str]) -> dict[str, str]:
+    """One ``fixture_article`` file per city in ``folder``; returns city -> article id."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = {}
+    for index, city in enumerate(cities):
+        path = folder / f"{index:02d}_{city.lower()}.txt"
+        path.write_text(fixture_article(city), encoding="utf-8")
+        ids[city] = path.stem
+    return ids
 
 
 def response_model_name(body: dict[str, Any]) -> str | None:

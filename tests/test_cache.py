@@ -49,7 +49,7 @@ class ScriptedClient:
     def __init__(self, settings: Settings, base_url: str, recorder) -> None:
         self.recorder = recorder
 
-    def complete(self, response_model, messages, *, article_id: str, stage: str,
+    async def complete(self, response_model, messages, *, article_id: str, stage: str,
                  max_tokens: int | None = None):
         ScriptedClient.calls.append((article_id, stage))
         self.recorder(CallRecord(article_id=article_id, stage=stage, model="scripted",

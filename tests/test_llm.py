@@ -6,6 +6,7 @@ is involved. The client is built with tiny backoffs so the module runs in a few 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import json
@@ -84,9 +85,9 @@ def make_client(
 
 
 def call(client: LLMClient, messages: list[dict[str, str]] | None = None) -> Item:
-    return client.complete(
+    return asyncio.run(client.complete(
         Item, messages if messages is not None else MESSAGES, article_id="art-7", stage="officials"
-    )
+    ))
 
 
 def assert_widget(result: object) -> None:

@@ -9,6 +9,7 @@ wait is bounded and every process a test starts is stopped by that test.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import contextlib
 import functools
@@ -42,6 +43,7 @@ from fault_server import (
     make_fault_server,
     request_text,
     stage_answer,
+    write_fixture_articles,
 )
 from pydantic import BaseModel
 
@@ -60,6 +62,7 @@ from extractor.llm import (
 from extractor.local_server import LocalModelError
 from extractor.pipeline import RunOptions, run_batch
 from extractor.prompts import PromptLibrary
+from tests.conftest import articles_stored
 
 TESTS = Path(__file__).resolve().parent
 FAST = functools.partial(LLMClient, backoff_initial=0.01, backoff_max=0.05)
@@ -86,13 +89,7 @@ def one_spellchecker(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def write_articles(folder: Path, cities: tuple[str, ...] = CITIES) -> dict[str, str]:
     """One fixture article per city; returns city -> article id."""
-    folder.mkdir(parents=True, exist_ok=True)
-    ids = {}
-    for index, city in enumerate(cities):
-        path = folder / f"{index:02d}_{city.lower()}.txt"
-        path.write_text(fixture_article(city), encoding="utf-8")
-        ids[city] = path.stem
-    return ids
+    return write_fixture_articles(folder, cities)
 
 
 def about(body: dict, city: str) -> bool:
@@ -358,7 +355,7 @@ def test_reasks_are_bounded_and_their_messages_capped() -> None:
         client = FAST(settings_for(server.base_url, max_reasks=3), server.base_url,
                       records.append)
         with pytest.raises(LLMError, match="failed validation after 4"):
-            client.complete(Items, messages, article_id="a", stage="targets")
+            asyncio.run(client.complete(Items, messages, article_id="a", stage="targets"))
         bodies = server.bodies()
         sizes = [len(r.body) for r in server.requests]
 
@@ -383,8 +380,8 @@ def test_transport_retries_times_reasks_is_the_hard_bound() -> None:
         client = FAST(settings_for(server.base_url, max_transport_retries=2, max_reasks=1),
                       server.base_url, lambda record: None)
         with pytest.raises(LLMError, match="503"):
-            client.complete(Item, [{"role": "user", "content": "w"}], article_id="a",
-                            stage="officials")
+            asyncio.run(client.complete(Item, [{"role": "user", "content": "w"}],
+                                        article_id="a", stage="officials"))
         assert len(server.requests) == (2 + 1) * (1 + 1) and server.remaining == 1
 
 
@@ -396,16 +393,8 @@ def spawn_run(folder: Path, db_path: Path, url: str, log: Path) -> subprocess.Po
     with log.open("w") as out:
         return subprocess.Popen(
             [*RUN_EXTRACTOR, "run", str(folder), "--base-url", url, "--model", "test",
+             "--concurrency", "1",  # one article at a time: the kill lands between articles
              "--db", str(db_path)], env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def articles_stored(db_path: Path) -> int:
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True,
-                                                timeout=1)) as conn:
-            return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
-    except sqlite3.Error:
-        return 0
 
 
 @contextlib.contextmanager
@@ -704,7 +693,7 @@ class CannedClient:
     def __init__(self, settings: Settings, base_url: str, recorder) -> None:
         self.recorder = recorder
 
-    def complete(self, response_model, messages, *, article_id: str, stage: str,
+    async def complete(self, response_model, messages, *, article_id: str, stage: str,
                  max_tokens: int | None = None):
         CannedClient.calls += 1
         self.recorder(CallRecord(article_id=article_id, stage=stage, model="canned",

@@ -1,0 +1,48 @@
+"""Token accounting: per stage, per article and per record, from llm_calls."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from extractor import storage
+from extractor.cli import cli
+from extractor.config import Settings
+from extractor.pipeline import RunOptions, run_batch
+from extractor.replay import REPLAY_BASE_URL
+from extractor.tokens import STAGE_RECORDS, article_tokens, latest_run_with_calls, token_report
+from tests.conftest import CASSETTES, SEEDS
+
+
+def test_token_report_adds_up_per_stage_and_in_total(db_path) -> None:
+    db = storage.open_db(db_path)
+    first = sorted(SEEDS.glob("*.txt"))[:2]
+    summary = run_batch(db, Settings.load(), REPLAY_BASE_URL, first,
+                        RunOptions(replay_dir=CASSETTES))
+    assert latest_run_with_calls(db) == summary.run_id
+    rows = token_report(db, summary.run_id)
+    assert [r.stage for r in rows] == [*STAGE_RECORDS, "total"]
+    *stages, total = rows
+    assert total.prompt_tokens == summary.prompt_tokens == sum(r.prompt_tokens for r in stages)
+    assert total.completion_tokens == summary.completion_tokens
+    assert total.calls == summary.llm_calls and total.articles == 2
+    assert total.records == sum(summary.records.values())
+    for row in stages:
+        assert row.articles == 2 and row.per_article == row.tokens / 2
+        assert row.records == summary.records[STAGE_RECORDS[row.stage]]
+        assert row.processed_share is not None and 0 < row.processed_share <= 1
+    per_article = article_tokens(db, summary.run_id)
+    assert len(per_article) == 10
+    assert sum(r["prompt_tokens"] for r in per_article) == summary.prompt_tokens
+    db.close()
+
+    result = CliRunner().invoke(cli, ["tokens", "--db", str(db_path), "--per-article"],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "tokens/record" in result.output and "total" in result.output
+    assert first[0].stem in result.output
+
+
+def test_tokens_command_without_calls_says_so(db_path) -> None:
+    storage.open_db(db_path).close()
+    result = CliRunner().invoke(cli, ["tokens", "--db", str(db_path)])
+    assert result.exit_code != 0 and "no LLM calls" in result.output
