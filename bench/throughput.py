@@ -269,9 +269,9 @@ def print_table(rows: list[tuple[str, str, str, str]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Throughput bench (see the module docstring).")
     parser.add_argument("--quick", action="store_true",
-                        help="smaller latency, fewer articles and levels: under a minute")
-    parser.add_argument("--latency", type=float, help="seconds per call (default 1, quick 0.5)")
-    parser.add_argument("--articles", type=int, help="articles per level (default 100, quick 16)")
+                        help="fewer articles and levels (48 articles, three rounds at 16): under a minute")
+    parser.add_argument("--latency", type=float, help="seconds per call (default 1)")
+    parser.add_argument("--articles", type=int, help="articles per level (default 100, quick 48)")
     parser.add_argument("--levels", help="concurrency levels, e.g. 1,4,16,64")
     parser.add_argument("--memory-articles", type=int,
                         help="articles of the memory batch (default 1000, quick 120)")
@@ -285,8 +285,8 @@ def main() -> None:
         memory_child(args.url, args.memory_child, args.concurrency)
         return
 
-    latency = args.latency if args.latency is not None else (0.5 if args.quick else 1.0)
-    count = args.articles or (16 if args.quick else 100)
+    latency = args.latency if args.latency is not None else 1.0
+    count = args.articles or (48 if args.quick else 100)
     levels = [int(x) for x in (args.levels or ("1,4,16" if args.quick else "1,4,16,64"))
               .split(",")]
     if 16 not in levels:
@@ -301,8 +301,8 @@ def main() -> None:
     results: dict[int, Level] = {}
     with replay_process(latency) as url:
         for concurrency in levels:
-            # concurrency 1 in --quick: a quarter of the articles (its rate is per article)
-            subset = files[:max(4, count // 4)] if args.quick and concurrency == 1 else files
+            # --quick: two rounds below concurrency 16 (a rate is per article), all at 16
+            subset = (files[:2 * concurrency] if args.quick and concurrency < 16 else files)
             results[concurrency] = run_level(url, subset, concurrency, latency, workdir)
     base = results[min(results)]
     for concurrency, level in results.items():

@@ -39,21 +39,32 @@ class GlossaryHit:
 
 def sentences(text: str) -> list[str]:
     """Verbatim sentences, also splitting run-together ones ("level.Manufacturing")."""
-    parts = [part.strip() for part in _SENTENCE_END.split(text)]
-    return [part for part in parts if part]
+    return list(_sentences(text))
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of each verbatim sentence of ``sentences(text)``."""
+    return list(_sentence_spans(text))
+
+
+# Post-processing asks for the sentences of the same article dozens of times.
+@functools.lru_cache(maxsize=32)
+def _sentences(text: str) -> tuple[str, ...]:
+    parts = [part.strip() for part in _SENTENCE_END.split(text)]
+    return tuple(part for part in parts if part)
+
+
+@functools.lru_cache(maxsize=32)
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     cursor = 0
-    for sentence in sentences(text):
+    for sentence in _sentences(text):
         found = text.find(sentence, cursor)
         if found == -1:
             continue
         cursor = found + len(sentence)
         spans.append((found, cursor))
-    return spans
+    return tuple(spans)
 
 
 def sentence_around(text: str, start: int, end: int) -> str:

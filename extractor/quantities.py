@@ -14,19 +14,20 @@ from dataclasses import dataclass
 from extractor.candidates import sentence_spans
 
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-_QUALIFIER = (
+# The qualifier is read from the text just before a number (a number-first search is several
+# times faster than trying every qualifier at every position of the article).
+_QUALIFIER_BEFORE = re.compile(
     r"(?P<qual>more than|over|exceed(?:ed|ing|s)?(?: the)?|at least|(?:shall |will )?not be less "
     r"than|not less than|no less than|"
-    r"up to|no more than|not more than|about|nearly|approximately|around|close to)?\s*"
-)
+    r"up to|no more than|not more than|about|nearly|approximately|around|close to)\s*$", re.I)
+_QUALIFIER_WINDOW = 40
 _SCALE = r"(?P<scale>trillion|billion|hundred million|million|ten thousand)?\s*"
 UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("percentage points", re.compile(_QUALIFIER + _NUM + r"\s*percentage points?\b", re.I)),
-    ("%", re.compile(_QUALIFIER + _NUM + r"\s*(?:%|percent\b)", re.I)),
-    ("yuan", re.compile(_QUALIFIER + _NUM + r"\s*" + _SCALE + r"(?:yuan|RMB)\b", re.I)),
-    ("tons of standard coal", re.compile(_QUALIFIER + _NUM + r"\s*tons? of standard coal\b",
-                                         re.I)),
-    ("count", re.compile(_QUALIFIER + _NUM + r"\s+(?:new\s+)?(?P<noun>projects|enterprises|"
+    ("percentage points", re.compile(_NUM + r"\s*percentage points?\b", re.I)),
+    ("%", re.compile(_NUM + r"\s*(?:%|percent\b)", re.I)),
+    ("yuan", re.compile(_NUM + r"\s*" + _SCALE + r"(?:yuan|RMB)\b", re.I)),
+    ("tons of standard coal", re.compile(_NUM + r"\s*tons? of standard coal\b", re.I)),
+    ("count", re.compile(_NUM + r"\s+(?:new\s+)?(?P<noun>projects|enterprises|"
                          r"companies|firms)\b", re.I)),
 )
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
@@ -112,9 +113,13 @@ def find_quantities(text: str) -> list[Quantity]:
                 label = f"{scale} yuan".strip()
             elif unit == "count":
                 label = match.group("noun").lower()
+            qualifier = _QUALIFIER_BEFORE.search(
+                text, max(0, match.start() - _QUALIFIER_WINDOW), match.start())
+            start = qualifier.start() if qualifier else match.start()
             found.append(Quantity(_number(match.group("num")), label,
-                                  _comparator(match.group("qual")), match.start("num"),
-                                  match.end(), _clause_at(text, match.start(), match.end())))
+                                  _comparator(qualifier.group("qual") if qualifier else None),
+                                  match.start("num"), match.end(),
+                                  _clause_at(text, start, match.end())))
     for match in (m for pattern in _RANKS for m in pattern.finditer(text)):
         token = match.group("ord").lower()
         value = _ORDINALS.get(token) or int(re.sub(r"\D", "", token))
