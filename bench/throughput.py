@@ -269,7 +269,7 @@ def print_table(rows: list[tuple[str, str, str, str]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Throughput bench (see the module docstring).")
     parser.add_argument("--quick", action="store_true",
-                        help="fewer articles and levels (48 articles, three rounds at 16): under a minute")
+                        help="48 articles, levels 1,4,16: under a minute")
     parser.add_argument("--latency", type=float, help="seconds per call (default 1)")
     parser.add_argument("--articles", type=int, help="articles per level (default 100, quick 48)")
     parser.add_argument("--levels", help="concurrency levels, e.g. 1,4,16,64")
