@@ -81,14 +81,45 @@ def number_sentences(text: str, limit: int = 40) -> list[str]:
     return found[:limit]
 
 
-def name_candidates(text: str) -> list[str]:
-    """Romanised Chinese personal names: a known surname followed by a capitalised given name."""
+def name_candidates(text: str, *, lowercase_given: bool = False) -> list[str]:
+    """Romanised Chinese personal names: a known surname followed by a capitalised given name.
+
+    ``lowercase_given`` also takes a given name the translation left in lower case when it is
+    two pinyin syllables and no English word ("Chen wenkai")."""
     seen: dict[str, None] = {}
     for match in _NAME.finditer(text):
         surname, given = match.group(1), match.group(2)
         if surname.lower() in SURNAMES and given.lower() not in {"city", "district", "county"}:
             seen.setdefault(f"{surname} {given}", None)
+    if lowercase_given:
+        for match in _LOWER_GIVEN.finditer(text):
+            surname, given = match.group(1), match.group(2)
+            if (surname.lower() in SURNAMES and pinyin_syllable_count(given) == 2
+                    and not _spellchecker().known([given])):
+                seen.setdefault(f"{surname} {given}", None)
     return list(seen)
+
+
+_LOWER_GIVEN = re.compile(r"\b([A-Z][a-z]{1,5})\s+([a-z]{4,10})\b")
+_PINYIN_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j",
+                    "q", "x", "r", "z", "c", "s", "y", "w", "")
+_PINYIN_FINALS = ("iang", "iong", "uang", "ang", "eng", "ing", "ong", "iao", "ian", "uai", "uan",
+                  "ai", "ei", "ao", "ou", "an", "en", "er", "ia", "ie", "iu", "in", "ua", "uo",
+                  "ui", "un", "ue", "a", "o", "e", "i", "u", "v")
+PINYIN_SYLLABLES = frozenset(i + f for i in _PINYIN_INITIALS for f in _PINYIN_FINALS)
+
+
+@functools.lru_cache(maxsize=4096)
+def pinyin_syllable_count(word: str) -> int | None:
+    """Fewest pinyin syllables that spell ``word`` exactly (toneless), or None."""
+    word = word.lower()
+    best: list[int | None] = [0] + [None] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 6), end):
+            before = best[start]
+            if before is not None and word[start:end] in PINYIN_SYLLABLES:
+                best[end] = before + 1 if best[end] is None else min(best[end], before + 1)
+    return best[len(word)]
 
 
 def quoted_phrases(text: str, limit: int = 40) -> list[str]:

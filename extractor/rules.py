@@ -80,7 +80,7 @@ def rule_officials(text: str, officials: Sequence[dict]) -> list[dict]:
     """Officials for romanised names next to a title word that the model did not list."""
     known = [m for o in officials for m in [o.get("name") or "", *(o.get("mentions") or [])]]
     added: list[dict] = []
-    for name in name_candidates(text):
+    for name in name_candidates(text, lowercase_given=True):
         if any(same_person(name, k) for k in known) or not _looks_official(name, text):
             continue
         mentions = official_mentions(name, text)

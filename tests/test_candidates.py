@@ -69,3 +69,17 @@ def test_repair_candidates_are_verbatim_and_bounded() -> None:
     assert len(found) == 12
     assert all(phrase in text for phrase in found)
     assert any("kechuang" in phrase for phrase in found)  # unknown-word windows come first
+
+
+def test_pinyin_syllable_count() -> None:
+    from extractor.candidates import pinyin_syllable_count
+
+    assert pinyin_syllable_count("wenkai") == 2
+    assert pinyin_syllable_count("Zhuang") == 1
+    assert pinyin_syllable_count("said") is None
+
+
+def test_lowercase_given_names_only_when_asked() -> None:
+    text = "deputy mayor Chen wenkai spoke; Zhang said that Li change is coming."
+    assert name_candidates(text) == []
+    assert name_candidates(text, lowercase_given=True) == ["Chen wenkai"]  # "change" is English

@@ -36,3 +36,9 @@ def test_rule_officials_need_a_title_nearby() -> None:
     added = rule_officials(TEXT, [])
     assert [a["name"] for a in added] == ["Zhang Zijian"]
     assert rule_officials(TEXT, [{"name": "Zhang Zijian", "mentions": ["Zhang Zijian"]}]) == []
+
+
+def test_rule_officials_take_a_given_name_left_in_lower_case() -> None:
+    text = "Yangzhou municipal committee, deputy mayor Chen wenkai read the files."
+    [added] = rule_officials(text, [])
+    assert (added["name"], added["mentions"]) == ("Chen wenkai", ["Chen wenkai"])
