@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from extractor.candidates import sentence_spans
 from extractor.canonical import SURNAMES, merge_initiatives, merge_meetings, merge_officials
 from extractor.grounding import align, value_in_evidence
-from extractor.rules import rule_initiatives, rule_officials, rule_targets
+from extractor.rules import rule_initiatives, rule_officials, rule_repairs, rule_targets
 
 SPAN_FIELD = {"repairs": "original"}
 INSTRUCTION_LIKE = re.compile(
@@ -145,6 +145,9 @@ def finalize(records: dict[str, list[dict]], text: str) -> dict[str, list[dict]]
         initiatives = merge_initiatives(merged["initiatives"])
         merged["initiatives"] = initiatives + rule_initiatives(
             text, initiatives, merged.get("repairs", []))
+    if "repairs" in merged:
+        merged["repairs"] = merged["repairs"] + rule_repairs(
+            merged["repairs"], merged.get("officials", []), merged.get("initiatives", []))
     grounded = {table: ground_records(table, rows, text) for table, rows in merged.items()}
     if "targets" in grounded:
         model_targets = grounded["targets"]

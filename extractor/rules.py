@@ -4,7 +4,10 @@ The model labels candidates; where it skips one that the rules are confident abo
 is added with ``source = "rule"`` so analysts can tell them apart (and filter them out):
 - targets: every number with a unit or a ranking (``quantities.find_quantities``);
 - officials: romanised names next to an official title word;
-- initiatives: quoted phrases of two or more words (translations quote named programmes).
+- initiatives: quoted phrases of two or more words (translations quote named programmes);
+- repairs: what the other records already repaired: a name cut short or left in lower case
+  ("Xu Na" -> "Xu Nanji", "Chen wenkai" -> "Chen Wenkai"), and an initiative whose name
+  replaces words of its mention ("wisdom copper road" -> "smart copper road").
 """
 
 from __future__ import annotations
@@ -14,7 +17,13 @@ from collections.abc import Sequence
 
 from extractor.assemble import evidence_sentence, official_mentions, with_programme_head
 from extractor.candidates import name_candidates, quoted_phrases, sentence_around
-from extractor.canonical import initiative_key, same_person
+from extractor.canonical import (
+    choose_canonical,
+    clean_person_name,
+    initiative_key,
+    is_truncation,
+    same_person,
+)
 from extractor.evaluate import normalize_quantity
 from extractor.quantities import Quantity, find_quantities, guess_kind, guess_period
 
@@ -84,7 +93,8 @@ def rule_officials(text: str, officials: Sequence[dict]) -> list[dict]:
         if any(same_person(name, k) for k in known) or not _looks_official(name, text):
             continue
         mentions = official_mentions(name, text)
-        added.append({"name": name, "mentions": mentions, "title": None, "organization": None,
+        added.append({"name": choose_canonical([name], mentions), "mentions": mentions,
+                      "title": None, "organization": None,
                       "role": None, "evidence": evidence_sentence(text, name), "source": "rule"})
         known.extend(mentions)
     return added
@@ -157,4 +167,56 @@ def rule_initiatives(text: str, initiatives: Sequence[dict],
             "source": "rule",
         })
         covered.add(key)
+    return added
+
+
+# -- repairs --------------------------------------------------------------------------------
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _words(text: str) -> set[str]:
+    return {w.casefold() for w in _WORD.findall(text)}
+
+
+def _name_repairs(officials: Sequence[dict]) -> list[dict]:
+    found = []
+    for official in officials:
+        name = official.get("name") or ""
+        for mention in official.get("mentions") or []:
+            if is_truncation(mention, name):
+                note = "name cut short"
+            elif (mention != clean_person_name(mention) and mention.casefold() == name.casefold()
+                  and mention.split()[-1].islower()):
+                note = "given name left in lower case"
+            else:
+                continue
+            found.append({"original": mention, "repaired": name, "category": "name",
+                          "note": note})
+    return found
+
+
+def _initiative_repairs(initiatives: Sequence[dict]) -> list[dict]:
+    found = []
+    for initiative in initiatives:
+        name = initiative.get("name") or ""
+        for mention in (initiative.get("mentions") or [])[:1]:
+            inner = mention.strip("“”\"‘’'")
+            added, dropped = _words(name) - _words(inner), _words(inner) - _words(name)
+            if added and dropped and len(inner.split()) >= 2:  # words replaced, not trimmed
+                found.append({"original": inner, "repaired": name, "category": "term",
+                              "note": "initiative name"})
+    return found
+
+
+def rule_repairs(repairs: Sequence[dict], officials: Sequence[dict],
+                 initiatives: Sequence[dict]) -> list[dict]:
+    """Repairs the officials and initiatives imply that no repair (model or glossary) covers."""
+    seen = [(r.get("original") or "").casefold() for r in repairs]
+    added = []
+    for repair in [*_name_repairs(officials), *_initiative_repairs(initiatives)]:
+        original = repair["original"].casefold()
+        if any(original in other or other in original for other in seen if other):
+            continue
+        seen.append(original)
+        added.append({**repair, "source": "rule"})
     return added

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from extractor.rules import plan_phrases, rule_initiatives, rule_officials
+from extractor.rules import plan_phrases, rule_initiatives, rule_officials, rule_repairs
 
 TEXT = ("We will focus on the three-year action plan for improving the business environment, "
         "build a pilot zone for the integrated development of the Yangtze River Delta, and "
@@ -41,4 +41,19 @@ def test_rule_officials_need_a_title_nearby() -> None:
 def test_rule_officials_take_a_given_name_left_in_lower_case() -> None:
     text = "Yangzhou municipal committee, deputy mayor Chen wenkai read the files."
     [added] = rule_officials(text, [])
-    assert (added["name"], added["mentions"]) == ("Chen wenkai", ["Chen wenkai"])
+    assert (added["name"], added["mentions"]) == ("Chen Wenkai", ["Chen wenkai"])
+
+
+def test_rule_repairs_come_from_names_and_initiatives_already_repaired() -> None:
+    officials = [{"name": "Xu Nanji", "mentions": ["Xu Nanji", "Xu Na"]},
+                 {"name": "Chen Wenkai", "mentions": ["Chen wenkai"]},
+                 {"name": "Cai Jiang", "mentions": ["CAI Jiang"]}]  # capitals: a style, kept
+    initiatives = [{"name": "smart copper capital", "mentions": ["“wisdom copper road”"]},
+                   {"name": "two long", "mentions": ["“two long” system"]},  # trimmed only
+                   {"name": "Talent Plan", "mentions": ["Eagle Talent Plan"]}]
+    model = [{"original": "Party secretary Xu Na attend", "repaired": "x", "category": "name"}]
+    added = rule_repairs(model, officials, initiatives)
+    assert [(r["original"], r["repaired"]) for r in added] == [
+        ("Chen wenkai", "Chen Wenkai"), ("wisdom copper road", "smart copper capital")]
+    assert all(r["source"] == "rule" for r in added)
+    assert [r["original"] for r in rule_repairs([], officials, [])] == ["Xu Na", "Chen wenkai"]
