@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from extractor.candidates import sentence_spans
 from extractor.canonical import SURNAMES, merge_initiatives, merge_meetings, merge_officials
+from extractor.dates import supported_date
 from extractor.grounding import align, value_in_evidence
 from extractor.rules import rule_initiatives, rule_officials, rule_repairs, rule_targets
 
@@ -132,12 +133,15 @@ def _only_in_injected(name: str, text: str, injected: Sequence[tuple[int, int]])
     return bool(hits) and all(_overlaps(s, e, injected) for s, e in hits)
 
 
-def finalize(records: dict[str, list[dict]], text: str) -> dict[str, list[dict]]:
-    """Canonicalise officials and initiatives, ground every table, complete the targets."""
+def finalize(records: dict[str, list[dict]], text: str,
+             published: str | None = None) -> dict[str, list[dict]]:
+    """Canonicalise officials and initiatives, ground every table, complete the targets.
+    ``published`` is the article's date line (meeting dates keep only what the text states)."""
     merged = {table: [{**row, "source": row.get("source", "model")} for row in rows]
               for table, rows in records.items()}
     if "meetings" in merged:
-        merged["meetings"] = merge_meetings(merged["meetings"])
+        merged["meetings"] = [{**m, "date": supported_date(m.get("date"), text, published)}
+                              for m in merge_meetings(merged["meetings"])]
     if "officials" in merged:
         officials = merge_officials(merged["officials"])
         merged["officials"] = officials + rule_officials(text, officials)
