@@ -36,8 +36,9 @@ lint: install
 
 # Re-record the committed cassettes against the embedded local model (about 15-30 min on 2 cores).
 cassettes: install-local
-	rm -f cassettes/*.yaml cassettes.db
+	rm -f cassettes/*.yaml cassettes/hostile/*.yaml cassettes.db hostile.db
 	$(BIN)/extractor run seeds --record cassettes --force --db cassettes.db
+	$(BIN)/extractor run tests/data/hostile --record cassettes/hostile --force --db hostile.db
 
 serve:
 	$(BIN)/extractor serve --db extract.db

@@ -35,6 +35,7 @@ class GlossaryHit:
     repaired: str
     chinese: str | None
     note: str | None
+    programme: str | None = None  # the initiative the term names, if it names one
 
 
 def sentences(text: str) -> list[str]:
@@ -130,24 +131,50 @@ def quoted_phrases(text: str, limit: int = 40) -> list[str]:
     return list(seen)[:limit]
 
 
+# Characters a translation writes in several ways: a glossary form matches any of them.
+_FOLDED_CHARS = {"'": "['’‘]", "’": "['’‘]", '"': '["“”]', "“": '["“”]', "”": '["“”]',
+                 "-": "[-‐–— ]"}
+
+
+@functools.lru_cache(maxsize=1024)
+def _form_pattern(form: str) -> re.Pattern[str]:
+    """Whole-word, case-insensitive pattern of a glossary form; quotes, apostrophes and dashes
+    match their curly or straight variants, and any run of spaces matches any whitespace."""
+    pieces = []
+    for char in form.strip():
+        if char.isspace():
+            if pieces and pieces[-1] != r"\s+":
+                pieces.append(r"\s+")
+        else:
+            pieces.append(_FOLDED_CHARS.get(char, re.escape(char)))
+    return re.compile(r"(?<!\w)" + "".join(pieces) + r"(?!\w)", re.IGNORECASE)
+
+
 def glossary_hits(text: str, glossary: Sequence[dict]) -> list[GlossaryHit]:
-    """Glossary entries whose garbled form occurs in the text (whole words, any case)."""
-    hits: list[GlossaryHit] = []
-    for entry in glossary:
-        forms = sorted(entry.get("garbled") or [], key=len, reverse=True)
-        for form in forms:
-            match = re.search(rf"(?<!\w){re.escape(form)}(?!\w)", text, re.IGNORECASE)
-            if match:
-                hits.append(
-                    GlossaryHit(
-                        garbled=match.group(0),
-                        repaired=str(entry["repaired"]),
-                        chinese=entry.get("chinese"),
-                        note=entry.get("note"),
-                    )
-                )
-                break
-    return hits
+    """Glossary forms found in the text (whole words, any case, quotes and dashes in any
+    style), in text order: each distinct form once, its first free occurrence; a longer form hides
+    a shorter one inside it ("chain long system" over "chain long")."""
+    forms = [(form, index) for index, entry in enumerate(glossary)
+             for form in entry.get("garbled") or []]
+    found: list[tuple[int, int, GlossaryHit]] = []
+    taken: dict[int, list[str]] = {}  # entry index -> the texts already found for it
+    for form, index in sorted(forms, key=lambda fi: len(fi[0]), reverse=True):
+        if any(form.casefold() in seen for seen in taken.get(index, [])):
+            continue  # "responsible comrade" again after "responsible comrades": one term
+        match = next((m for m in _form_pattern(form).finditer(text)
+                      if not any(s < m.end() and m.start() < e for s, e, _ in found)), None)
+        if match is None:
+            continue
+        entry = glossary[index]
+        taken.setdefault(index, []).append(match.group(0).casefold())
+        found.append((match.start(), match.end(), GlossaryHit(
+            garbled=match.group(0),
+            repaired=str(entry["repaired"]),
+            chinese=entry.get("chinese"),
+            note=entry.get("note"),
+            programme=entry.get("programme"),
+        )))
+    return [hit for _, _, hit in sorted(found, key=lambda item: item[0])]
 
 
 # Words a general English dictionary lacks but that are plain English in this genre.

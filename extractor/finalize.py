@@ -17,7 +17,13 @@ from extractor.candidates import sentence_spans
 from extractor.canonical import SURNAMES, merge_initiatives, merge_meetings, merge_officials
 from extractor.dates import supported_date
 from extractor.grounding import align, value_in_evidence
-from extractor.rules import rule_initiatives, rule_officials, rule_repairs, rule_targets
+from extractor.rules import (
+    glossary_programme_names,
+    rule_initiatives,
+    rule_officials,
+    rule_repairs,
+    rule_targets,
+)
 
 SPAN_FIELD = {"repairs": "original"}
 INSTRUCTION_LIKE = re.compile(
@@ -133,10 +139,11 @@ def _only_in_injected(name: str, text: str, injected: Sequence[tuple[int, int]])
     return bool(hits) and all(_overlaps(s, e, injected) for s, e in hits)
 
 
-def finalize(records: dict[str, list[dict]], text: str,
-             published: str | None = None) -> dict[str, list[dict]]:
+def finalize(records: dict[str, list[dict]], text: str, published: str | None = None,
+             glossary: Sequence[dict] = ()) -> dict[str, list[dict]]:
     """Canonicalise officials and initiatives, ground every table, complete the targets.
-    ``published`` is the article's date line (meeting dates keep only what the text states)."""
+    ``published`` is the article's date line (meeting dates keep only what the text states);
+    ``glossary`` terms that name a programme complete the initiatives."""
     merged = {table: [{**row, "source": row.get("source", "model")} for row in rows]
               for table, rows in records.items()}
     if "meetings" in merged:
@@ -146,9 +153,10 @@ def finalize(records: dict[str, list[dict]], text: str,
         officials = merge_officials(merged["officials"])
         merged["officials"] = officials + rule_officials(text, officials)
     if "initiatives" in merged:
-        initiatives = merge_initiatives(merged["initiatives"])
+        initiatives = merge_initiatives(glossary_programme_names(merged["initiatives"],
+                                                                 glossary))
         merged["initiatives"] = initiatives + rule_initiatives(
-            text, initiatives, merged.get("repairs", []))
+            text, initiatives, merged.get("repairs", []), glossary)
     if "repairs" in merged:
         merged["repairs"] = merged["repairs"] + rule_repairs(
             merged["repairs"], merged.get("officials", []), merged.get("initiatives", []))

@@ -164,7 +164,7 @@ async def extract_article(ctx: StageContext,
         "sha256": article.sha256,
         "source_paths": json.dumps([str(article.path)]),
     }
-    final = finalize(records, article.text, article.published)
+    final = finalize(records, article.text, article.published, ctx.library.glossary())
     city = (repair.place or "").split(",")[0].strip()
     for target in final.get("targets", []):
         target["region"] = target.get("region") or city or None  # the article's city by default

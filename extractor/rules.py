@@ -16,7 +16,12 @@ import re
 from collections.abc import Sequence
 
 from extractor.assemble import evidence_sentence, official_mentions, with_programme_head
-from extractor.candidates import name_candidates, quoted_phrases, sentence_around
+from extractor.candidates import (
+    glossary_hits,
+    name_candidates,
+    quoted_phrases,
+    sentence_around,
+)
 from extractor.canonical import (
     choose_canonical,
     clean_person_name,
@@ -111,14 +116,17 @@ def _is_programme_phrase(phrase: str) -> bool:
 # Named plans and designations the genre writes out in lower case: "the three-year action plan
 # for improving the business environment", "industrial software development action plan",
 # "a pilot zone for the integrated development of ...", "national ... pilot city".
+_DESIGNATION = r"(?:zones?|cit(?:y|ies)|areas?|bases?)\b"
 _PLAN_TAIL = r"(?:\s+(?:for|of|on)\s+(?:the\s+)?[^,;.:()“”\"\n]{3,70})?(?=[,;.:()“”\"\n]|$)"
 PLAN_PHRASES = (
     re.compile(r"\b(?:new round of\s+)?(?:three|five|two)-year action plan" + _PLAN_TAIL, re.I),
     re.compile(r"(?<![’'])\b(?:[a-z-]+\s+){1,3}development action plan\b", re.I),
-    re.compile(r"\b(?:national|provincial)\s+(?:[a-z-]+\s+){0,6}?pilot (?:zone|city)\b"
+    re.compile(r"\b(?:national|provincial)\s+(?:[a-z-]+\s+){0,6}?pilot " + _DESIGNATION
                + _PLAN_TAIL, re.I),
-    re.compile(r"\bpilot (?:zone|city) for (?:the\s+)?[^,;.:()“”\"\n]{3,70}?(?=[,;.:()“”\"\n])",
-               re.I),
+    re.compile(r"\bpilot " + _DESIGNATION
+               + r" for (?:the\s+)?[^,;.:()“”\"\n]{3,70}?(?=[,;.:()“”\"\n])", re.I),
+    re.compile(r"\bnational\s+(?:[a-z-]+\s+){0,3}?(?:innovative|demonstration|manufacturing)\s+"
+               + _DESIGNATION, re.I),
 )
 
 
@@ -137,13 +145,37 @@ def _is_covered(key: str, covered: set[str]) -> bool:
     return not key or key in covered or any(key in c or c in key for c in covered if c)
 
 
-def rule_initiatives(text: str, initiatives: Sequence[dict],
-                     repairs: Sequence[dict] = ()) -> list[dict]:
-    """Initiatives for quoted multi-word phrases and written-out named plans that no model
-    initiative mentions."""
+def glossary_programme_names(initiatives: Sequence[dict], glossary: Sequence[dict]) -> list[dict]:
+    """Initiatives whose name or mention is a glossary term for a programme, renamed to the
+    programme's name, so that every form of one programme ("wisdom to turn", "intellectual
+    transformation") merges into one record."""
+    renamed = []
+    for initiative in initiatives:
+        forms = [initiative.get("name") or "", *(initiative.get("mentions") or [])]
+        programme = next((hit.programme for form in forms
+                          for hit in glossary_hits(form, glossary) if hit.programme
+                          and len(hit.garbled) >= 0.6 * len(form.strip("“”\"' "))), None)
+        renamed.append({**initiative, "name": programme} if programme else initiative)
+    return renamed
+
+
+def rule_initiatives(text: str, initiatives: Sequence[dict], repairs: Sequence[dict] = (),
+                     glossary: Sequence[dict] = ()) -> list[dict]:
+    """Initiatives for glossary terms that name a programme, written-out named plans and quoted
+    multi-word phrases that no model initiative mentions."""
     covered = {initiative_key(m.strip("“”\"")) for i in initiatives
                for m in [i.get("name") or "", *(i.get("mentions") or [])]}
     added = []
+    for hit in glossary_hits(text, glossary):
+        keys = {initiative_key(hit.garbled.strip("“”\"")), initiative_key(hit.programme or "")}
+        if not hit.programme or any(_is_covered(key, covered) for key in keys):
+            continue
+        added.append({
+            "name": hit.programme, "mentions": [hit.garbled], "description": hit.repaired,
+            "level": None, "period": None, "evidence": evidence_sentence(text, hit.garbled),
+            "source": "rule",
+        })
+        covered |= keys
     for phrase in plan_phrases(text):
         key = initiative_key(phrase)
         if _is_covered(key, covered):

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from extractor import assemble, candidates
+from extractor import assemble, candidates, textfixes
 from extractor.articles import Article
 from extractor.grounding import align
 from extractor.llm import LLMClient
@@ -124,9 +124,25 @@ def apply_repairs(text: str, repairs: list[Repair]) -> str:
     return "".join(pieces)
 
 
+def _span(text: str, original: str) -> tuple[int, int]:
+    start = text.find(original)
+    return start, start + len(original)
+
+
+def deterministic_repairs(text: str, glossary: list[dict]) -> list[Repair]:
+    """Glossary terms, then the structural repairs (``textfixes``) that no term overlaps."""
+    terms = glossary_repairs(text, glossary)
+    taken = [_span(text, r.original) for r in terms]
+
+    def free(repair: Repair) -> bool:
+        start, end = _span(text, repair.original)
+        return all(end <= s or start >= e for s, e in taken)
+
+    return terms + [r for r in textfixes.structural_repairs(text) if free(r)]
+
+
 async def run_repair(ctx: StageContext) -> RepairOutput:
-    glossary = ctx.library.glossary()
-    fixed = glossary_repairs(ctx.article.text, glossary)
+    fixed = deterministic_repairs(ctx.article.text, ctx.library.glossary())
     result = await _call(
         ctx,
         "repair",

@@ -83,3 +83,29 @@ def test_lowercase_given_names_only_when_asked() -> None:
     text = "deputy mayor Chen wenkai spoke; Zhang said that Li change is coming."
     assert name_candidates(text) == []
     assert name_candidates(text, lowercase_given=True) == ["Chen wenkai"]  # "change" is English
+
+
+def test_glossary_forms_match_any_quote_dash_and_spacing_style() -> None:
+    glossary = [{"garbled": ['law inspection "two long"', "party's 20th"], "repaired": "x"}]
+    text = "the city law inspection “two long”  and  the party’s 20th victory"
+    hits = glossary_hits(text, glossary)
+    assert [h.garbled for h in hits] == ["law inspection “two long”", "party’s 20th"]
+    assert all(h.garbled in text for h in hits)
+
+
+def test_glossary_finds_each_form_once_and_longer_forms_first() -> None:
+    glossary = [
+        {"garbled": ["chain long", "chain long system"], "repaired": "chain leader system"},
+        {"garbled": ["responsible comrade", "responsible comrades"], "repaired": "officials"},
+        {"garbled": ["wisdom to turn", "intelligence to turn"], "repaired": "智改数转",
+         "programme": "Intelligent Transformation and Digital Transformation"},
+    ]
+    text = ("The intelligence to turn and the chain long system; responsible comrades spoke, "
+            "the responsible comrade of the zone too; wisdom to turn again, chain long.")
+    hits = glossary_hits(text, glossary)
+    # in text order; "chain long" is the same term as "chain long system" found first, and
+    # "responsible comrade" the same as "responsible comrades": one hit each
+    assert [h.garbled for h in hits] == ["intelligence to turn", "chain long system",
+                                         "responsible comrades", "wisdom to turn"]
+    assert hits[0].programme == "Intelligent Transformation and Digital Transformation"
+    assert hits[1].programme is None

@@ -57,3 +57,43 @@ def test_rule_repairs_come_from_names_and_initiatives_already_repaired() -> None
         ("Chen wenkai", "Chen Wenkai"), ("wisdom copper road", "smart copper capital")]
     assert all(r["source"] == "rule" for r in added)
     assert [r["original"] for r in rule_repairs([], officials, [])] == ["Xu Na", "Chen wenkai"]
+
+
+GLOSSARY = [
+    {"garbled": ["wisdom to turn", "intellectual transformation"], "repaired": "智改数转 repaired",
+     "programme": "Intelligent Transformation and Digital Transformation"},
+    {"garbled": ["chain length system"], "repaired": "chain leader system",
+     "programme": "Chain Leader System"},
+    {"garbled": ["responsible comrades"], "repaired": "officials in charge"},
+]
+
+
+def test_glossary_terms_naming_a_programme_become_initiatives() -> None:
+    from extractor.rules import rule_initiatives
+
+    text = ("Promote the wisdom to turn, improve the chain length system; "
+            "responsible comrades spoke.")
+    added = rule_initiatives(text, [], glossary=GLOSSARY)
+    assert [(a["name"], a["mentions"]) for a in added] == [
+        ("Intelligent Transformation and Digital Transformation", ["wisdom to turn"]),
+        ("Chain Leader System", ["chain length system"]),
+    ]
+    assert all(a["source"] == "rule" and a["evidence"] in text for a in added)
+    model = [{"name": "Chain-Length System", "mentions": ["chain length system"]}]
+    assert [a["name"] for a in rule_initiatives(text, model, glossary=GLOSSARY)] == [
+        "Intelligent Transformation and Digital Transformation"]
+
+
+def test_glossary_forms_of_one_programme_get_its_name() -> None:
+    from extractor.rules import glossary_programme_names
+
+    rows = [{"name": "wisdom to turn", "mentions": ["wisdom to turn"]},
+            {"name": "Intellectual Transformation", "mentions": ["“intellectual transformation”"]},
+            {"name": "Wisdom to Turn Special Funds", "mentions": ["“wisdom to turn” special funds "
+                                                                  "for key enterprises"]},
+            {"name": "Policy Calculator", "mentions": ["policy calculator"]}]
+    names = [r["name"] for r in glossary_programme_names(rows, GLOSSARY)]
+    assert names == ["Intelligent Transformation and Digital Transformation",
+                     "Intelligent Transformation and Digital Transformation",
+                     "Wisdom to Turn Special Funds",  # a fund named after it is not the campaign
+                     "Policy Calculator"]

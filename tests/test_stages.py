@@ -9,6 +9,7 @@ from extractor.stages import (
     EXTRACTION_STAGES,
     apply_repairs,
     build_messages,
+    deterministic_repairs,
     glossary_repairs,
     merge_repairs,
 )
@@ -59,6 +60,17 @@ def test_glossary_repairs_on_a_seed() -> None:
     repairs = glossary_repairs(text, PromptLibrary(PROMPTS).glossary())
     assert repairs and all(r.original in text for r in repairs)
     assert all(r.category == "term" and "glossary" in (r.note or "") for r in repairs)
+
+
+def test_deterministic_repairs_skip_structural_ones_inside_a_term() -> None:
+    glossary = [{"garbled": ["chain long system"], "repaired": "chain leader system"}]
+    text = ("Improve the industrial chain chain long system, take the initiative to take the "
+            "initiative.")
+    repairs = deterministic_repairs(text, glossary)
+    assert [(r.original, r.category) for r in repairs] == [
+        ("chain long system", "term"),
+        ("take the initiative to take the initiative", "grammar"),  # "chain chain" overlaps
+    ]
 
 
 def test_every_stage_has_a_prompt_file() -> None:

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from extractor.textfixes import fused_datelines, repeated_phrases, structural_repairs
+
+
+def test_phrase_written_twice_is_repaired_to_one() -> None:
+    text = "Districts should take the initiative to take the initiative and act."
+    [repair] = repeated_phrases(text)
+    assert repair.original == "take the initiative to take the initiative"
+    assert repair.repaired == "take the initiative"
+    assert repair.category == "grammar"
+    assert repair.original in text
+
+
+def test_word_written_twice_is_repaired() -> None:
+    [repair] = repeated_phrases("implement the industrial chain chain long system")
+    assert (repair.original, repair.repaired) == ("chain chain", "chain")
+
+
+def test_english_doublings_are_left_alone() -> None:
+    text = ("More and more firms meet face to face, step by step, day to day; "
+            "we know that that is so, and go on and on.")
+    assert repeated_phrases(text) == []
+
+
+def test_day_fused_after_the_byline_becomes_a_sentence_start() -> None:
+    text = "China News Yangzhou February 26 (reporter Cui Jiaming)26, the city held a meeting."
+    [repair] = fused_datelines(text)
+    assert repair.original == "(reporter Cui Jiaming)26,"
+    assert repair.repaired == "(reporter Cui Jiaming) - On the 26th,"
+    assert fused_datelines("(reporter Li Hua) 3rd, a visit") [0].repaired.endswith("On the 3rd,")
+    assert fused_datelines("(reporter Li Hua) 2022, a year") == []  # a year is not a day
+    assert fused_datelines("(photo by Li Hua)26, x") == []
+
+
+def test_structural_repairs_come_in_text_order() -> None:
+    text = ("(reporter Wang Fang)12, leaders must take action take action, "
+            "and build the chain chain.")
+    originals = [r.original for r in structural_repairs(text)]
+    assert originals == ["(reporter Wang Fang)12,", "take action take action", "chain chain"]
