@@ -13,14 +13,17 @@ stays valid) and the article is retried; a second death ends the run with a clea
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib.util
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -212,7 +215,25 @@ def _launch(model_path: Path, port: int, log_path: Path, threads: int | None, *,
         "--no-webui",
     ]
     with log_path.open("ab" if append else "wb") as log:
-        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                preexec_fn=die_with_parent_hook())
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _set_parent_death_signal() -> None:  # runs in the child between fork and exec
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def die_with_parent_hook() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes the child get SIGTERM when this process dies, however it
+    dies (kill -9, SIGTERM without cleanup): an embedded server never outlives its run.
+    Linux only, and only from the main thread (the signal follows the thread that forked)."""
+    if sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread():
+        return _set_parent_death_signal
+    return None
 
 
 def start_server(*, threads: int | None = None, ready_timeout: float = 300.0,

@@ -90,17 +90,34 @@ def glossary_repairs(text: str, glossary: list[dict]) -> list[Repair]:
     ]
 
 
-def merge_repairs(deterministic: list[Repair], proposed: list[Repair]) -> list[Repair]:
-    """Glossary repairs first; a model repair overlapping one already kept is dropped."""
+def _located(text: str, original: str) -> tuple[int, int] | None:
+    """Where ``original`` stands in ``text`` (exact or after folding quotes and spacing)."""
+    found = align(original, text)
+    if found.status in {"exact", "normalized"} and found.start is not None:
+        return found.start, found.end or found.start
+    return None
+
+
+def _overlap(span: tuple[int, int] | None, spans: list[tuple[int, int]]) -> bool:
+    return span is not None and any(span[0] < e and s < span[1] for s, e in spans)
+
+
+def merge_repairs(deterministic: list[Repair], proposed: list[Repair],
+                  text: str | None = None) -> list[Repair]:
+    """Deterministic repairs first; a model repair overlapping one already kept (one original
+    inside the other, or, given the article ``text``, sharing characters of it) is dropped."""
     kept: list[Repair] = []
     seen: list[str] = []
+    spans: list[tuple[int, int]] = []
     for repair in [*deterministic, *proposed]:
         key = " ".join(repair.original.casefold().split())
         if not key or repair.original.strip() == repair.repaired.strip():
             continue
-        if any(key in other or other in key for other in seen):
+        span = _located(text, repair.original) if text is not None else None
+        if any(key in other or other in key for other in seen) or _overlap(span, spans):
             continue
         seen.append(key)
+        spans.extend([span] if span else [])
         kept.append(repair)
     return kept
 
@@ -109,11 +126,9 @@ def apply_repairs(text: str, repairs: list[Repair]) -> str:
     """The repaired article: each located repair's original span replaced by its repair."""
     spans: list[tuple[int, int, str]] = []
     for repair in repairs:
-        found = align(repair.original, text)
-        if found.status in {"exact", "normalized"} and found.start is not None:
-            start, end = found.start, found.end or found.start
-            if all(end <= s or start >= e for s, e, _ in spans):
-                spans.append((start, end, repair.repaired))
+        span = _located(text, repair.original)
+        if span is not None and not _overlap(span, [(s, e) for s, e, _ in spans]):
+            spans.append((*span, repair.repaired))
     pieces: list[str] = []
     cursor = 0
     for start, end, replacement in sorted(spans):
@@ -124,21 +139,12 @@ def apply_repairs(text: str, repairs: list[Repair]) -> str:
     return "".join(pieces)
 
 
-def _span(text: str, original: str) -> tuple[int, int]:
-    start = text.find(original)
-    return start, start + len(original)
-
-
 def deterministic_repairs(text: str, glossary: list[dict]) -> list[Repair]:
     """Glossary terms, then the structural repairs (``textfixes``) that no term overlaps."""
     terms = glossary_repairs(text, glossary)
-    taken = [_span(text, r.original) for r in terms]
-
-    def free(repair: Repair) -> bool:
-        start, end = _span(text, repair.original)
-        return all(end <= s or start >= e for s, e in taken)
-
-    return terms + [r for r in textfixes.structural_repairs(text) if free(r)]
+    taken = [span for r in terms if (span := _located(text, r.original))]
+    return terms + [r for r in textfixes.structural_repairs(text)
+                    if not _overlap(_located(text, r.original), taken)]
 
 
 async def run_repair(ctx: StageContext) -> RepairOutput:
@@ -155,7 +161,7 @@ async def run_repair(ctx: StageContext) -> RepairOutput:
     )
     assert isinstance(result, RepairResult)
     proposed = [Repair(**item.model_dump()) for item in result.repairs]
-    repairs = merge_repairs(fixed, proposed)
+    repairs = merge_repairs(fixed, proposed, ctx.article.text)
     return RepairOutput(
         title=result.title,
         place=result.place,

@@ -380,3 +380,37 @@ def test_stop_server_kills_when_terminate_is_ignored(tmp_path: Path) -> None:
     server = LocalServer(process=process, port=1, model_path=tmp_path, log_path=tmp_path)  # type: ignore[arg-type]
     stop_server(server)
     assert process.calls == ["terminate", "wait(15)", "kill", "wait(None)"]
+
+
+def _process_gone(pid: int) -> bool:
+    """No such process, or only a zombie waiting to be reaped."""
+    try:
+        with open(f"/proc/{pid}/stat") as status:
+            return status.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux only")
+def test_a_launched_child_dies_with_its_parent(tmp_path: Path) -> None:
+    """The embedded server is started with die_with_parent_hook: killing the run with -9
+    (no cleanup runs) still ends the server."""
+    pid_file = tmp_path / "child.pid"
+    parent = subprocess.Popen([sys.executable, "-c", (
+        "import subprocess, time\n"
+        "from extractor.local_server import die_with_parent_hook\n"
+        "child = subprocess.Popen(['sleep', '60'], preexec_fn=die_with_parent_hook())\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        "time.sleep(60)\n")])
+    deadline = time.monotonic() + 20
+    while not (pid_file.exists() and pid_file.read_text()):
+        assert time.monotonic() < deadline, "the parent never started its child"
+        time.sleep(0.05)
+    child_pid = int(pid_file.read_text())
+    assert not _process_gone(child_pid)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while not _process_gone(child_pid):
+        assert time.monotonic() < deadline, "the child outlived its killed parent"
+        time.sleep(0.05)
