@@ -141,6 +141,31 @@ def plan_phrases(text: str) -> list[str]:
     return [text[start:end].strip() for start, end in kept]
 
 
+# "improve A, B, C and other systems" (……等制度/机制): each listed item names a system. The
+# list runs back to the clause's verb phrase ("improve the implementation of").
+_LISTED_SYSTEMS = re.compile(
+    r"(?P<items>[^.;:!?()“”\"\n]{3,400}?)\s+and other (?P<kind>systems|mechanisms)\b", re.I)
+_LIST_LEAD = re.compile(r"\b(?:of|implement|implementing|improve|improving|establish|"
+                        r"establishing|build|building|perfect|perfecting)\s+(?:the\s+)?", re.I)
+_LIST_SPLIT = re.compile(r"\s*[,、]\s*")
+
+
+def listed_systems(text: str) -> list[tuple[str, str]]:
+    """(verbatim item, kind) for each comma-separated item of "A, B and other systems" lists,
+    which start after the last verb phrase before them ("improve the implementation of")."""
+    found = []
+    for match in _LISTED_SYSTEMS.finditer(text):
+        span = match.group("items")
+        leads = list(_LIST_LEAD.finditer(span))
+        items = _LIST_SPLIT.split(span[leads[-1].end():] if leads else span)
+        if len(items) < 2:
+            continue
+        kind = match.group("kind").lower().rstrip("s")
+        found.extend((item.strip(), kind) for item in items
+                     if 2 <= len(item.split()) <= 8 and item.strip() in text)
+    return found
+
+
 def _is_covered(key: str, covered: set[str]) -> bool:
     return not key or key in covered or any(key in c or c in key for c in covered if c)
 
@@ -176,6 +201,17 @@ def rule_initiatives(text: str, initiatives: Sequence[dict], repairs: Sequence[d
             "source": "rule",
         })
         covered |= keys
+    for item, kind in listed_systems(text):
+        key = initiative_key(item)
+        if _is_covered(key, covered):
+            continue
+        name = item if item.casefold().endswith(kind) else f"{item} {kind}"
+        added.append({
+            "name": name[:1].upper() + name[1:], "mentions": [item], "description": None,
+            "level": None, "period": None, "evidence": evidence_sentence(text, item),
+            "source": "rule",
+        })
+        covered.add(key)
     for phrase in plan_phrases(text):
         key = initiative_key(phrase)
         if _is_covered(key, covered):

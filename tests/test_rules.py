@@ -97,3 +97,22 @@ def test_glossary_forms_of_one_programme_get_its_name() -> None:
                      "Intelligent Transformation and Digital Transformation",
                      "Wisdom to Turn Special Funds",  # a fund named after it is not the campaign
                      "Policy Calculator"]
+
+
+def test_items_of_and_other_systems_lists_are_initiatives() -> None:
+    from extractor.rules import listed_systems
+
+    text = ("Keep promises, improve the implementation of industrial operation scheduling, "
+            "government and enterprise round table, enterprise commissioner and other systems. "
+            "Apples, pears and other fruits. Build river chief and other mechanisms.")
+    assert listed_systems(text) == [
+        ("industrial operation scheduling", "system"),
+        ("government and enterprise round table", "system"),
+        ("enterprise commissioner", "system"),
+    ]  # one item alone ("river chief and other mechanisms") is no list
+    added = rule_initiatives(text, [{"name": "Round Table",
+                                     "mentions": ["government and enterprise round table"]}])
+    assert [(a["name"], a["mentions"]) for a in added] == [
+        ("Industrial operation scheduling system", ["industrial operation scheduling"]),
+        ("Enterprise commissioner system", ["enterprise commissioner"]),
+    ]
