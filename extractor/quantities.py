@@ -51,6 +51,12 @@ _THOUSANDS = re.compile(
 _SIZED_INDUSTRY = re.compile(
     _NUM + r"\s*(?P<scale>trillion|billion|hundred million)(?:[- ]yuan)?\s+industr(?:y|ies)\b",
     re.I)
+# "the number of high-tech enterprises had exceeded 3,000": a count whose noun precedes it.
+_NUMBER_OF = re.compile(
+    r"\bthe number of\s+(?:[\w-]+\s+){0,4}?(?P<noun>projects|enterprises|companies|firms)\b"
+    r"[^,;.%]{0,60}?\b(?P<qual>reach(?:ed|es)?|exceed(?:ed|s)?|more than|over)\s+"
+    + _NUM + r"\b(?!\s*(?:%|percent|percentage|yuan|RMB|trillion|billion|million|hundred))",
+    re.I)
 _TOP = re.compile(r"\btop\s+(?P<n>\d+|ten|twenty|thirty|fifty|hundred)\b", re.I)
 # "top 500 enterprises" names a category of companies, not a ranking or a count
 _CATEGORY = re.compile(r"\btop\s+\d+\s+(?:enterprises|companies|firms)\b", re.I)
@@ -130,6 +136,10 @@ def find_quantities(text: str) -> list[Quantity]:
         value = _WORD_NUMBERS.get(token) or int(token)
         found.append(Quantity(float(value), "rank", "<=", match.start(), match.end(),
                               _clause_at(text, match.start(), match.end())))
+    for match in _NUMBER_OF.finditer(text):
+        found.append(Quantity(_number(match.group("num")), match.group("noun").lower(),
+                              _comparator(match.group("qual")), match.start("num"),
+                              match.end(), _clause_at(text, match.start(), match.end())))
     for match in _THOUSANDS.finditer(text):
         found.append(Quantity(1000.0, match.group("noun").lower(), ">=", match.start(),
                               match.end(), _clause_at(text, match.start(), match.end())))

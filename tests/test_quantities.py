@@ -51,3 +51,16 @@ def test_rule_targets_fill_only_what_the_model_missed() -> None:
     added = rule_targets(text, model)
     assert [(t["value"], t["unit"], t["source"]) for t in added] == [(2.0, "rank", "rule")]
     assert added[0]["evidence"] in text and added[0]["period"] == "2021"
+
+
+def test_count_whose_noun_comes_before_the_number() -> None:
+    from extractor.quantities import find_quantities
+
+    [count] = find_quantities("the number of high-tech enterprises had exceeded 3,000.")
+    assert (count.value, count.unit, count.comparator) == (3000.0, "enterprises", ">")
+    [reached, growth] = find_quantities("the number of projects reached 120, up 5%")
+    assert (reached.value, reached.unit, reached.comparator) == (120.0, "projects", "=")
+    assert growth.unit == "%"
+    # a share is not a count
+    shares = find_quantities("the number of enterprises on the cloud reached 20 percent")
+    assert [(q.value, q.unit) for q in shares] == [(20.0, "%")]
