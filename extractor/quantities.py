@@ -57,6 +57,14 @@ _NUMBER_OF = re.compile(
     r"[^,;.%]{0,60}?\b(?P<qual>reach(?:ed|es)?|exceed(?:ed|s)?|more than|over)\s+"
     + _NUM + r"\b(?!\s*(?:%|percent|percentage|yuan|RMB|trillion|billion|million|hundred))",
     re.I)
+# "all industrial enterprises above designated size will ..." (全部规上企业): a goal for 100 %
+# of them. Only a goal: "all enterprises attended" states no share.
+_ALL_OF = re.compile(
+    r"\ball\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?P<noun>enterprises|companies|firms)\b"
+    r"(?:\s+above\s+(?:the\s+)?designated\s+(?:size|level|scale))?"
+    r"\s+(?:will|shall|should|must|are to)\s+(?:be\s+|have\s+)?(?:fully\s+)?"
+    r"(?:achieve|realize|complete|carry|implement|transform|transformed|covered|digitally)\w*",
+    re.I)
 _TOP = re.compile(r"\btop\s+(?P<n>\d+|ten|twenty|thirty|fifty|hundred)\b", re.I)
 # "top 500 enterprises" names a category of companies, not a ranking or a count
 _CATEGORY = re.compile(r"\btop\s+\d+\s+(?:enterprises|companies|firms)\b", re.I)
@@ -140,6 +148,9 @@ def find_quantities(text: str) -> list[Quantity]:
         found.append(Quantity(_number(match.group("num")), match.group("noun").lower(),
                               _comparator(match.group("qual")), match.start("num"),
                               match.end(), _clause_at(text, match.start(), match.end())))
+    for match in _ALL_OF.finditer(text):
+        found.append(Quantity(100.0, "%", "=", match.start(), match.end(),
+                              _clause_at(text, match.start(), match.end())))
     for match in _THOUSANDS.finditer(text):
         found.append(Quantity(1000.0, match.group("noun").lower(), ">=", match.start(),
                               match.end(), _clause_at(text, match.start(), match.end())))

@@ -64,3 +64,14 @@ def test_count_whose_noun_comes_before_the_number() -> None:
     # a share is not a count
     shares = find_quantities("the number of enterprises on the cloud reached 20 percent")
     assert [(q.value, q.unit) for q in shares] == [(20.0, "%")]
+
+
+def test_all_enterprises_as_a_goal_is_one_hundred_percent() -> None:
+    from extractor.quantities import find_quantities
+
+    text = ("By 2023, all industrial enterprises above the designated level will be "
+            "transformed from smart to digital.")
+    [share] = find_quantities(text)
+    assert (share.value, share.unit, share.comparator) == (100.0, "%", "=")
+    assert share.clause in text
+    assert find_quantities("All enterprises attended the meeting.") == []
