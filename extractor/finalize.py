@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from extractor.candidates import sentence_spans
+from extractor.candidates import glossary_hits, sentence_spans
 from extractor.canonical import SURNAMES, merge_initiatives, merge_meetings, merge_officials
 from extractor.dates import supported_date
 from extractor.grounding import align, value_in_evidence
@@ -50,6 +50,7 @@ REJECTED_FLAGS: dict[str, frozenset[str]] = {
     "targets": frozenset({"evidence_not_found", "value_not_in_evidence", "unit_not_in_evidence",
                           "not_a_quantity"}),
     "initiatives": frozenset({"not_a_programme_name"}),
+    "repairs": frozenset({"repair_copies_another", "repair_still_garbled"}),
 }
 _NAME_WORD = re.compile(r"[^\W_]+")
 
@@ -102,6 +103,30 @@ def plausibility_flags(record: dict) -> list[str]:
         if cue is not None and evidence and not cue.search(evidence):
             return ["unit_not_in_evidence"]
     return []
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.casefold() for w in _NAME_WORD.findall(text) if len(w) > 3}
+
+
+def repair_flags(repairs: Sequence[dict], glossary: Sequence[dict]) -> list[list[str]]:
+    """Per repair, the flags of a model repair that repairs nothing: its repair is another
+    repair's (or the prompt example's) pasted onto an unrelated span ("“outstanding”" ->
+    "Party-building leadership"), or it still holds a garbled form of the glossary."""
+    flags: list[list[str]] = []
+    for index, repair in enumerate(repairs):
+        found: list[str] = []
+        if repair.get("source", "model") == "model":
+            repaired = (repair.get("repaired") or "").casefold().strip()
+            words = _content_words(repair.get("original") or "")
+            if any(i != index and (other.get("repaired") or "").casefold().strip() == repaired
+                   and not words & _content_words(other.get("original") or "")
+                   for i, other in enumerate(repairs)):
+                found.append("repair_copies_another")
+            if glossary_hits(repair.get("repaired") or "", glossary):
+                found.append("repair_still_garbled")
+        flags.append(found)
+    return flags
 
 
 def instruction_spans(text: str) -> list[tuple[int, int]]:
@@ -161,6 +186,10 @@ def finalize(records: dict[str, list[dict]], text: str, published: str | None = 
         merged["repairs"] = merged["repairs"] + rule_repairs(
             merged["repairs"], merged.get("officials", []), merged.get("initiatives", []))
     grounded = {table: ground_records(table, rows, text) for table, rows in merged.items()}
+    if "repairs" in grounded:
+        for repair, flags in zip(grounded["repairs"], repair_flags(grounded["repairs"], glossary),
+                                 strict=True):
+            repair["flags"] = [*repair["flags"], *flags]
     if "targets" in grounded:
         model_targets = grounded["targets"]
         claimed = {(t["char_start"], t["char_end"]) for t in model_targets

@@ -43,7 +43,13 @@ from extractor.replay import (
     replay_miss_hint,
     write_manifest,
 )
-from extractor.stages import EXTRACTION_STAGES, RepairOutput, StageContext, run_repair
+from extractor.stages import (
+    EXTRACTION_STAGES,
+    RepairOutput,
+    StageContext,
+    apply_repairs,
+    run_repair,
+)
 from extractor.writer import Writer
 
 
@@ -152,7 +158,8 @@ async def extract_article(ctx: StageContext,
     records: dict[str, list[dict]] = {}
     for name, stage in EXTRACTION_STAGES.items():
         records[name] = await runner.run(name, lambda stage=stage: stage(ctx, repair.repairs))
-    records["repairs"] = [r.model_dump() for r in repair.repairs]
+    records["repairs"] = repair.records()
+    final = finalize(records, article.text, article.published, ctx.library.glossary())
     row = {
         "article_id": article.article_id,
         "title": repair.title,
@@ -160,11 +167,11 @@ async def extract_article(ctx: StageContext,
         "published": article.published,
         "place": repair.place,
         "text": article.text,
-        "repaired_text": repair.repaired_text,
+        "repaired_text": apply_repairs(  # the repairs finalize kept, rules' included
+            article.text, [(r["original"], r["repaired"]) for r in final.get("repairs", [])]),
         "sha256": article.sha256,
         "source_paths": json.dumps([str(article.path)]),
     }
-    final = finalize(records, article.text, article.published, ctx.library.glossary())
     city = (repair.place or "").split(",")[0].strip()
     for target in final.get("targets", []):
         target["region"] = target.get("region") or city or None  # the article's city by default

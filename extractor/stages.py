@@ -4,7 +4,7 @@ article) so a server's prompt cache reads the article once for all stages."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,17 +64,23 @@ class RepairOutput:
     title: str
     place: str | None
     repairs: list[Repair]
-    repaired_text: str
+    rule_repairs: int = 0  # the first ``rule_repairs`` repairs are deterministic (glossary, ...)
 
     def to_json(self) -> dict:
-        return {"title": self.title, "place": self.place, "repaired_text": self.repaired_text,
-                "repairs": [r.model_dump() for r in self.repairs]}
+        return {"title": self.title, "place": self.place,
+                "repairs": [r.model_dump() for r in self.repairs],
+                "rule_repairs": self.rule_repairs}
 
     @classmethod
     def from_json(cls, data: dict) -> RepairOutput:
         return cls(title=data["title"], place=data.get("place"),
-                   repaired_text=data["repaired_text"],
-                   repairs=[Repair(**r) for r in data.get("repairs", [])])
+                   repairs=[Repair(**r) for r in data.get("repairs", [])],
+                   rule_repairs=int(data.get("rule_repairs") or 0))
+
+    def records(self) -> list[dict]:
+        """The repairs as records, each with its ``source`` ("rule" or "model")."""
+        return [{**r.model_dump(), "source": "rule" if i < self.rule_repairs else "model"}
+                for i, r in enumerate(self.repairs)]
 
 
 def glossary_repairs(text: str, glossary: list[dict]) -> list[Repair]:
@@ -122,13 +128,14 @@ def merge_repairs(deterministic: list[Repair], proposed: list[Repair],
     return kept
 
 
-def apply_repairs(text: str, repairs: list[Repair]) -> str:
-    """The repaired article: each located repair's original span replaced by its repair."""
+def apply_repairs(text: str, repairs: Iterable[tuple[str, str]]) -> str:
+    """The repaired article: each located ``(original, repaired)`` span replaced by its repair
+    (a span overlapping one placed before it is left as it is)."""
     spans: list[tuple[int, int, str]] = []
-    for repair in repairs:
-        span = _located(text, repair.original)
+    for original, repaired in repairs:
+        span = _located(text, original)
         if span is not None and not _overlap(span, [(s, e) for s, e, _ in spans]):
-            spans.append((*span, repair.repaired))
+            spans.append((*span, repaired))
     pieces: list[str] = []
     cursor = 0
     for start, end, replacement in sorted(spans):
@@ -161,12 +168,13 @@ async def run_repair(ctx: StageContext) -> RepairOutput:
     )
     assert isinstance(result, RepairResult)
     proposed = [Repair(**item.model_dump()) for item in result.repairs]
-    repairs = merge_repairs(fixed, proposed, ctx.article.text)
+    kept = merge_repairs(fixed, [], ctx.article.text)
+    repairs = merge_repairs(kept, proposed, ctx.article.text)
     return RepairOutput(
         title=result.title,
         place=result.place,
         repairs=repairs,
-        repaired_text=apply_repairs(ctx.article.text, repairs),
+        rule_repairs=len(kept),
     )
 
 

@@ -116,3 +116,27 @@ def test_meeting_with_an_injected_participant_is_flagged() -> None:
     assert flagged["flags"] == ["participant_from_injected_instruction"]
     [clean] = ground_records("meetings", [dict(meeting, chaired_by=["Wang Jinjian"])], text)
     assert clean["flags"] == []
+
+
+def test_model_repairs_that_repair_nothing_are_rejected() -> None:
+    text = ("Promote the chain length system and the six “outstanding” and the “No. 1 strategy”,"
+            " yong yi bear.")
+    glossary = [{"garbled": ["chain length system", "smart change number to turn"],
+                 "repaired": "chain leader system"}]
+    repairs = [
+        {"original": "chain length system", "repaired": "chain leader system",
+         "category": "term", "note": "链长制; glossary", "source": "rule"},
+        # the glossary's repair pasted onto an unrelated span
+        {"original": "“No. 1 strategy”", "repaired": "chain leader system", "category": "term",
+         "note": None},
+        # a "repair" that is itself a garbled form (the prompt example's)
+        {"original": "six “outstanding”", "repaired": "promote the smart change number to turn",
+         "category": "term", "note": None},
+        {"original": "yong yi bear", "repaired": "act with courage and take responsibility",
+         "category": "term", "note": None},
+    ]
+    result = finalize({"repairs": repairs}, text, glossary=glossary)
+    assert [r["original"] for r in result["repairs"]] == ["chain length system", "yong yi bear"]
+    rejected = {r["original"]: r["flags"] for r in result["rejected"]}
+    assert rejected == {"“No. 1 strategy”": ["repair_copies_another"],
+                        "six “outstanding”": ["repair_still_garbled"]}

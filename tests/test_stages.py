@@ -34,16 +34,16 @@ def test_stages_share_the_article_prefix() -> None:
 
 def test_apply_repairs_replaces_located_spans_only() -> None:
     text = "Accelerate enterprise “wisdom to turn” in the eagle city."
-    repairs = [repair("wisdom to turn", "intelligent transformation"),
-               repair("eagle city", "Yingtan"), repair("not in the text", "x")]
+    repairs = [("wisdom to turn", "intelligent transformation"),
+               ("eagle city", "Yingtan"), ("not in the text", "x")]
     assert apply_repairs(text, repairs) == (
         "Accelerate enterprise “intelligent transformation” in the Yingtan.")
 
 
 def test_apply_repairs_ignores_overlaps() -> None:
     text = "the chain length system works"
-    out = apply_repairs(text, [repair("chain length system", "chain leader system"),
-                               repair("length system works", "x")])
+    out = apply_repairs(text, [("chain length system", "chain leader system"),
+                               ("length system works", "x")])
     assert out == "the chain leader system works"
 
 
