@@ -26,7 +26,7 @@ from extractor.models import (
 from extractor.storage import now
 
 STAGE_VERSION = "1"  # bump when a stage's request or parsing changes (re-runs the model)
-POSTPROCESS_VERSION = "7"  # bump when assemble/rules/finalize change (re-finalizes, no calls)
+POSTPROCESS_VERSION = "8"  # bump when assemble/rules/finalize change (re-finalizes, no calls)
 SHARED_PROMPTS = ("system.j2", "article.j2")
 
 

@@ -47,6 +47,7 @@ UNIT_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
 GROUNDED = frozenset({"exact", "normalized", "fuzzy"})
 # Flags that keep a record out of its table (it goes to ``rejected``): the text does not say it.
 REJECTED_FLAGS: dict[str, frozenset[str]] = {
+    "officials": frozenset({"not_a_person_name"}),
     "targets": frozenset({"evidence_not_found", "value_not_in_evidence", "unit_not_in_evidence",
                           "not_a_quantity"}),
     "initiatives": frozenset({"not_a_programme_name"}),

@@ -140,3 +140,12 @@ def test_model_repairs_that_repair_nothing_are_rejected() -> None:
     rejected = {r["original"]: r["flags"] for r in result["rejected"]}
     assert rejected == {"“No. 1 strategy”": ["repair_copies_another"],
                         "six “outstanding”": ["repair_still_garbled"]}
+
+
+def test_an_official_that_is_no_person_is_rejected_with_its_reason() -> None:
+    district = {"name": "Qixia", "mentions": ["Qixia District Government"], "title": None,
+                "organization": None, "role": None, "evidence": "Mayor Zhang Zijian"}
+    result = finalize({"officials": [district]}, TEXT)
+    assert "Qixia" not in [o["name"] for o in result["officials"]]
+    [rejected] = [r for r in result["rejected"] if r["table"] == "officials"]
+    assert rejected["name"] == "Qixia" and rejected["flags"] == ["not_a_person_name"]
