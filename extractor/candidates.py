@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,38 +137,64 @@ _FOLDED_CHARS = {"'": "['’‘]", "’": "['’‘]", '"': '["“”]', "“": 
 
 
 @functools.lru_cache(maxsize=1024)
+def _form_anchor(form: str) -> str:
+    """The form's longest word, lower-cased: a cheap substring test before the regex."""
+    return max(re.findall(r"[^\W_]+", form), key=len, default="").lower()
+
+
+@functools.lru_cache(maxsize=1024)
 def _form_pattern(form: str) -> re.Pattern[str]:
-    """Whole-word, case-insensitive pattern of a glossary form; quotes, apostrophes and dashes
-    match their curly or straight variants, and any run of spaces matches any whitespace."""
+    """Pattern of a lower-cased glossary form, to search lower-cased text; quotes, apostrophes
+    and dashes match their curly or straight variants, and any run of spaces any whitespace.
+    The word boundary before it is checked by the caller: a leading look-behind would make
+    the regex engine try every position instead of scanning for the form's first letters."""
     pieces = []
-    for char in form.strip():
+    for char in form.strip().lower():
         if char.isspace():
             if pieces and pieces[-1] != r"\s+":
                 pieces.append(r"\s+")
         else:
             pieces.append(_FOLDED_CHARS.get(char, re.escape(char)))
-    return re.compile(r"(?<!\w)" + "".join(pieces) + r"(?!\w)", re.IGNORECASE)
+    return re.compile("".join(pieces) + r"(?!\w)")
+
+
+def _lowered(text: str) -> str:
+    """``text`` in lower case, character for character (offsets stay valid)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+
+
+def _form_matches(form: str, lowered: str) -> Iterator[re.Match[str]]:
+    """Whole-word matches of a glossary form in lower-cased text."""
+    for match in _form_pattern(form).finditer(lowered):
+        before = lowered[match.start() - 1] if match.start() else " "
+        if not (before.isalnum() or before == "_"):
+            yield match
 
 
 def glossary_hits(text: str, glossary: Sequence[dict]) -> list[GlossaryHit]:
     """Glossary forms found in the text (whole words, any case, quotes and dashes in any
     style), in text order: each distinct form once, its first free occurrence; a longer form hides
     a shorter one inside it ("chain long system" over "chain long")."""
+    lowered = _lowered(text)
     forms = [(form, index) for index, entry in enumerate(glossary)
-             for form in entry.get("garbled") or []]
+             for form in entry.get("garbled") or [] if _form_anchor(form) in lowered]
     found: list[tuple[int, int, GlossaryHit]] = []
     taken: dict[int, list[str]] = {}  # entry index -> the texts already found for it
     for form, index in sorted(forms, key=lambda fi: len(fi[0]), reverse=True):
         if any(form.casefold() in seen for seen in taken.get(index, [])):
             continue  # "responsible comrade" again after "responsible comrades": one term
-        match = next((m for m in _form_pattern(form).finditer(text)
+        match = next((m for m in _form_matches(form, lowered)
                       if not any(s < m.end() and m.start() < e for s, e, _ in found)), None)
         if match is None:
             continue
         entry = glossary[index]
-        taken.setdefault(index, []).append(match.group(0).casefold())
+        verbatim = text[match.start():match.end()]
+        taken.setdefault(index, []).append(verbatim.casefold())
         found.append((match.start(), match.end(), GlossaryHit(
-            garbled=match.group(0),
+            garbled=verbatim,
             repaired=str(entry["repaired"]),
             chinese=entry.get("chinese"),
             note=entry.get("note"),

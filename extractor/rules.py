@@ -143,8 +143,9 @@ def plan_phrases(text: str) -> list[str]:
 
 # "improve A, B, C and other systems" (……等制度/机制): each listed item names a system. The
 # list runs back to the clause's verb phrase ("improve the implementation of").
-_LISTED_SYSTEMS = re.compile(
-    r"(?P<items>[^.;:!?()“”\"\n]{3,400}?)\s+and other (?P<kind>systems|mechanisms)\b", re.I)
+_LISTED_SYSTEMS = re.compile(r"\s+and other (?P<kind>systems|mechanisms)\b", re.I)
+_LIST_START = re.compile(r"[.;:!?()“”\"\n][^.;:!?()“”\"\n]*$")
+_LIST_REACH = 400  # characters a list may run back from its "and other systems"
 _LIST_LEAD = re.compile(r"\b(?:of|implement|implementing|improve|improving|establish|"
                         r"establishing|build|building|perfect|perfecting)\s+(?:the\s+)?", re.I)
 _LIST_SPLIT = re.compile(r"\s*[,、]\s*")
@@ -155,7 +156,9 @@ def listed_systems(text: str) -> list[tuple[str, str]]:
     which start after the last verb phrase before them ("improve the implementation of")."""
     found = []
     for match in _LISTED_SYSTEMS.finditer(text):
-        span = match.group("items")
+        before = text[max(0, match.start() - _LIST_REACH):match.start()]
+        start = _LIST_START.search(before)
+        span = before[start.start() + 1:] if start else before
         leads = list(_LIST_LEAD.finditer(span))
         items = _LIST_SPLIT.split(span[leads[-1].end():] if leads else span)
         if len(items) < 2:
