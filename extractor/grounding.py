@@ -396,8 +396,10 @@ def _found(text: str, rng: tuple[int, int], status: AlignmentStatus, score: floa
     return Alignment(start, end, status, text[start:end], score)
 
 
-def align(span: str, text: str, *, taken: Collection[tuple[int, int]] = ()) -> Alignment:
-    """Find span in text: exact, then normalized, then fuzzy (token windows), else none.
+def align(span: str, text: str, *, taken: Collection[tuple[int, int]] = (),
+          fuzzy: bool = True) -> Alignment:
+    """Find span in text: exact, then normalized, then (unless ``fuzzy`` is False) fuzzy
+    (token windows), else none.
 
     Prefers the first occurrence whose (start, end) is not in `taken`, so repeated mentions map
     to successive occurrences; if every occurrence is taken, the first is reused. Fuzzy
@@ -418,11 +420,13 @@ def align(span: str, text: str, *, taken: Collection[tuple[int, int]] = ()) -> A
         return _found(text, (start, end), status, 1.0)
     if exact or normalized:
         return _found(text, (exact or normalized)[0], "exact" if exact else "normalized", 1.0)
-    fuzzy = _fuzzy_candidates(needle, text)
-    best = _pick([(a, b) for _, a, b in fuzzy], taken)
+    if not fuzzy:
+        return NO_ALIGNMENT
+    candidates = _fuzzy_candidates(needle, text)
+    best = _pick([(a, b) for _, a, b in candidates], taken)
     if best is None:
         return NO_ALIGNMENT
-    score, start, end = fuzzy[best]
+    score, start, end = candidates[best]
     return _found(text, (start, end), "fuzzy", round(score, 4))
 
 

@@ -187,10 +187,17 @@ def glossary_programme_names(initiatives: Sequence[dict], glossary: Sequence[dic
     return renamed
 
 
+def _rule_initiative(name: str, mention: str, text: str,
+                     description: str | None = None) -> dict:
+    return {"name": name, "mentions": [mention], "description": description, "level": None,
+            "period": None, "evidence": evidence_sentence(text, mention), "source": "rule"}
+
+
 def rule_initiatives(text: str, initiatives: Sequence[dict], repairs: Sequence[dict] = (),
                      glossary: Sequence[dict] = ()) -> list[dict]:
-    """Initiatives for glossary terms that name a programme, written-out named plans and quoted
-    multi-word phrases that no model initiative mentions."""
+    """Initiatives for glossary terms that name a programme, items of "and other systems"
+    lists, written-out named plans and quoted multi-word phrases that no model initiative
+    mentions."""
     covered = {initiative_key(m.strip("“”\"")) for i in initiatives
                for m in [i.get("name") or "", *(i.get("mentions") or [])]}
     added = []
@@ -198,31 +205,20 @@ def rule_initiatives(text: str, initiatives: Sequence[dict], repairs: Sequence[d
         keys = {initiative_key(hit.garbled.strip("“”\"")), initiative_key(hit.programme or "")}
         if not hit.programme or any(_is_covered(key, covered) for key in keys):
             continue
-        added.append({
-            "name": hit.programme, "mentions": [hit.garbled], "description": hit.repaired,
-            "level": None, "period": None, "evidence": evidence_sentence(text, hit.garbled),
-            "source": "rule",
-        })
+        added.append(_rule_initiative(hit.programme, hit.garbled, text, hit.repaired))
         covered |= keys
     for item, kind in listed_systems(text):
         key = initiative_key(item)
         if _is_covered(key, covered):
             continue
         name = item if item.casefold().endswith(kind) else f"{item} {kind}"
-        added.append({
-            "name": name[:1].upper() + name[1:], "mentions": [item], "description": None,
-            "level": None, "period": None, "evidence": evidence_sentence(text, item),
-            "source": "rule",
-        })
+        added.append(_rule_initiative(name[:1].upper() + name[1:], item, text))
         covered.add(key)
     for phrase in plan_phrases(text):
         key = initiative_key(phrase)
         if _is_covered(key, covered):
             continue
-        added.append({
-            "name": phrase, "mentions": [phrase], "description": None, "level": None,
-            "period": None, "evidence": evidence_sentence(text, phrase), "source": "rule",
-        })
+        added.append(_rule_initiative(phrase, phrase, text))
         covered.add(key)
     for phrase in quoted_phrases(text):
         inner = phrase.strip("“”\"").strip()
@@ -232,11 +228,7 @@ def rule_initiatives(text: str, initiatives: Sequence[dict], repairs: Sequence[d
         mention, name = with_programme_head(phrase, repaired or inner, text)
         if _is_covered(key, covered) or not _is_programme_phrase(mention):
             continue
-        added.append({
-            "name": name, "mentions": [mention], "description": None,
-            "level": None, "period": None, "evidence": evidence_sentence(text, mention),
-            "source": "rule",
-        })
+        added.append(_rule_initiative(name, mention, text))
         covered.add(key)
     return added
 

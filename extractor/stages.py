@@ -98,8 +98,8 @@ def glossary_repairs(text: str, glossary: list[dict]) -> list[Repair]:
 
 def _located(text: str, original: str) -> tuple[int, int] | None:
     """Where ``original`` stands in ``text`` (exact or after folding quotes and spacing)."""
-    found = align(original, text)
-    if found.status in {"exact", "normalized"} and found.start is not None:
+    found = align(original, text, fuzzy=False)
+    if found.start is not None:
         return found.start, found.end or found.start
     return None
 

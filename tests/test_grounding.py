@@ -581,3 +581,11 @@ def test_parse_numbers(s: str, expected: list[float]) -> None:
 )
 def test_value_in_evidence(value: float, unit: str | None, evidence: str, expected: bool) -> None:
     assert value_in_evidence(value, unit, evidence) is expected
+
+
+def test_align_without_fuzzy_stops_after_the_normalized_tier() -> None:
+    text = "Party secretary Xu Na attend and delivered a speech at the meeting."
+    near_miss = "Party secretary Xu Na attend delivered a speech"
+    assert align(near_miss, text).status == "fuzzy"
+    assert align(near_miss, text, fuzzy=False).status == "none"
+    assert align("party  secretary xu na", text, fuzzy=False).status == "normalized"
