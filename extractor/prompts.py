@@ -64,7 +64,8 @@ class PromptLibrary:
         path = self.directory / "glossary.yaml"
         if not path.is_file():
             return []
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster
+        entries = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or []
         if not isinstance(entries, list):
             raise ValueError(f"{path}: expected a list of entries")
         return entries
