@@ -136,10 +136,28 @@ _FOLDED_CHARS = {"'": "['’‘]", "’": "['’‘]", '"': '["“”]', "“": 
                  "-": "[-‐–— ]"}
 
 
-@functools.lru_cache(maxsize=1024)
-def _form_anchor(form: str) -> str:
-    """The form's longest word, lower-cased: a cheap substring test before the regex."""
-    return max(re.findall(r"[^\W_]+", form), key=len, default="").lower()
+_WORD_RUN = re.compile(r"[^\W_]+")
+_AnchorIndex = dict[str, list[tuple[int, str, int]]]
+_ANCHOR_INDEXES: dict[int, tuple[Sequence[dict], _AnchorIndex]] = {}
+
+
+def _forms_by_anchor(glossary: Sequence[dict]) -> _AnchorIndex:
+    """(glossary order, form, entry index) keyed by the form's longest word, lower-cased.
+    Each word of a form stands whole in any text the form matches, so only forms whose anchor
+    is a word of the text need their regex run. Built once per glossary object."""
+    cached = _ANCHOR_INDEXES.get(id(glossary))
+    if cached is not None and cached[0] is glossary:
+        return cached[1]
+    index: _AnchorIndex = {}
+    forms = [(form, position) for position, entry in enumerate(glossary)
+             for form in entry.get("garbled") or []]
+    for order, (form, position) in enumerate(forms):
+        anchor = max(_WORD_RUN.findall(form.lower()), key=len, default="")
+        index.setdefault(anchor, []).append((order, form, position))
+    if len(_ANCHOR_INDEXES) > 8:
+        _ANCHOR_INDEXES.clear()
+    _ANCHOR_INDEXES[id(glossary)] = (glossary, index)  # holds the glossary: its id stays its own
+    return index
 
 
 @functools.lru_cache(maxsize=1024)
@@ -179,11 +197,13 @@ def glossary_hits(text: str, glossary: Sequence[dict]) -> list[GlossaryHit]:
     style), in text order: each distinct form once, its first free occurrence; a longer form hides
     a shorter one inside it ("chain long system" over "chain long")."""
     lowered = _lowered(text)
-    forms = [(form, index) for index, entry in enumerate(glossary)
-             for form in entry.get("garbled") or [] if _form_anchor(form) in lowered]
+    by_anchor = _forms_by_anchor(glossary)
+    forms = [form_index for word in set(_WORD_RUN.findall(lowered)) & by_anchor.keys()
+             for form_index in by_anchor[word]]
     found: list[tuple[int, int, GlossaryHit]] = []
     taken: dict[int, list[str]] = {}  # entry index -> the texts already found for it
-    for form, index in sorted(forms, key=lambda fi: len(fi[0]), reverse=True):
+    # longest first; among equal lengths, glossary order (not the word set's hash order)
+    for _, form, index in sorted(forms, key=lambda nfi: (-len(nfi[1]), nfi[0])):
         if any(form.casefold() in seen for seen in taken.get(index, [])):
             continue  # "responsible comrade" again after "responsible comrades": one term
         match = next((m for m in _form_matches(form, lowered)

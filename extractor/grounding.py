@@ -155,9 +155,11 @@ class _Prepared:
     token_spans: list[tuple[int, int]]
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def _prepare(text: str) -> _Prepared:
-    """Normalised views of a text, cached because align is called many times per article."""
+    """Normalised views of a text, cached because align is called many times per article
+    (room for the articles of a run at concurrency 16, and the sentences aligned beside them,
+    so that concurrent articles do not evict each other)."""
     folded, fmap = normalize_for_match(text)
     compact, cmap = _strip_spaces(folded, fmap)
     toks = _fuzzy_tokens(text)
