@@ -155,11 +155,9 @@ class _Prepared:
     token_spans: list[tuple[int, int]]
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _prepare(text: str) -> _Prepared:
-    """Normalised views of a text, cached because align is called many times per article
-    (room for the articles of a run at concurrency 16, and the sentences aligned beside them,
-    so that concurrent articles do not evict each other)."""
+    """Normalised views of a text, cached because align is called many times per article."""
     folded, fmap = normalize_for_match(text)
     compact, cmap = _strip_spaces(folded, fmap)
     toks = _fuzzy_tokens(text)
