@@ -147,11 +147,10 @@ def apply_repairs(text: str, repairs: Iterable[tuple[str, str]]) -> str:
 
 
 def deterministic_repairs(text: str, glossary: list[dict]) -> list[Repair]:
-    """Glossary terms, then the structural repairs (``textfixes``) that no term overlaps."""
-    terms = glossary_repairs(text, glossary)
-    taken = [span for r in terms if (span := _located(text, r.original))]
-    return terms + [r for r in textfixes.structural_repairs(text)
-                    if not _overlap(_located(text, r.original), taken)]
+    """Glossary terms, then the structural repairs (``textfixes``) that no term overlaps
+    (``merge_repairs`` with nothing proposed)."""
+    return merge_repairs([*glossary_repairs(text, glossary), *textfixes.structural_repairs(text)],
+                         [], text)
 
 
 async def run_repair(ctx: StageContext) -> RepairOutput:
@@ -168,13 +167,12 @@ async def run_repair(ctx: StageContext) -> RepairOutput:
     )
     assert isinstance(result, RepairResult)
     proposed = [Repair(**item.model_dump()) for item in result.repairs]
-    kept = merge_repairs(fixed, [], ctx.article.text)
-    repairs = merge_repairs(kept, proposed, ctx.article.text)
+    repairs = merge_repairs(fixed, proposed, ctx.article.text)
     return RepairOutput(
         title=result.title,
         place=result.place,
         repairs=repairs,
-        rule_repairs=len(kept),
+        rule_repairs=len(fixed),  # merge keeps every deterministic repair, first
     )
 
 
