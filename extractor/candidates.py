@@ -237,6 +237,11 @@ def _spellchecker() -> Any:
     return SpellChecker()
 
 
+def load_dictionary() -> None:
+    """Load the English word list now (once per process)."""
+    _spellchecker()
+
+
 def unknown_words(text: str) -> list[str]:
     """Lower-case words no English dictionary knows: pinyin left in, fused or cut names."""
     cleaned = _URLISH.sub(" ", text)

@@ -78,6 +78,7 @@ class Settings:
     concurrency: int = EMBEDDED_CONCURRENCY  # articles in flight (Settings.load: per backend)
     requests_per_minute: int | None = None  # rate limit of the backend (None: unlimited)
     tokens_per_minute: int | None = None  # prompt + completion tokens, estimated then corrected
+    cpu_workers: int | None = None  # processes for post-processing (None: offload.auto_workers)
 
     @property
     def display_base_url(self) -> str | None:
@@ -100,7 +101,9 @@ class Settings:
 
         Concurrency defaults to 1 for the embedded model and ``REMOTE_CONCURRENCY`` for a URL
         (EXTRACTOR_CONCURRENCY); the rate limits come from EXTRACTOR_REQUESTS_PER_MINUTE and
-        EXTRACTOR_TOKENS_PER_MINUTE when not given."""
+        EXTRACTOR_TOKENS_PER_MINUTE when not given. EXTRACTOR_CPU_WORKERS sets the worker
+        processes that post-process articles off the event loop (0: none; unset: one per spare
+        core when articles run concurrently)."""
         base_url = base_url or _env("EXTRACTOR_BASE_URL")
         if base_url and urlsplit(base_url).scheme not in {"http", "https"}:
             raise ConfigError(
@@ -114,6 +117,7 @@ class Settings:
         rpm = _positive("the requests per minute", requests_per_minute,
                         "EXTRACTOR_REQUESTS_PER_MINUTE")
         tpm = _positive("the tokens per minute", tokens_per_minute, "EXTRACTOR_TOKENS_PER_MINUTE")
+        workers = _count("EXTRACTOR_CPU_WORKERS")
         if base_url and not resolved_model:
             raise ConfigError("--model (or EXTRACTOR_MODEL) is required with --base-url")
         return cls(
@@ -128,7 +132,18 @@ class Settings:
                                       else REMOTE_CONCURRENCY),
             requests_per_minute=rpm,
             tokens_per_minute=tpm,
+            cpu_workers=workers,
         )
+
+
+def _count(env_name: str) -> int | None:
+    """A whole number of 0 or more from the environment variable (None when unset)."""
+    value = _env(env_name)
+    if value is None:
+        return None
+    if not value.strip().isdigit():
+        raise ConfigError(f"{env_name} must be a whole number of 0 or more, got {value!r}")
+    return int(value)
 
 
 def _positive(what: str, value: int | None, env_name: str) -> int | None:

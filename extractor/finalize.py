@@ -17,6 +17,7 @@ from extractor.candidates import glossary_hits, sentence_spans
 from extractor.canonical import SURNAMES, merge_initiatives, merge_meetings, merge_officials
 from extractor.dates import supported_date
 from extractor.grounding import align, value_in_evidence
+from extractor.repairs import apply_repairs
 from extractor.rules import (
     glossary_programme_names,
     rule_initiatives,
@@ -205,6 +206,15 @@ def finalize(records: dict[str, list[dict]], text: str, published: str | None = 
     if rejected:
         grounded["rejected"] = rejected
     return grounded
+
+
+def finalize_article(records: dict[str, list[dict]], text: str, published: str | None,
+                     glossary: Sequence[dict]) -> tuple[dict[str, list[dict]], str]:
+    """``finalize``, and the repaired article built from the repairs it keeps (the rules'
+    included)."""
+    final = finalize(records, text, published, glossary)
+    pairs = [(r["original"], r["repaired"]) for r in final.get("repairs", [])]
+    return final, apply_repairs(text, pairs)
 
 
 def split_rejected(rows: Sequence[dict], flags: frozenset[str]) -> tuple[list[dict], list[dict]]:

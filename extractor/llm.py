@@ -351,6 +351,11 @@ class LLMClient:
         self._raw = raw
         return client
 
+    def prepare(self) -> None:
+        """Build the clients now, in the running loop (openai imports its API resources on first
+        use: half a second), rather than in the first call."""
+        self._instructor()
+
     def _instructor(self) -> instructor.AsyncInstructor:
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:

@@ -24,8 +24,9 @@ from pydantic import ValidationError
 
 from extractor import cache, storage
 from extractor.articles import Article, ArticleError, find_article_files, read_article
+from extractor.candidates import load_dictionary
 from extractor.config import Settings
-from extractor.finalize import finalize, grounding_counts
+from extractor.finalize import finalize_article, grounding_counts
 from extractor.identities import rebuild_identities
 from extractor.jsonschemas import schema_hash
 from extractor.llm import (
@@ -35,6 +36,7 @@ from extractor.llm import (
     ReplayMissError,
     is_connection_failure,
 )
+from extractor.offload import Offloader, auto_workers
 from extractor.prompts import PromptLibrary
 from extractor.replay import (
     article_cassette,
@@ -43,13 +45,7 @@ from extractor.replay import (
     replay_miss_hint,
     write_manifest,
 )
-from extractor.stages import (
-    EXTRACTION_STAGES,
-    RepairOutput,
-    StageContext,
-    apply_repairs,
-    run_repair,
-)
+from extractor.stages import EXTRACTION_STAGES, RepairOutput, StageContext, run_repair
 from extractor.writer import Writer
 
 
@@ -159,7 +155,8 @@ async def extract_article(ctx: StageContext,
     for name, stage in EXTRACTION_STAGES.items():
         records[name] = await runner.run(name, lambda stage=stage: stage(ctx, repair.repairs))
     records["repairs"] = repair.records()
-    final = finalize(records, article.text, article.published, ctx.library.glossary())
+    final, repaired_text = await ctx.offload(
+        finalize_article, records, article.text, article.published, ctx.library.glossary())
     row = {
         "article_id": article.article_id,
         "title": repair.title,
@@ -167,8 +164,7 @@ async def extract_article(ctx: StageContext,
         "published": article.published,
         "place": repair.place,
         "text": article.text,
-        "repaired_text": apply_repairs(  # the repairs finalize kept, rules' included
-            article.text, [(r["original"], r["repaired"]) for r in final.get("repairs", [])]),
+        "repaired_text": repaired_text,
         "sha256": article.sha256,
         "source_paths": json.dumps([str(article.path)]),
     }
@@ -202,6 +198,9 @@ class Batch:
         self.concurrency = 1 if self.cassette_dir else max(
             1, options.concurrency or settings.concurrency)
         self.summary = RunSummary(run_id=self.run_id, concurrency=self.concurrency)
+        workers = settings.cpu_workers
+        self.offload = Offloader(auto_workers(self.concurrency) if workers is None else workers,
+                                 preload=load_dictionary)
         self.client = client_factory(settings, base_url, self._record_call)
         recording = options.record_dir is not None
         self.vcr = (
@@ -282,7 +281,8 @@ class Batch:
         if not recompute and storage.stored_key(self.db, article.article_id) == key:
             self.summary.skipped += 1
             return "skipped"
-        ctx = StageContext(article, self.library, self.client, self.settings.stage_max_tokens)
+        ctx = StageContext(article, self.library, self.client, self.settings.stage_max_tokens,
+                           self.offload)
         runner = StageRunner(self.db, self.writer, article, self.run_id, keys, self.options,
                              self.summary)
         for attempt in (1, 2):  # a 2nd try only after the dead model server was restarted
@@ -348,6 +348,10 @@ class Batch:
         again after its restart, and cancellation: the run is marked ``interrupted``)."""
         started = time.perf_counter()
         self.writer.start()
+        self.offload.start()  # the workers start in the background while the client is built
+        prepare = getattr(self.client, "prepare", None)
+        if prepare is not None:
+            prepare()
         status = "interrupted"
         try:
             await self.process_all(selected_files(paths, self.options.articles), progress)
@@ -356,6 +360,7 @@ class Batch:
                 write_manifest(self.options.record_dir, prompt_hashes=self.prompt_hashes,
                                schema_hash=schema_hash(), model=self.settings.model)
         finally:
+            self.offload.close()
             try:
                 await self.writer.close()
             finally:

@@ -4,15 +4,14 @@ article) so a server's prompt cache reads the article once for all stages."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
-from extractor import assemble, candidates, textfixes
+from extractor import assemble, candidates
 from extractor.articles import Article
-from extractor.grounding import align
 from extractor.llm import LLMClient
 from extractor.models import (
     InitiativeList,
@@ -22,17 +21,21 @@ from extractor.models import (
     RepairResult,
     TargetList,
 )
+from extractor.offload import Offloader
 from extractor.prompts import PromptLibrary
+from extractor.repairs import merge_repairs, repair_inputs
 
 
 @dataclass(frozen=True)
 class StageContext:
-    """What every stage of one article can read."""
+    """What every stage of one article can read; ``offload`` runs its CPU-bound steps (see
+    extractor/offload.py: inline unless the batch has worker processes)."""
 
     article: Article
     library: PromptLibrary
     client: LLMClient
     max_tokens: int
+    offload: Offloader = field(default_factory=Offloader)
 
 
 def build_messages(library: PromptLibrary, article: Article, task: str) -> list[dict[str, str]]:
@@ -83,91 +86,21 @@ class RepairOutput:
                 for i, r in enumerate(self.repairs)]
 
 
-def glossary_repairs(text: str, glossary: list[dict]) -> list[Repair]:
-    """Deterministic repairs: every glossary term found verbatim in the text."""
-    return [
-        Repair(
-            original=hit.garbled,
-            repaired=hit.repaired,
-            category="term",
-            note="; ".join(part for part in (hit.chinese, hit.note, "glossary") if part),
-        )
-        for hit in candidates.glossary_hits(text, glossary)
-    ]
-
-
-def _located(text: str, original: str) -> tuple[int, int] | None:
-    """Where ``original`` stands in ``text`` (exact or after folding quotes and spacing)."""
-    found = align(original, text, fuzzy=False)
-    if found.start is not None:
-        return found.start, found.end or found.start
-    return None
-
-
-def _overlap(span: tuple[int, int] | None, spans: list[tuple[int, int]]) -> bool:
-    return span is not None and any(span[0] < e and s < span[1] for s, e in spans)
-
-
-def merge_repairs(deterministic: list[Repair], proposed: list[Repair],
-                  text: str | None = None) -> list[Repair]:
-    """Deterministic repairs first; a model repair overlapping one already kept (one original
-    inside the other, or, given the article ``text``, sharing characters of it) is dropped."""
-    kept: list[Repair] = []
-    seen: list[str] = []
-    spans: list[tuple[int, int]] = []
-    for repair in [*deterministic, *proposed]:
-        key = " ".join(repair.original.casefold().split())
-        if not key or repair.original.strip() == repair.repaired.strip():
-            continue
-        span = _located(text, repair.original) if text is not None else None
-        if any(key in other or other in key for other in seen) or _overlap(span, spans):
-            continue
-        seen.append(key)
-        spans.extend([span] if span else [])
-        kept.append(repair)
-    return kept
-
-
-def apply_repairs(text: str, repairs: Iterable[tuple[str, str]]) -> str:
-    """The repaired article: each located ``(original, repaired)`` span replaced by its repair
-    (a span overlapping one placed before it is left as it is)."""
-    spans: list[tuple[int, int, str]] = []
-    for original, repaired in repairs:
-        span = _located(text, original)
-        if span is not None and not _overlap(span, [(s, e) for s, e, _ in spans]):
-            spans.append((*span, repaired))
-    pieces: list[str] = []
-    cursor = 0
-    for start, end, replacement in sorted(spans):
-        pieces.append(text[cursor:start])
-        pieces.append(replacement)
-        cursor = end
-    pieces.append(text[cursor:])
-    return "".join(pieces)
-
-
-def deterministic_repairs(text: str, glossary: list[dict]) -> list[Repair]:
-    """Glossary terms, then the structural repairs (``textfixes``) that no term overlaps
-    (``merge_repairs`` with nothing proposed)."""
-    return merge_repairs([*glossary_repairs(text, glossary), *textfixes.structural_repairs(text)],
-                         [], text)
-
-
 async def run_repair(ctx: StageContext) -> RepairOutput:
-    fixed = deterministic_repairs(ctx.article.text, ctx.library.glossary())
+    fixed, phrases = await ctx.offload(repair_inputs, ctx.article.text, ctx.library.glossary())
     result = await _call(
         ctx,
         "repair",
         RepairResult,
         headline=ctx.article.headline,
-        candidates=candidates.repair_candidates(ctx.article.text),
+        candidates=phrases,
         glossary=[
             {"garbled": r.original, "repaired": r.repaired, "chinese": r.note} for r in fixed
         ],
     )
     assert isinstance(result, RepairResult)
     proposed = [Repair(**item.model_dump()) for item in result.repairs]
-    repairs = merge_repairs(fixed, proposed, ctx.article.text)
+    repairs = await ctx.offload(merge_repairs, fixed, proposed, ctx.article.text)
     return RepairOutput(
         title=result.title,
         place=result.place,
@@ -195,7 +128,7 @@ async def run_officials(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
     out = await _call(ctx, "officials", OfficialList, name_candidates=names,
                 repairs=_repair_hints(repairs))
     assert isinstance(out, OfficialList)
-    return assemble.assemble_officials(out.officials, ctx.article.text)
+    return await ctx.offload(assemble.assemble_officials, out.officials, ctx.article.text)
 
 
 async def run_initiatives(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
@@ -205,7 +138,8 @@ async def run_initiatives(ctx: StageContext, repairs: list[Repair]) -> list[dict
         repairs=_repair_hints(repairs),
     )
     assert isinstance(out, InitiativeList)
-    return assemble.assemble_initiatives(out.initiatives, ctx.article.text, repairs)
+    return await ctx.offload(assemble.assemble_initiatives, out.initiatives, ctx.article.text,
+                             repairs)
 
 
 async def run_targets(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
@@ -214,7 +148,7 @@ async def run_targets(ctx: StageContext, repairs: list[Repair]) -> list[dict]:
         return []
     out = await _call(ctx, "targets", TargetList, number_sentences=sentences)
     assert isinstance(out, TargetList)
-    return assemble.assemble_targets(out.targets, sentences)
+    return await ctx.offload(assemble.assemble_targets, out.targets, sentences)
 
 
 ExtractionStage = Callable[[StageContext, list[Repair]], Awaitable[list[dict]]]

@@ -63,6 +63,10 @@ def load_answers(cassette_dir: Path) -> dict[Key, bytes]:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: with Nagle's algorithm on, the body would wait for
+    # the client's delayed ACK of the headers (about 40 ms a call on loopback), a latency that
+    # is the harness's, not the pipeline's
+    disable_nagle_algorithm = True
     server: _ReplayHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature

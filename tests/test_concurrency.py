@@ -36,7 +36,7 @@ from extractor import storage
 from extractor.config import LOCAL_MODEL_NAME, Settings
 from extractor.export import to_jsonl
 from extractor.llm import LLMClient
-from extractor.pipeline import RunOptions, run_batch, run_batch_async
+from extractor.pipeline import Batch, RunOptions, run_batch, run_batch_async
 from tests.conftest import SEEDS, articles_stored
 
 FAST = functools.partial(LLMClient, backoff_initial=0.01, backoff_max=0.05)
@@ -93,6 +93,20 @@ def test_concurrent_calls_overlap_and_results_equal_a_sequential_run(
         seq_summary.llm_calls, seq_summary.prompt_tokens, seq_summary.completion_tokens)
     assert summary.records == seq_summary.records
     assert list(to_jsonl(db)) == list(to_jsonl(seq_db))  # identical results, same order
+
+
+def test_post_processing_in_a_worker_process_gives_the_same_records(
+        copies: Path, sequential, db) -> None:
+    seq_db, seq_summary, _ = sequential
+    with replay_server() as server:
+        batch = Batch(db, settings(server.base_url, 4, cpu_workers=1), server.base_url,
+                      RunOptions(), client_factory=FAST)
+        assert batch.offload.ready(timeout=60)  # up before the first article, not after
+        summary = asyncio.run(batch.run([copies]))
+    assert batch.offload.offloaded >= 6 * 10  # candidates, 3 assemblies, merge, finalize
+    assert batch.offload.inline  # closed with the run
+    assert (summary.done, summary.failed) == (10, 0)
+    assert list(to_jsonl(db)) == list(to_jsonl(seq_db))
 
 
 def test_each_article_runs_its_stages_in_order_one_at_a_time(sequential, db,

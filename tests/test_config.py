@@ -68,3 +68,14 @@ def test_mode_per_backend() -> None:
     assert choose_mode("http://x/v1", "tools") is instructor.Mode.TOOLS
     with pytest.raises(ConfigError):
         choose_mode(None, "nonsense")
+
+
+def test_cpu_workers_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings.load().cpu_workers is None  # unset: one per spare core when concurrent
+    monkeypatch.setenv("EXTRACTOR_CPU_WORKERS", "0")
+    assert Settings.load().cpu_workers == 0
+    monkeypatch.setenv("EXTRACTOR_CPU_WORKERS", "3")
+    assert Settings.load().cpu_workers == 3
+    monkeypatch.setenv("EXTRACTOR_CPU_WORKERS", "-1")
+    with pytest.raises(ConfigError, match="EXTRACTOR_CPU_WORKERS must be a whole number"):
+        Settings.load()
