@@ -113,11 +113,11 @@ def cached_output(db: sqlite_utils.Database, article_id: str, key: StageKey) -> 
 def store_output(db: sqlite_utils.Database, article_id: str, key: StageKey, run_id: int,
                  output: object) -> None:
     with storage.write(db):
-        db["stage_results"].upsert({
+        storage.insert_rows(db, "stage_results", [{
             "id": f"{article_id}:{key.stage}:{key.key}", "article_id": article_id,
             "stage": key.stage, "key": key.key, "inputs": json.dumps(key.inputs),
             "run_id": run_id, "output": json.dumps(output, ensure_ascii=False), "created": now(),
-        }, pk="id")
+        }], replace=True)
 
 
 def latest_inputs(db: sqlite_utils.Database, article_id: str, stage: str) -> dict | None:
