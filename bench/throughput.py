@@ -220,10 +220,22 @@ def noop_rerun(workdir: Path) -> tuple[float, int]:
 
 
 # -- 4. memory (child process) ---------------------------------------------------------------
+def workers_peak_kb(pids: list[int]) -> int:
+    """Sum of the peak RSS of the worker processes (0 without workers or /proc)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            total += vm_kb("VmHWM", Path(f"/proc/{pid}/status").read_text()) or 0
+    return total
+
+
 def memory_child(url: str, count: int, concurrency: int) -> None:
-    """Run ``count`` articles; print the peak RSS growth after a quarter and after all."""
+    """Run ``count`` articles; print the peak RSS growth after a quarter and after all, and the
+    worker processes' peak RSS at the same two points."""
+    import asyncio
+
     from extractor import storage
-    from extractor.pipeline import RunOptions, run_batch
+    from extractor.pipeline import Batch, RunOptions
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-memory-"))
     files = synthetic_copies(sorted(SEEDS.glob("*.txt")), count, workdir / "articles")
@@ -233,19 +245,21 @@ def memory_child(url: str, count: int, concurrency: int) -> None:
     baseline = vm_kb("VmRSS") or 0
     marks: dict[str, int] = {}
     finished = 0
+    batch = Batch(db, bench_settings(url, concurrency), url, RunOptions())
 
     def progress(article_id: str, status: str) -> None:
         nonlocal finished
         if status != "running":
             finished += 1
-            if finished == count // 4:
-                marks["quarter"] = (vm_kb("VmHWM") or 0) - baseline
+            if finished in (count // 4, count):
+                name = "quarter" if finished == count // 4 else "all"
+                marks[name] = (vm_kb("VmHWM") or 0) - baseline
+                marks[f"workers_{name}"] = workers_peak_kb(batch.offload.worker_pids())
 
-    summary = run_batch(db, bench_settings(url, concurrency), url, files, RunOptions(),
-                        progress)
+    summary = asyncio.run(batch.run(files, progress))
     marks["all"] = (vm_kb("VmHWM") or 0) - baseline
     print(json.dumps({"done": summary.done, "failed": summary.failed, "baseline_kb": baseline,
-                      **marks}))
+                      "workers": batch.offload.workers, **marks}))
 
 
 def memory(count: int, concurrency: int) -> dict:
@@ -334,10 +348,13 @@ def main() -> None:
     mem = memory(memory_count, 16)
     quarter, full = mem.get("quarter", 0), mem.get("all", 0)
     ratio = full / quarter if quarter > 0 else float("nan")
+    workers = (f"; {mem['workers']} worker process(es): peak RSS "
+               f"{mem.get('workers_quarter', 0) / 1024:.1f} MB, then "
+               f"{mem.get('workers_all', 0) / 1024:.1f} MB" if mem.get("workers") else "")
     rows.append(("4. peak memory growth", f"x{ratio:.2f}", "flat (~1)",
                  f"{quarter / 1024:.1f} MB after {memory_count // 4} articles, "
                  f"{full / 1024:.1f} MB after {memory_count} ({mem['done']} done, "
-                 f"{mem['failed']} failed, concurrency 16)"))
+                 f"{mem['failed']} failed, concurrency 16{workers})"))
 
     # 5. prompt-cache reuse
     if recording is None or recording.prompt_tokens_processed is None:

@@ -232,6 +232,25 @@ def cap_reask_messages(messages: list[Any], original_count: int) -> list[Any]:
     return capped if changed else messages
 
 
+# Parameters instructor builds from a JSON Schema. openai checks each request parameter against
+# its typed definition, walking every node of these nested schemas (a few milliseconds of CPU per
+# call, on the event loop all concurrent articles share); they are plain JSON already, so they
+# go in ``extra_body``, which openai merges into the request body as it is. The body sent is the
+# same JSON (the cassettes, matched as JSON, check it).
+PLAIN_JSON_PARAMETERS = ("response_format", "tools", "tool_choice")
+
+
+def as_plain_json_body(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` with the schema-built parameters moved into ``extra_body``."""
+    moved = {key: kwargs[key] for key in PLAIN_JSON_PARAMETERS
+             if isinstance(kwargs.get(key), dict | list)}
+    if not moved:
+        return kwargs
+    rest = {key: value for key, value in kwargs.items() if key not in moved}
+    rest["extra_body"] = {**moved, **(kwargs.get("extra_body") or {})}
+    return rest
+
+
 def _secrets_of(settings: Settings, base_url: str) -> list[str]:
     """Strings that must never be written anywhere: the API key, URL password and query values."""
     found = [settings.api_key or ""]
@@ -378,6 +397,7 @@ class LLMClient:
             messages = kwargs.get("messages")
             if isinstance(messages, list) and len(messages) > ctx.message_count:
                 kwargs = {**kwargs, "messages": cap_reask_messages(messages, ctx.message_count)}
+            kwargs = as_plain_json_body(kwargs)
             reserved = 0
             if self.limiter.enabled:
                 reserved = await self.limiter.acquire(

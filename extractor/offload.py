@@ -76,6 +76,11 @@ class Offloader:
         if self._executor is not None and not self._ready:
             self._ready = [self._executor.submit(int) for _ in range(self.workers)]
 
+    def worker_pids(self) -> list[int]:
+        """Process ids of the running workers (for measuring them)."""
+        processes = getattr(self._executor, "_processes", None) or {}
+        return [pid for pid, process in processes.items() if process.is_alive()]
+
     def ready(self, timeout: float | None = None) -> bool:
         """Wait (at most ``timeout`` seconds) until a worker is up; False if none is."""
         self.start()

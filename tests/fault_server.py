@@ -234,6 +234,7 @@ def completion_payload(
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = HANDLER_SOCKET_TIMEOUT
+    disable_nagle_algorithm = True  # no 40 ms wait for a delayed ACK between headers and body
     server: _FaultHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature

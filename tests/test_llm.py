@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import httpx
+import instructor
 import openai
 import pytest
 from fault_server import (
@@ -38,6 +39,7 @@ from extractor.llm import (
     LLMClient,
     LLMError,
     _is_replay_miss,
+    as_plain_json_body,
     is_transient,
     retry_after_seconds,
 )
@@ -169,6 +171,31 @@ def test_request_uses_json_schema_response_format_and_unchanged_messages(
     assert body["max_tokens"] == settings.stage_max_tokens
     assert request.headers.get("Authorization") == f"Bearer {SECRET_KEY}"
     assert caller_messages == MESSAGES  # the caller's list is not mutated
+
+
+def test_tools_mode_request_carries_the_tool_schema_and_choice(server: FaultServer) -> None:
+    server.enqueue(inject_ok(VALID))  # content, not a tool call: instructor cannot parse it
+    client, _, _ = make_client(server, mode=instructor.Mode.TOOLS, max_reasks=0)
+    with pytest.raises(LLMError):
+        call(client)
+    body = server.requests[0].json()
+    (tool,) = body["tools"]
+    assert tool["type"] == "function" and tool["function"]["name"] == "Item"
+    assert set(tool["function"]["parameters"]["properties"]) == {"name", "value"}
+    assert body["tool_choice"] == {"type": "function", "function": {"name": "Item"}}
+    assert body["messages"] == MESSAGES and "response_format" not in body
+
+
+def test_schema_parameters_go_as_plain_json_and_nothing_else_moves() -> None:
+    schema = {"type": "json_schema", "json_schema": {"name": "Item", "schema": {}}}
+    kwargs = {"model": "m", "messages": MESSAGES, "response_format": schema, "max_tokens": 9,
+              "extra_body": {"cache_prompt": True}}
+    moved = as_plain_json_body(kwargs)
+    assert moved == {"model": "m", "messages": MESSAGES, "max_tokens": 9,
+                     "extra_body": {"response_format": schema, "cache_prompt": True}}
+    assert "response_format" in kwargs  # the caller's dict is left as it was
+    plain = {"model": "m", "messages": MESSAGES}
+    assert as_plain_json_body(plain) is plain
 
 
 # -- transport retries --------------------------------------------------------------------------
