@@ -104,12 +104,12 @@ class Offloader:
         self.offloaded += 1
         return result
 
-    def _shutdown(self, wait: bool = False) -> None:
+    def _shutdown(self, block: bool = False) -> None:
         executor, self._executor = self._executor, None
         if executor is not None:
-            executor.shutdown(wait=wait, cancel_futures=True)
+            executor.shutdown(wait=block, cancel_futures=True)
 
     def close(self) -> None:
         """Stop the workers once their current call ends (calls still queued are dropped:
         nobody waits for them any more)."""
-        self._shutdown(wait=True)
+        self._shutdown(block=True)

@@ -3,7 +3,8 @@ store. One bad article never stops the batch; an unchanged article costs no LLM 
 
 Articles run concurrently (``concurrency`` workers fed from a bounded queue of paths; each reads
 its article only when it starts it); within one article the stages run in order, repair first,
-so a server's prompt cache keeps the article between its stages. Every write goes through the
+so a server's prompt cache keeps the article between its stages. Their CPU-bound steps run in
+the run's worker processes when it has some (extractor/offload.py). Every write goes through the
 run's single writer (extractor/writer.py). Ctrl-C cancels the articles in flight (none of them
 is stored, their finished stage results stay cached), marks the run ``interrupted`` and raises
 ``RunInterrupted``; the same command resumes."""
