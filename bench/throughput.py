@@ -233,8 +233,8 @@ def workers_peak_kb(pids: list[int]) -> int:
 
 def memory_child(url: str, count: int, concurrency: int) -> None:
     """Run ``count`` articles; print the peak RSS growth after a quarter of them, after the last
-    one and after the run's end (identities rebuilt), and the worker processes' peak RSS after
-    a quarter and after the last article."""
+    one and after the run's end (identities rebuilt), the current RSS growth and the worker
+    processes' peak RSS after a quarter and after the last article."""
     import asyncio
 
     from extractor import storage
@@ -257,6 +257,7 @@ def memory_child(url: str, count: int, concurrency: int) -> None:
             if finished in (count // 4, count):
                 name = "quarter" if finished == count // 4 else "all"
                 marks[name] = (vm_kb("VmHWM") or 0) - baseline
+                marks[f"rss_{name}"] = (vm_kb("VmRSS") or 0) - baseline
                 marks[f"workers_{name}"] = workers_peak_kb(batch.offload.worker_pids())
 
     summary = asyncio.run(batch.run(files, progress))
@@ -359,7 +360,10 @@ def main() -> None:
     rows.append(("4. peak memory growth", f"x{ratio:.2f}", "flat (~1)",
                  f"{quarter / 1024:.1f} MB after {memory_count // 4} articles, "
                  f"{full / 1024:.1f} MB after {memory_count} ({mem['done']} done, "
-                 f"{mem['failed']} failed, concurrency 16{workers}); "
+                 f"{mem['failed']} failed, concurrency 16{workers}); current RSS growth "
+                 f"{mem.get('rss_quarter', 0) / 1024:.1f} then "
+                 f"{mem.get('rss_all', 0) / 1024:.1f} MB (a peak reached early, e.g. "
+                 "loading the word list, hides later growth; this does not); "
                  f"{mem.get('after_run', 0) / 1024:.1f} MB after the run's end (identities "
                  "rebuilt from every stored record)"))
 
