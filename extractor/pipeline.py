@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from pydantic import ValidationError
 
 from extractor import cache, storage
 from extractor.articles import Article, ArticleError, find_article_files, read_article
@@ -33,7 +32,6 @@ from extractor.jsonschemas import schema_hash
 from extractor.llm import (
     CallRecord,
     LLMClient,
-    LLMError,
     ReplayMissError,
     is_connection_failure,
 )
@@ -133,7 +131,7 @@ class StageRunner:
                 return stored
         try:
             output = await compute()
-        except (LLMError, ValidationError) as err:
+        except Exception as err:  # LLMError, invalid output, or a bug met on this article's text
             raise StageFailure(stage, err) from err
         article_id = self.article.article_id
         await self.writer.write(
@@ -156,8 +154,11 @@ async def extract_article(ctx: StageContext,
     for name, stage in EXTRACTION_STAGES.items():
         records[name] = await runner.run(name, lambda stage=stage: stage(ctx, repair.repairs))
     records["repairs"] = repair.records()
-    final, repaired_text = await ctx.offload(
-        finalize_article, records, article.text, article.published, ctx.library.glossary())
+    try:
+        final, repaired_text = await ctx.offload(
+            finalize_article, records, article.text, article.published, ctx.library.glossary())
+    except Exception as err:  # the article fails (its stage results stay cached), not the batch
+        raise StageFailure("finalize", err) from err
     row = {
         "article_id": article.article_id,
         "title": repair.title,

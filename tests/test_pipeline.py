@@ -115,3 +115,54 @@ def test_prompt_edit_makes_replay_fail_naming_the_prompt(tmp_path: Path, db) -> 
     assert error["stage"] == "targets"
     assert "changed since recording: targets.j2" in error["message"]
     assert "make cassettes" in error["message"]
+
+
+def test_a_post_processing_error_fails_that_article_only_and_a_rerun_resumes(
+        tmp_path: Path, db, monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractor import pipeline
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    first, second = sorted(SEEDS.glob("*.txt"))[:2]
+    for seed in (first, second):
+        shutil.copy(seed, folder / seed.name)
+    real = pipeline.finalize_article
+
+    def finalize_failing_on_the_first(records, text, *args):
+        if text == storage_text(first):
+            raise ValueError("a rule met text it did not expect")
+        return real(records, text, *args)
+
+    monkeypatch.setattr(pipeline, "finalize_article", finalize_failing_on_the_first)
+    summary = replay(db, [folder])
+    assert (summary.done, summary.failed) == (1, 1)
+    (error,) = db["errors"].rows
+    assert (error["article_id"], error["stage"], error["error_type"]) == (
+        first.stem, "finalize", "ValueError")
+    assert "a rule met text it did not expect" in error["message"]
+    assert [row["article_id"] for row in db["articles"].rows] == [second.stem]
+
+    monkeypatch.setattr(pipeline, "finalize_article", real)
+    again = replay(db, [folder])
+    assert (again.done, again.skipped, again.llm_calls) == (1, 1, 0)  # its stages were cached
+
+
+def storage_text(path: Path) -> str:
+    from extractor.articles import read_article
+
+    return read_article(path).text
+
+
+def test_an_error_inside_a_stage_is_recorded_under_that_stage(
+        tmp_path: Path, db, monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractor import assemble
+
+    def broken(items, text):
+        raise KeyError("title")
+
+    monkeypatch.setattr(assemble, "assemble_officials", broken)
+    first = sorted(SEEDS.glob("*.txt"))[0]
+    summary = replay(db, [first])
+    assert (summary.done, summary.failed) == (0, 1)
+    (error,) = db["errors"].rows
+    assert (error["stage"], error["error_type"]) == ("officials", "KeyError")
