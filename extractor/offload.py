@@ -72,9 +72,13 @@ class Offloader:
         return self._executor is None
 
     def start(self) -> None:
-        """Start the workers now, in the background (calls run inline until one is up)."""
+        """Start the workers now, in the background (calls run inline until one is up, and
+        for good when they cannot be started)."""
         if self._executor is not None and not self._ready:
-            self._ready = [self._executor.submit(int) for _ in range(self.workers)]
+            try:
+                self._ready = [self._executor.submit(int) for _ in range(self.workers)]
+            except (OSError, RuntimeError):  # no processes to be had here: stay inline
+                self._shutdown()
 
     def worker_pids(self) -> list[int]:
         """Process ids of the running workers (for measuring them)."""

@@ -350,12 +350,12 @@ class Batch:
         again after its restart, and cancellation: the run is marked ``interrupted``)."""
         started = time.perf_counter()
         self.writer.start()
-        self.offload.start()  # the workers start in the background while the client is built
-        prepare = getattr(self.client, "prepare", None)
-        if prepare is not None:
-            prepare()
         status = "interrupted"
         try:
+            self.offload.start()  # the workers start in the background while the client is built
+            prepare = getattr(self.client, "prepare", None)
+            if prepare is not None:
+                prepare()
             await self.process_all(selected_files(paths, self.options.articles), progress)
             status = "finished"
             if self.options.record_dir is not None:

@@ -91,3 +91,15 @@ def test_a_dead_worker_makes_the_rest_of_the_run_inline(pool: Offloader) -> None
     assert asyncio.run(pool(die_in_a_worker, os.getpid())) == os.getpid()  # run again inline
     assert pool.inline and pool.fallbacks == 1
     assert asyncio.run(pool(process_id)) == os.getpid()
+
+
+def test_workers_that_cannot_start_leave_the_run_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    offloader = Offloader(1)
+
+    def no_processes(*args: object) -> None:
+        raise OSError("fork: resource temporarily unavailable")
+
+    monkeypatch.setattr(offloader._executor, "submit", no_processes)
+    offloader.start()
+    assert offloader.inline
+    assert asyncio.run(offloader(process_id)) == os.getpid()
