@@ -71,6 +71,7 @@ def _table_columns(db: sqlite_utils.Database, table: str) -> frozenset[str]:
 
 
 def _sql_value(value: Any) -> Any:
+    """A value as SQLite stores it: lists, tuples and dicts as JSON."""
     return _json(value) if isinstance(value, dict | list | tuple) else value
 
 
@@ -288,7 +289,7 @@ def _record_row(article_id: str, table: str, position: int, run_id: int, record:
     row = {"id": f"{article_id}:{table}:{position}", "article_id": article_id, "run_id": run_id,
            "position": position}
     for key, value in record.items():
-        row[key] = _json(value) if isinstance(value, list | dict) else value
+        row[key] = _sql_value(value)
     return row
 
 
