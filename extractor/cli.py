@@ -95,7 +95,8 @@ def cli() -> None:
 @click.option("--dry-run", is_flag=True,
               help="Print what would be recomputed and the estimated calls and tokens.")
 @click.option("--prompts", "prompts_dir", type=click.Path(file_okay=False, exists=True,
-              path_type=Path), help="Prompt folder (default: the project's prompts/).")
+              path_type=Path),
+              help="Prompt folder, for an edited copy (default: the packaged extractor/prompts/).")
 @click.option("--max-tokens-per-article", "max_tokens_per_article", type=click.IntRange(min=1),
               help="Stop spending on an article once its prompt + completion tokens, over all "
               "stages and retries, reach this (env EXTRACTOR_MAX_TOKENS_PER_ARTICLE); the "
@@ -469,7 +470,7 @@ def evaluate(gold_dir: Path, db_path: Path, export_file: Path | None, as_json: b
 
 @cli.group()
 def glossary() -> None:
-    """Maintain the repair termbase, prompts/glossary.yaml."""
+    """Maintain the repair termbase, extractor/prompts/glossary.yaml."""
 
 
 @glossary.command(name="suggest")
@@ -495,7 +496,8 @@ def glossary_suggest(db_path: Path, min_count: int) -> None:
     if not found:
         click.echo(f"no repair made {min_count}+ times is missing from the glossary")
         return
-    click.echo(f"# {len(found)} suggestion(s): review, then add to prompts/glossary.yaml")
+    click.echo(f"# {len(found)} suggestion(s): review, then add to "
+               "extractor/prompts/glossary.yaml (or your --prompts copy)")
     click.echo(yaml.safe_dump(
         [{"garbled": [s.garbled], "repaired": s.repaired,
           "note": f"{s.category}; seen {s.count} times in {s.articles} article(s)"}
@@ -512,20 +514,19 @@ def glossary_suggest(db_path: Path, min_count: int) -> None:
 def serve(db_path: Path, port: int, host: str, public: bool) -> None:
     """Open the database in Datasette, read-only, with titles, descriptions and article pages.
 
-    The database is opened immutable (-i) with the project's datasette/metadata.yaml (titles,
-    descriptions, facets, canned queries); the extractor plugin adds an article page at
+    The database is opened immutable (-i); the extractor plugin brings the packaged metadata
+    (titles, descriptions, facets, canned queries), adds an article page at
     /-/article/<article_id> with every record highlighted in the text, and prints targets'
-    values with their units. Prints the address to open.
+    values with their units. Datasette runs in this process: stopping the command (Ctrl+C,
+    SIGTERM) stops the server. Prints the address to open.
 
     \b
     Example:
       extractor serve --db extract.db --port 8001
     """
     import importlib.metadata
-    import sqlite3
-    import subprocess
 
-    from extractor.config import PROJECT_ROOT
+    from datasette.cli import cli as datasette_cli
 
     if not db_path.exists():
         raise click.ClickException(f"database not found: {db_path}")
@@ -552,11 +553,8 @@ def serve(db_path: Path, port: int, host: str, public: bool) -> None:
             conn.close()
     except sqlite3.Error:
         pass
-    metadata = PROJECT_ROOT / "datasette" / "metadata.yaml"
-    command = [sys.executable, "-m", "datasette", "serve", "-i", str(db_path),
-               "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "5000"]
-    if metadata.exists():
-        command += ["--metadata", str(metadata)]
+    arguments = ["serve", "-i", str(db_path), "--host", host, "--port", str(port),
+                 "--setting", "sql_time_limit_ms", "5000"]
     address = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     click.echo(f"Serving {db_path} read-only with Datasette. Open {address}")
     if first_article:
@@ -564,8 +562,5 @@ def serve(db_path: Path, port: int, host: str, public: bool) -> None:
                    f"{address}-/article/{first_article}")
     click.echo("Press Ctrl+C to stop.")
     sys.stdout.flush()
-    try:
-        code = subprocess.call(command)
-    except KeyboardInterrupt:
-        code = 0
-    raise SystemExit(code)
+    # uvicorn, inside Datasette's serve, stops on SIGINT and SIGTERM: no child process is left
+    datasette_cli.main(arguments, prog_name="datasette", standalone_mode=True)

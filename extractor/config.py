@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,12 +15,26 @@ LOCAL_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 # the article of the stage before), a remote API serves many requests in parallel
 EMBEDDED_CONCURRENCY = 1
 REMOTE_CONCURRENCY = 8
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PROMPTS_DIR = PROJECT_ROOT / "prompts"
 
 
 class ConfigError(ValueError):
     """The configuration is unusable (bad URL, unknown mode, missing key for a remote API)."""
+
+
+def package_path(*parts: str) -> Path:
+    """A file or folder shipped inside the installed ``extractor`` package (package data).
+
+    Found with importlib.resources, so a wheel installed anywhere finds its prompts and
+    Datasette metadata; the package must be installed as files (not zipped)."""
+    resource = importlib.resources.files("extractor").joinpath(*parts)
+    if not isinstance(resource, Path):
+        raise ConfigError(f"extractor's package data {'/'.join(parts)} is not a file on disk "
+                          "(install the package unzipped)")
+    return resource
+
+
+DEFAULT_PROMPTS_DIR = package_path("prompts")
+DATASETTE_METADATA = package_path("datasette_plugin", "metadata.yaml")
 
 
 def _env(*names: str) -> str | None:

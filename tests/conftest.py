@@ -14,7 +14,7 @@ from extractor.config import Settings
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 CASSETTES = ROOT / "cassettes"
-PROMPTS = ROOT / "prompts"
+PROMPTS = ROOT / "extractor" / "prompts"
 
 
 @pytest.fixture(autouse=True)

@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +18,7 @@ import pytest
 
 from extractor.datasette_plugin import format_value
 from tests.conftest import ROOT
+from tests.serving import extractor_command, free_port, start_serving
 from tests.test_datasette_plugin import (
     ARTIFACTS,
     INJECTED_ID,
@@ -66,53 +61,19 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return seed_database(tmp_path_factory)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(db: Path) -> Iterator[dict[str, Any]]:
     """`extractor serve` on a free loopback port, in its own process group."""
-    port = _free_port()
-    executable = Path(sys.executable).with_name("extractor")
-    command = [str(executable)] if executable.exists() else [
-        sys.executable, "-c", "from extractor.cli import cli; cli()"]
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-    process = subprocess.Popen(
-        [*command, "serve", "--db", str(db), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-        start_new_session=True,
-    )
-    output: list[str] = []
-    reader = threading.Thread(target=lambda: output.extend(process.stdout or []), daemon=True)
-    reader.start()
-    base = f"http://127.0.0.1:{port}"
+    port = free_port()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                reader.join(2)
-                pytest.fail(f"extractor serve exited {process.returncode}:\n{''.join(output)}")
-            try:
-                with urllib.request.urlopen(f"{base}/-/versions.json", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"extractor serve did not answer in 30 s:\n{''.join(output)}")
-            time.sleep(0.1)
-        yield {"base": base, "port": port, "output": output}
+        served = start_serving([*extractor_command(), "serve", "--db", str(db),
+                                "--port", str(port)], port)
+    except RuntimeError as err:
+        pytest.fail(str(err))
+    try:
+        yield {"base": served.base, "port": port, "output": served.output}
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(5)
+        served.stop()
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 import json
+import signal
+import urllib.request
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from extractor import storage
 from extractor.cli import cli
 from extractor.config import ConfigError
 from tests.conftest import CASSETTES, SEEDS
+from tests.serving import children_of, extractor_command, free_port, port_open, start_serving
 
 GOLD = Path(__file__).resolve().parent.parent.parent / "shared" / "gold"
 
@@ -94,3 +98,22 @@ def test_eval_stores_scores(tmp_path: Path) -> None:
 
     evals = list(sqlite_utils.Database(db)["evals"].rows)
     assert len(evals) == 1 and 0 < evals[0]["micro_f1"] <= 1
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_serve_stops_its_server_when_stopped(tmp_path: Path, stop_signal: signal.Signals
+                                             ) -> None:
+    db = tmp_path / "x.db"
+    storage.open_db(db).close()
+    port = free_port()
+    served = start_serving([*extractor_command(), "serve", "--db", str(db),
+                            "--port", str(port)], port)
+    try:
+        assert children_of(served.process.pid) == []  # Datasette runs in the command's process
+        with urllib.request.urlopen(served.base + "/") as response:
+            assert "extractor" in response.read().decode()  # the packaged metadata's title
+        served.process.send_signal(stop_signal)  # the command alone, not its process group
+        assert served.process.wait(15) is not None
+        assert not port_open(port), "the port is still served after the command stopped"
+    finally:
+        served.stop(signal.SIGKILL)

@@ -30,7 +30,7 @@ from extractor.cli import cli
 from extractor.datasette_plugin import Record, build_events, format_value
 from tests.conftest import CASSETTES, ROOT, SEEDS
 
-METADATA = ROOT / "datasette" / "metadata.yaml"
+METADATA = ROOT / "extractor" / "datasette_plugin" / "metadata.yaml"
 ARTIFACTS = ROOT / "test-artifacts"
 RECORD_TABLES = ("meetings", "officials", "initiatives", "targets", "repairs")
 INJECTED_ID = "000_injection"  # sorts before the seeds 001..004 (not next to 004)

@@ -10,6 +10,7 @@ import hashlib
 import importlib.machinery
 import importlib.util
 import json
+import signal
 import socket
 import stat
 import subprocess
@@ -79,6 +80,14 @@ def test_assemble_defaults_to_cache_dir(fake_parts: list[int], tmp_path: Path) -
     assert path.parent == cache_dir()
     assert cache_dir() == tmp_path / "cache" / "extractor"  # EXTRACTOR_CACHE_DIR from conftest
     assert path.read_bytes() == b"".join(PART_CONTENTS)
+
+
+def test_assemble_reports_progress_in_bytes(fake_parts: list[int], tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    assemble_model(tmp_path / "model", progress=lambda done, total: seen.append((done, total)))
+    total = sum(len(content) for content in PART_CONTENTS)
+    assert seen[-1] == (total, total)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
 
 
 def test_assembled_model_is_reused(fake_parts: list[int], tmp_path: Path) -> None:
@@ -215,6 +224,15 @@ if MODE == "fail":
 if MODE == "hang":
     time.sleep(60)
     sys.exit(0)
+if MODE == "amx-crash" and "--no-repack" not in args:  # as ggml's AMX path in a VM without tiles
+    import os
+    import signal
+    print("load_tensors: AMX model buffer size = 1000.00 MiB", flush=True)
+    os.kill(os.getpid(), signal.SIGSEGV)
+if MODE == "always-crash":
+    import os
+    import signal
+    os.kill(os.getpid(), signal.SIGSEGV)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -259,7 +277,7 @@ def fake_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, popens):
     """Install a fake llama-server of the given mode; returns the file its argv is written to."""
     model_path = tmp_path / "cache" / "extractor" / "dummy.gguf"
 
-    def fake_assemble_model(target_dir: Path | None = None) -> Path:
+    def fake_assemble_model(target_dir: Path | None = None, progress=None) -> Path:
         model_path.parent.mkdir(parents=True, exist_ok=True)
         model_path.write_bytes(b"GGUF")
         return model_path
@@ -414,3 +432,94 @@ def test_a_launched_child_dies_with_its_parent(tmp_path: Path) -> None:
     while not _process_gone(child_pid):
         assert time.monotonic() < deadline, "the child outlived its killed parent"
         time.sleep(0.05)
+
+
+# -- start-up variants: the repacked (AMX) path crashes, --no-repack starts -------------------
+
+def test_crash_during_startup_retries_without_repack_and_remembers(fake_binary, popens) -> None:
+    argv_file = fake_binary("amx-crash")
+    messages: list[str] = []
+    server = start_server(ready_timeout=10, echo=messages.append)
+    try:
+        assert server.variant.name == "no-repack"
+        assert "--no-repack" in json.loads(argv_file.read_text())
+        assert len(popens) == 2 and popens[0].returncode == -signal.SIGSEGV
+        assert any("SIGSEGV" in message and "no-repack" in message for message in messages)
+    finally:
+        stop_server(server)
+    remembered = json.loads((cache_dir() / "llama-server-variant.json").read_text())
+    assert [entry["variant"] for entry in remembered.values()] == ["no-repack"]
+    assert "SIGSEGV" in next(iter(remembered.values()))["reason"]
+
+    second = start_server(ready_timeout=10)  # remembered: no crash, one process
+    stop_server(second)
+    assert len(popens) == 3 and second.variant.name == "no-repack"
+    assert "--no-repack" in json.loads(argv_file.read_text())
+
+
+def test_first_variant_that_starts_is_kept_and_remembered(fake_binary, popens) -> None:
+    argv_file = fake_binary("ok")
+    server = start_server(ready_timeout=10)
+    stop_server(server)
+    assert server.variant.name == "repack" and len(popens) == 1
+    assert "--no-repack" not in json.loads(argv_file.read_text())
+    remembered = json.loads((cache_dir() / "llama-server-variant.json").read_text())
+    assert [entry["variant"] for entry in remembered.values()] == ["repack"]
+
+
+def test_remembered_variant_belongs_to_one_binary(fake_binary, popens) -> None:
+    fake_binary("amx-crash")
+    stop_server(start_server(ready_timeout=10))
+    fake_binary("ok")  # another binary (a rebuilt llama-server): probed again
+    server = start_server(ready_timeout=10)
+    stop_server(server)
+    assert server.variant.name == "repack"
+
+
+def test_crash_of_every_variant_reports_the_log(fake_binary, popens) -> None:
+    fake_binary("always-crash")
+    with pytest.raises(LocalModelError, match="exited during start-up"):
+        start_server(ready_timeout=10)
+    assert len(popens) == 2 and all(p.returncode == -signal.SIGSEGV for p in popens)
+    assert not (cache_dir() / "llama-server-variant.json").exists()
+
+
+def test_a_model_error_is_not_retried_with_another_variant(fake_binary, popens) -> None:
+    fake_binary("fail")  # exit code 1: the model file, not the kernels
+    with pytest.raises(LocalModelError, match="invalid magic"):
+        start_server(ready_timeout=10)
+    assert len(popens) == 1
+
+
+def test_forced_variant(fake_binary, popens, monkeypatch: pytest.MonkeyPatch) -> None:
+    argv_file = fake_binary("ok")
+    monkeypatch.setenv(local_server.VARIANT_ENV, "no-repack")
+    stop_server(start_server(ready_timeout=10))
+    assert "--no-repack" in json.loads(argv_file.read_text())
+    monkeypatch.setenv(local_server.VARIANT_ENV, "fastest")
+    with pytest.raises(LocalModelError, match="not one of: repack, no-repack"):
+        start_server(ready_timeout=10)
+
+
+def test_crash_during_a_run_restarts_without_repack(fake_binary, popens) -> None:
+    fake_binary("ok")
+    server = start_server(ready_timeout=10)
+    try:
+        server.process.send_signal(signal.SIGSEGV)
+        server.process.wait(timeout=5)
+        assert server.ensure_alive() is True
+        assert server.variant.name == "no-repack" and server.healthy()
+    finally:
+        stop_server(server)
+    remembered = json.loads((cache_dir() / "llama-server-variant.json").read_text())
+    assert [entry["variant"] for entry in remembered.values()] == ["no-repack"]
+
+
+def test_server_binary_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    binary = tmp_path / "llama-server"
+    binary.write_text("#!/bin/sh\n")
+    monkeypatch.setenv(local_server.BINARY_ENV, str(binary))
+    with pytest.raises(LocalModelError, match="not an executable"):
+        local_server.server_binary()
+    binary.chmod(0o755)
+    assert local_server.server_binary() == binary

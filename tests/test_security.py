@@ -27,8 +27,9 @@ from fault_server import (
 
 from extractor import storage
 from extractor.cli import cli
-from extractor.config import PROJECT_ROOT, Settings, redact_url
+from extractor.config import DATASETTE_METADATA, Settings, redact_url
 from extractor.pipeline import RunOptions, run_batch
+from tests.conftest import CASSETTES
 
 KEY = "sk-test-SECRET-7f3a9c2e5b1d4f60"
 PASSWORD = "pw-SECRET-url-4411"
@@ -36,7 +37,7 @@ QUERY_SECRET = "qs-SECRET-token-9023"
 SECRETS = (KEY, PASSWORD, QUERY_SECRET, "SECRET",
            base64.b64encode(f"user:{PASSWORD}".encode()).decode()[:16])
 HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
-HOSTILE_CASSETTES = PROJECT_ROOT / "cassettes" / "hostile"
+HOSTILE_CASSETTES = CASSETTES / "hostile"
 
 
 def leaks(text: str | bytes) -> list[str]:
@@ -72,7 +73,7 @@ def datasette_pages(db_path: Path) -> dict[str, str]:
     """Every page of the Datasette view a user could open: indexes, tables, rows, articles."""
     from datasette.app import Datasette
 
-    metadata = yaml.safe_load((PROJECT_ROOT / "datasette" / "metadata.yaml").read_text())
+    metadata = yaml.safe_load(DATASETTE_METADATA.read_text())
     datasette = Datasette([str(db_path)], immutables=[], metadata=metadata)
     name = db_path.stem
 

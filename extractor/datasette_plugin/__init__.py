@@ -8,8 +8,9 @@
   every record (and a record's id on its row page) links to its highlight in the article page;
   an article's title links to its article page; a query column named ``article_page`` becomes a
   link to that article page.
-* ``get_metadata``: the ``databases: "*"`` section of the metadata applies to every database
-  served (Datasette 0.x only matches databases by name, which depends on the file name).
+* ``get_metadata``: the packaged ``metadata.yaml`` (titles, descriptions, facets, canned
+  queries); its ``databases: "*"`` section applies to every database served (Datasette 0.x only
+  matches databases by name, which depends on the file name).
 * ``canned_queries``: ``runs_compared`` still runs before any ``extractor eval`` created the
   ``evals`` table.
 
@@ -19,16 +20,20 @@ strings, never markup built from article text.
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import markupsafe
+import yaml
+from datasette import hookimpl
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 
-from datasette import hookimpl
+from extractor.config import DATASETTE_METADATA
 
 # record table -> (label, column naming the record, column holding its verbatim evidence)
 RECORD_TYPES: dict[str, tuple[str, str, str]] = {
@@ -443,18 +448,31 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
 
 
 # -- metadata and queries ---------------------------------------------------------------------
+@functools.cache
+def packaged_metadata() -> dict[str, Any]:
+    """The metadata shipped in the package (metadata.yaml beside this module)."""
+    loaded = yaml.safe_load(DATASETTE_METADATA.read_text(encoding="utf-8"))
+    if not isinstance(loaded, dict) or "*" not in (loaded.get("databases") or {}):
+        raise ValueError(f"{DATASETTE_METADATA}: expected a databases: \"*\" section")
+    return loaded
+
+
 @hookimpl
 def get_metadata(datasette: Any, key: Any, database: Any, table: Any) -> dict | None:
-    """Apply the metadata's ``databases: "*"`` section to every database served."""
-    local = getattr(datasette, "_metadata_local", None) or {}
-    star = (local.get("databases") or {}).get("*")
-    if not star:
-        return None
-    named = local.get("databases") or {}
-    # Fresh outer dicts on every call (Datasette merges into what hooks return); the "*"
-    # section itself is shared, like the local metadata Datasette reads directly.
-    return {"databases": {name: star for name in datasette.databases
-                          if not name.startswith("_") and name not in named}}
+    """The packaged metadata (titles, descriptions, facets, canned queries) for every database.
+
+    Its ``databases: "*"`` section applies to each database served, whatever its file name,
+    so plain ``datasette extract.db`` shows it; metadata given with ``--metadata`` wins, and
+    a ``"*"`` section there replaces the packaged one."""
+    packaged = packaged_metadata()
+    local_databases = (getattr(datasette, "_metadata_local", None) or {}).get("databases") or {}
+    star = local_databases.get("*") or packaged["databases"]["*"]
+    # Datasette merges later sources into what a hook returns: a database that the local
+    # metadata also describes gets its own copy, so the shared section is never changed.
+    databases = {name: copy.deepcopy(star) if name in local_databases else star
+                 for name in datasette.databases if not name.startswith("_")}
+    return {**{name: value for name, value in packaged.items() if name != "databases"},
+            "databases": databases}
 
 
 RUNS_WITHOUT_EVALS = """
