@@ -55,13 +55,14 @@ from fault_server import (  # noqa: E402
 )
 
 from extractor import cli as cli_module  # noqa: E402
-from extractor import local_server, storage  # noqa: E402
-from extractor.articles import ArticleError, read_article  # noqa: E402
-from extractor.backend import open_backend  # noqa: E402
+from extractor.backends import local_server  # noqa: E402
+from extractor.backends.local_server import LocalModelError  # noqa: E402
+from extractor.backends.selection import open_backend  # noqa: E402
 from extractor.config import Settings  # noqa: E402
-from extractor.llm import LLMClient  # noqa: E402
-from extractor.local_server import LocalModelError  # noqa: E402
-from extractor.pipeline import RunOptions, run_batch  # noqa: E402
+from extractor.llm.client import LLMClient  # noqa: E402
+from extractor.pipeline.batch import RunOptions, run_batch  # noqa: E402
+from extractor.store import storage  # noqa: E402
+from extractor.text.articles import ArticleError, read_article  # noqa: E402
 
 FAST = functools.partial(LLMClient, backoff_initial=0.01, backoff_max=0.05)
 CITIES = ("Wuxi", "Suzhou", "Nantong")  # flaky, broken, clean
@@ -223,7 +224,7 @@ def server_death_scenario(work: Path, baseline: set, kills: int) -> dict:
     saved = (local_server.server_binary, local_server.assemble_model,
              os.environ.get("EXTRACTOR_CACHE_DIR"))
     local_server.server_binary = lambda: script
-    local_server.assemble_model = lambda target_dir=None: model
+    local_server.assemble_model = lambda target_dir=None, progress=None: model
     os.environ["EXTRACTOR_CACHE_DIR"] = str(work / "cache")
     kill_after = {ids["Wuxi"], ids["Suzhou"]} if kills == 2 else {ids["Wuxi"]}
     settings = Settings(model="bench", embedded=True, request_timeout=2, max_transport_retries=1)
@@ -305,7 +306,6 @@ def bad_inputs(work: Path) -> list[tuple[str, str]]:
     except ArticleError as err:
         results.append(("5 MB article", str(err).replace(str(work), "<tmp>")))
 
-    cli_module._under_tests = lambda: False  # type: ignore[assignment] # messages as users see
     folder = work / "cli-in"
     write_articles(folder, ("Wuxi",))
     corrupt = work / "corrupt.db"

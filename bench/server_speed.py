@@ -25,7 +25,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractor import local_server  # noqa: E402
+from extractor.backends import local_server  # noqa: E402
 
 SEED = ROOT / "seeds" / "000_3911936b9cb8e675.txt"
 

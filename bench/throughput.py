@@ -187,8 +187,8 @@ class Level:
 
 def run_level(url: str, files: list[Path], concurrency: int, latency: float,
               workdir: Path) -> Level:
-    from extractor import storage
-    from extractor.pipeline import RunOptions, run_batch
+    from extractor.pipeline.batch import RunOptions, run_batch
+    from extractor.store import storage
 
     db = storage.open_db(workdir / f"level{concurrency}.db")  # fresh: nothing cached
     started = time.perf_counter()
@@ -204,10 +204,10 @@ def run_level(url: str, files: list[Path], concurrency: int, latency: float,
 
 # -- 3. no-op re-run -------------------------------------------------------------------------
 def noop_rerun(workdir: Path) -> tuple[float, int]:
-    from extractor import storage
+    from extractor.backends.replay import REPLAY_BASE_URL
     from extractor.config import Settings
-    from extractor.pipeline import RunOptions, run_batch
-    from extractor.replay import REPLAY_BASE_URL
+    from extractor.pipeline.batch import RunOptions, run_batch
+    from extractor.store import storage
 
     db = storage.open_db(workdir / "noop.db")
     options = RunOptions(replay_dir=CASSETTES)
@@ -237,13 +237,15 @@ def memory_child(url: str, count: int, concurrency: int) -> None:
     processes' peak RSS after a quarter and after the last article."""
     import asyncio
 
-    from extractor import storage
-    from extractor.pipeline import Batch, RunOptions
+    from extractor.pipeline.batch import Batch, RunOptions
+    from extractor.store import storage
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-memory-"))
     files = synthetic_copies(sorted(SEEDS.glob("*.txt")), count, workdir / "articles")
     db = storage.open_db(workdir / "memory.db")
-    from extractor import finalize, llm, stages  # noqa: F401 - imported before the baseline
+    from extractor.llm import client as llm  # noqa: F401 - imported before the baseline
+    from extractor.pipeline import stages  # noqa: F401 - imported before the baseline
+    from extractor.postprocess import finalize  # noqa: F401 - imported before the baseline
 
     baseline = vm_kb("VmRSS") or 0
     marks: dict[str, int] = {}

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import instructor
 
+from extractor.errors import ConfigError
+
 LOCAL_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 # articles in flight at once: the embedded model has 2 cores and one slot (its prompt cache keeps
 # the article of the stage before), a remote API serves many requests in parallel
@@ -17,8 +19,6 @@ EMBEDDED_CONCURRENCY = 1
 REMOTE_CONCURRENCY = 8
 
 
-class ConfigError(ValueError):
-    """The configuration is unusable (bad URL, unknown mode, missing key for a remote API)."""
 
 
 def package_path(*parts: str) -> Path:

@@ -7,6 +7,7 @@ contract's field order (see ``CONTRACT_FIELDS``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
@@ -108,7 +109,7 @@ class Repair(BaseModel):
 # -- stage outputs ---------------------------------------------------------------------------
 # What the model is asked to write. They are compact on purpose (on 2 CPU cores every generated
 # token costs ~0.1 s): evidence is referenced by sentence number or by a short verbatim mention
-# and the full contract records are assembled deterministically (see extractor.assemble).
+# and the full contract records are assembled deterministically (extractor.postprocess.assemble).
 
 
 class RepairItem(BaseModel):
@@ -230,3 +231,24 @@ SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     InitiativeList,
     TargetList,
 )
+
+
+# -- provenance ---------------------------------------------------------------------------
+@dataclass
+class CallRecord:
+    """One HTTP attempt to the model server."""
+
+    article_id: str
+    stage: str
+    model: str
+    attempt: int
+    status: str  # ok | invalid_output | http_error | connection_error | timeout | replay_miss
+    started: str
+    latency_ms: float
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    prompt_tokens_processed: int | None = None  # llama.cpp timings.prompt_n (after prompt cache)
+    server_ms: float | None = None  # llama.cpp timings.prompt_ms + predicted_ms (server's own time)
+    error_type: str | None = None
+    error: str | None = None
+    response_text: str | None = None  # the model's raw output, for review

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from extractor import storage
 from extractor.config import Settings
+from extractor.store import storage
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

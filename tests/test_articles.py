@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from extractor.articles import (
+from extractor.text.articles import (
     ArticleError,
     find_article_files,
     headline,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from extractor.assemble import (
+from extractor.models import InitiativeItem, OfficialItem, TargetItem
+from extractor.postprocess.assemble import (
     assemble_initiatives,
     assemble_officials,
     assemble_targets,
@@ -9,8 +10,7 @@ from extractor.assemble import (
     official_mentions,
     with_programme_head,
 )
-from extractor.candidates import number_sentences
-from extractor.models import InitiativeItem, OfficialItem, TargetItem
+from extractor.text.candidates import number_sentences
 from tests.conftest import SEEDS
 
 TEXT_000 = next(SEEDS.glob("000_*.txt")).read_text(encoding="utf-8")

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from extractor import backend
-from extractor.backend import open_backend
+from extractor.backends import selection as backend
+from extractor.backends.replay import REPLAY_BASE_URL
+from extractor.backends.selection import open_backend
 from extractor.config import Settings
-from extractor.replay import REPLAY_BASE_URL
 
 
 @dataclass

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from extractor import cache
 from extractor.config import Settings
-from extractor.llm import CallRecord
 from extractor.models import (
+    CallRecord,
     InitiativeItem,
     InitiativeList,
     MeetingList,
@@ -25,7 +24,8 @@ from extractor.models import (
     TargetItem,
     TargetList,
 )
-from extractor.pipeline import RunOptions, run_batch
+from extractor.pipeline import cache
+from extractor.pipeline.batch import RunOptions, run_batch
 from tests.conftest import PROMPTS, SEEDS
 
 CANNED = {
@@ -154,7 +154,7 @@ def test_stale_reasons_name_the_changed_file() -> None:
 
 
 def test_diff_lists_changes_between_runs(db, workspace) -> None:
-    from extractor.history import diff_runs
+    from extractor.pipeline.history import diff_runs
 
     prompts, seeds = workspace
     first, _, _ = run(db, prompts, seeds)
@@ -175,7 +175,7 @@ def test_diff_lists_changes_between_runs(db, workspace) -> None:
 
 
 def test_replay_miss_names_the_changed_prompt_and_the_command(tmp_path: Path) -> None:
-    from extractor.replay import manifest_changes, replay_miss_hint, write_manifest
+    from extractor.backends.replay import manifest_changes, replay_miss_hint, write_manifest
 
     hashes = {"targets.j2": "a", "repair.j2": "b"}
     write_manifest(tmp_path, prompt_hashes=hashes, schema_hash="s", model="m")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from extractor.candidates import (
+from extractor.text.candidates import (
     glossary_hits,
     name_candidates,
     number_sentences,
@@ -53,7 +53,7 @@ def test_glossary_whole_words_only() -> None:
 
 
 def test_unknown_words_find_pinyin_and_skip_urls() -> None:
-    from extractor.candidates import unknown_words
+    from extractor.text.candidates import unknown_words
 
     words = unknown_words("the city kechuang level, yong yi bear; mail a@jiupainews.com now")
     assert "kechuang" in words and "yi" in words
@@ -62,7 +62,7 @@ def test_unknown_words_find_pinyin_and_skip_urls() -> None:
 
 
 def test_repair_candidates_are_verbatim_and_bounded() -> None:
-    from extractor.candidates import repair_candidates
+    from extractor.text.candidates import repair_candidates
 
     text = seed("003")
     found = repair_candidates(text, limit=12)
@@ -72,7 +72,7 @@ def test_repair_candidates_are_verbatim_and_bounded() -> None:
 
 
 def test_pinyin_syllable_count() -> None:
-    from extractor.candidates import pinyin_syllable_count
+    from extractor.text.candidates import pinyin_syllable_count
 
     assert pinyin_syllable_count("wenkai") == 2
     assert pinyin_syllable_count("Zhuang") == 1

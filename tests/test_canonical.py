@@ -1,4 +1,4 @@
-"""Tests for extractor.canonical: person names, initiative keys and record merging."""
+"""Tests for extractor.text.canonical: person names, initiative keys and record merging."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractor.canonical import (
+from extractor.text.canonical import (
     choose_canonical,
     clean_person_name,
     initiative_key,
@@ -398,7 +398,7 @@ def test_merge_initiatives_keeps_distinct_slogans_apart() -> None:
 
 
 def test_merge_meetings_collapses_repeats_of_one_meeting() -> None:
-    from extractor.canonical import merge_meetings
+    from extractor.text.canonical import merge_meetings
 
     meetings = [
         {"name": "Yingtan mobilization conference", "date": "2022-02-16", "evidence": "a",

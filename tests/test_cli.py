@@ -5,12 +5,13 @@ import signal
 import urllib.request
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
-from extractor import storage
 from extractor.cli import cli
 from extractor.config import ConfigError
+from extractor.store import storage
 from tests.conftest import CASSETTES, SEEDS
 from tests.serving import children_of, extractor_command, free_port, port_open, start_serving
 
@@ -21,11 +22,27 @@ def invoke(*args: str) -> object:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-@pytest.mark.parametrize("command", ["run", "export", "schemas", "eval", "serve"])
-def test_every_command_has_help_with_examples(command: str) -> None:
-    result = invoke(command, "--help")
+def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command of the CLI, subcommands of groups included (as sqlite-utils' docs test)."""
+    paths = []
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            paths += _command_paths(command, (*prefix, name))
+        else:
+            paths.append((*prefix, name))
+    return paths
+
+
+@pytest.mark.parametrize("command", _command_paths(cli), ids=" ".join)
+def test_every_command_has_help_with_examples(command: tuple[str, ...]) -> None:
+    result = invoke(*command, "--help")
     assert result.exit_code == 0
-    assert "Example" in result.output
+    assert "Example" in result.output, f"`extractor {' '.join(command)} --help` has no example"
+
+
+def test_the_help_test_sees_every_command() -> None:
+    assert {"run", "status", "tokens", "diff", "export", "schemas", "eval", "serve"} <= {
+        path[0] for path in _command_paths(cli)} and ("glossary", "suggest") in _command_paths(cli)
 
 
 def test_run_replay_then_export(tmp_path: Path) -> None:
@@ -60,18 +77,31 @@ def test_replay_and_record_are_exclusive(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "cannot be combined" in result.output
 
 
-def test_config_errors_raise_under_tests(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError):
-        invoke("run", str(SEEDS), "--base-url", "http://localhost:1/v1",
-               "--db", str(tmp_path / "x.db"))
-
-
-def test_config_errors_are_clean_for_users(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("extractor.cli._under_tests", lambda: False)
+def test_config_errors_are_clean_for_users(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["run", str(SEEDS), "--base-url", "http://localhost:1/v1",
                                       "--db", str(tmp_path / "x.db")])
-    assert result.exit_code == 1
+    assert result.exit_code == ConfigError.exit_code == 2
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not an escaped exception
     assert "Error: --model" in result.output and "Traceback" not in result.output
+
+
+def test_every_project_error_is_an_extractor_error() -> None:
+    from extractor import errors
+
+    classes = [value for value in vars(errors).values()
+               if isinstance(value, type) and issubclass(value, Exception)]
+    assert len(classes) > 5 and all(issubclass(cls, errors.ExtractorError) for cls in classes)
+
+
+def test_a_bug_keeps_its_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("a bug, not a user error")
+
+    monkeypatch.setattr("extractor.cli.storage.open_db", broken)
+    db = tmp_path / "x.db"
+    db.write_bytes(b"")
+    result = CliRunner().invoke(cli, ["tokens", "--db", str(db)])
+    assert isinstance(result.exception, KeyError)
 
 
 def test_schemas_command(tmp_path: Path) -> None:

@@ -32,11 +32,11 @@ from fault_server import (
 )
 from replay_server import replay_server, synthetic_copies
 
-from extractor import storage
 from extractor.config import LOCAL_MODEL_NAME, Settings
-from extractor.export import to_jsonl
-from extractor.llm import LLMClient
-from extractor.pipeline import Batch, RunOptions, run_batch, run_batch_async
+from extractor.llm.client import LLMClient
+from extractor.pipeline.batch import Batch, RunOptions, run_batch, run_batch_async
+from extractor.store import storage
+from extractor.store.export import to_jsonl
 from tests.conftest import SEEDS, articles_stored
 
 FAST = functools.partial(LLMClient, backoff_initial=0.01, backoff_max=0.05)

@@ -25,9 +25,9 @@ import yaml
 from click.testing import CliRunner
 from datasette.app import Datasette
 
-from extractor import storage
 from extractor.cli import cli
 from extractor.datasette_plugin import Record, build_events, format_value
+from extractor.store import storage
 from tests.conftest import CASSETTES, ROOT, SEEDS
 
 METADATA = ROOT / "extractor" / "datasette_plugin" / "metadata.yaml"

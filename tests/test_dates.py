@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.dates import supported_date
+from extractor.text.dates import supported_date
 
 DISPATCH = "China News Yangzhou February 26 (reporter Li Ming) The meeting was held in 2021."
 

@@ -1,4 +1,4 @@
-"""Tests for extractor.evaluate."""
+"""Tests for extractor.evaluation.evaluate."""
 
 from __future__ import annotations
 
@@ -11,18 +11,17 @@ from typing import Any
 
 import pytest
 
-from extractor.evaluate import (
+from extractor.evaluation.evaluate import (
     RECORD_TYPES,
     TABLE_HEADER,
     EvalReport,
     TypeScore,
-    _max_weight_assignment,
     chrf,
     load_gold,
-    match_records,
-    normalize_quantity,
     score,
 )
+from extractor.evaluation.matching import _max_weight_assignment, match_records
+from extractor.text.magnitudes import normalize_quantity
 
 GOLD_DIR = Path("/work/shared/gold")
 

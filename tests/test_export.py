@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import json
 
-from extractor import storage
-from extractor.export import export_articles, export_record, to_jsonl
 from extractor.models import CONTRACT_FIELDS
+from extractor.store import storage
+from extractor.store.export import export_articles, export_record, to_jsonl
 
 
 def test_export_record_uses_contract_order_and_decodes_lists() -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from extractor.finalize import finalize, ground_records, grounding_counts
+from extractor.postprocess.finalize import finalize, ground_records, grounding_counts
 
 TEXT = ("Mayor Zhang Zijian chaired the meeting. Party secretary Xu Na attend and delivered "
         "a speech. Xu Nanji stressed the “two long” system. Industrial taxable sales exceeded "

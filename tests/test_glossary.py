@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from extractor import storage
-from extractor.glossary import known_forms, suggest
+from extractor.store import storage
+from extractor.store.glossary import known_forms, suggest
 
 
 def repair(original: str, repaired: str, note: str | None = None) -> dict:

@@ -1,4 +1,4 @@
-"""Tests for extractor.grounding: span alignment on the seed articles, and number checks."""
+"""Tests for extractor.text.grounding: span alignment on the seed articles, and number checks."""
 
 from __future__ import annotations
 
@@ -10,15 +10,14 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from extractor.grounding import (
+from extractor.text.grounding import (
     FUZZY_THRESHOLD,
     Alignment,
     align,
     align_many,
     normalize_for_match,
-    parse_numbers,
-    value_in_evidence,
 )
+from extractor.text.numbers import parse_numbers, value_in_evidence
 
 SEED_DIR = Path(__file__).parent.parent / "seeds"
 SEEDS: dict[str, str] = {

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import json
 
-from extractor import storage
-from extractor.identities import city_of, person_clusters, rebuild_identities
+from extractor.store import storage
+from extractor.store.identities import city_of, person_clusters, rebuild_identities
 
 
 def official(name: str, mentions: list[str], title: str | None = None) -> dict:

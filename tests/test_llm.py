@@ -1,4 +1,4 @@
-"""Tests for extractor.llm against a scripted fault-injection server (tests/fault_server.py).
+"""Tests for extractor.llm.client against a scripted fault-injection server (tests/fault_server.py).
 
 Every server reply here is a scripted fault or a canned completion written by the test; no model
 is involved. The client is built with tiny backoffs so the module runs in a few seconds.
@@ -33,16 +33,16 @@ from fault_server import (
 from pydantic import BaseModel
 
 from extractor.config import Settings
-from extractor.llm import (
+from extractor.errors import LLMError
+from extractor.llm.client import LLMClient
+from extractor.llm.transport import (
     MAX_RETRY_AFTER_SECONDS,
-    CallRecord,
-    LLMClient,
-    LLMError,
     _is_replay_miss,
     as_plain_json_body,
     is_transient,
     retry_after_seconds,
 )
+from extractor.models import CallRecord
 
 SECRET_KEY = "sk-fault-test-SECRET-0123456789"
 MESSAGES = [

@@ -21,8 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from extractor import local_server
-from extractor.local_server import (
+from extractor.backends import local_server
+from extractor.backends.local_server import (
     LocalModelError,
     LocalServer,
     assemble_model,
@@ -416,7 +416,7 @@ def test_a_launched_child_dies_with_its_parent(tmp_path: Path) -> None:
     pid_file = tmp_path / "child.pid"
     parent = subprocess.Popen([sys.executable, "-c", (
         "import subprocess, time\n"
-        "from extractor.local_server import die_with_parent_hook\n"
+        "from extractor.backends.local_server import die_with_parent_hook\n"
         "child = subprocess.Popen(['sleep', '60'], preexec_fn=die_with_parent_hook())\n"
         f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
         "time.sleep(60)\n")])

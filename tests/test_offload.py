@@ -9,7 +9,7 @@ import signal
 
 import pytest
 
-from extractor.offload import Offloader, auto_workers
+from extractor.pipeline.offload import Offloader, auto_workers
 
 READY_TIMEOUT = 60  # a worker imports the project's modules: seconds on a slow machine
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from extractor import storage
+from extractor.backends.replay import REPLAY_BASE_URL
 from extractor.config import Settings
-from extractor.finalize import GROUNDED
-from extractor.pipeline import RunOptions, run_batch
-from extractor.replay import REPLAY_BASE_URL
+from extractor.pipeline.batch import RunOptions, run_batch
+from extractor.postprocess.finalize import GROUNDED
+from extractor.store import storage
 from tests.conftest import CASSETTES, SEEDS
 
 
@@ -119,7 +119,7 @@ def test_prompt_edit_makes_replay_fail_naming_the_prompt(tmp_path: Path, db) -> 
 
 def test_a_post_processing_error_fails_that_article_only_and_a_rerun_resumes(
         tmp_path: Path, db, monkeypatch: pytest.MonkeyPatch) -> None:
-    from extractor import pipeline
+    from extractor.pipeline import batch as pipeline
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -148,14 +148,14 @@ def test_a_post_processing_error_fails_that_article_only_and_a_rerun_resumes(
 
 
 def storage_text(path: Path) -> str:
-    from extractor.articles import read_article
+    from extractor.text.articles import read_article
 
     return read_article(path).text
 
 
 def test_an_error_inside_a_stage_is_recorded_under_that_stage(
         tmp_path: Path, db, monkeypatch: pytest.MonkeyPatch) -> None:
-    from extractor import assemble
+    from extractor.postprocess import assemble
 
     def broken(items, text):
         raise KeyError("title")

@@ -5,7 +5,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from extractor.prompts import PromptLibrary
+from extractor.pipeline.prompts import PromptLibrary
 from tests.conftest import PROMPTS
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.quantities import find_quantities, guess_kind, guess_period
-from extractor.rules import rule_targets
+from extractor.postprocess.rules import rule_targets
+from extractor.text.quantities import find_quantities, guess_kind, guess_period
 
 
 @pytest.mark.parametrize(
@@ -54,7 +54,7 @@ def test_rule_targets_fill_only_what_the_model_missed() -> None:
 
 
 def test_count_whose_noun_comes_before_the_number() -> None:
-    from extractor.quantities import find_quantities
+    from extractor.text.quantities import find_quantities
 
     [count] = find_quantities("the number of high-tech enterprises had exceeded 3,000.")
     assert (count.value, count.unit, count.comparator) == (3000.0, "enterprises", ">")
@@ -67,7 +67,7 @@ def test_count_whose_noun_comes_before_the_number() -> None:
 
 
 def test_all_enterprises_as_a_goal_is_one_hundred_percent() -> None:
-    from extractor.quantities import find_quantities
+    from extractor.text.quantities import find_quantities
 
     text = ("By 2023, all industrial enterprises above the designated level will be "
             "transformed from smart to digital.")

@@ -8,8 +8,8 @@ import pytest
 from fault_server import inject_ok, make_fault_server
 
 from extractor.config import ConfigError, Settings
-from extractor.llm import LLMClient
-from extractor.ratelimit import BURST_SECONDS, Bucket, RateLimiter, estimate_tokens
+from extractor.llm.client import LLMClient
+from extractor.llm.ratelimit import BURST_SECONDS, Bucket, RateLimiter, estimate_tokens
 
 
 class FakeClock:

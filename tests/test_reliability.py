@@ -47,21 +47,19 @@ from fault_server import (
 )
 from pydantic import BaseModel
 
-from extractor import cache, local_server, storage
-from extractor.articles import MAX_ARTICLE_BYTES, ArticleError, read_article
-from extractor.backend import open_backend
+from extractor.backends import local_server
+from extractor.backends.selection import open_backend
 from extractor.cli import cli
-from extractor.config import ConfigError, Settings
-from extractor.llm import (
-    REASK_ECHO_MAX_CHARS,
-    REASK_ERROR_MAX_CHARS,
-    CallRecord,
-    LLMClient,
-    LLMError,
-)
-from extractor.local_server import LocalModelError
-from extractor.pipeline import RunOptions, run_batch
-from extractor.prompts import PromptLibrary
+from extractor.config import Settings
+from extractor.errors import ArticleError, ConfigError, LLMError, LocalModelError
+from extractor.llm.client import LLMClient
+from extractor.llm.transport import REASK_ECHO_MAX_CHARS, REASK_ERROR_MAX_CHARS
+from extractor.models import CallRecord
+from extractor.pipeline import cache
+from extractor.pipeline.batch import RunOptions, run_batch
+from extractor.pipeline.prompts import PromptLibrary
+from extractor.store import storage
+from extractor.text.articles import MAX_ARTICLE_BYTES, read_article
 from tests.conftest import articles_stored
 
 TESTS = Path(__file__).resolve().parent
@@ -483,7 +481,6 @@ def test_two_runs_on_one_database_at_once_both_finish(tmp_path: Path) -> None:
 
 def test_busy_database_gets_a_clear_message(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("extractor.cli._under_tests", lambda: False)
     monkeypatch.setattr(storage, "BUSY_TIMEOUT_MS", 300)
     db_path = tmp_path / "x.db"
     storage.open_db(db_path).close()
@@ -531,7 +528,7 @@ def fake_llama(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list
     model = tmp_path / "dummy.gguf"
     model.write_bytes(b"GGUF")
     monkeypatch.setattr(local_server, "server_binary", lambda: script)
-    monkeypatch.setattr(local_server, "assemble_model", lambda target_dir=None: model)
+    monkeypatch.setattr(local_server, "assemble_model", lambda target_dir=None, progress=None: model)
     started: list[subprocess.Popen] = []
     real_popen = subprocess.Popen
 
@@ -764,7 +761,6 @@ def test_duplicate_articles_are_stored_once_with_every_name(db, tmp_path: Path) 
 @pytest.fixture
 def user_facing(monkeypatch: pytest.MonkeyPatch) -> Callable[..., object]:
     """Invoke the CLI as a user would see it: known errors become one clean line."""
-    monkeypatch.setattr("extractor.cli._under_tests", lambda: False)
 
     def invoke(*args: str) -> object:
         result = CliRunner().invoke(cli, list(args))

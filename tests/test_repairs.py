@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from extractor.models import Repair
-from extractor.prompts import PromptLibrary
-from extractor.repairs import (
+from extractor.pipeline.prompts import PromptLibrary
+from extractor.postprocess.repairs import (
     apply_repairs,
     deterministic_repairs,
     glossary_repairs,

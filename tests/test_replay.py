@@ -10,7 +10,7 @@ import httpx
 import pytest
 import vcr.errors
 
-from extractor.replay import article_cassette, json_body_matcher, make_vcr
+from extractor.backends.replay import article_cassette, json_body_matcher, make_vcr
 from tests.conftest import CASSETTES
 
 KEY_LIKE = re.compile(
@@ -105,7 +105,7 @@ def test_key_scanner_catches_keys() -> None:
 def test_scrub_drops_query_secrets_and_echoed_keys() -> None:
     from types import SimpleNamespace
 
-    from extractor.replay import scrub_request, scrub_response
+    from extractor.backends.replay import scrub_request, scrub_response
 
     request = SimpleNamespace(headers={"Authorization": "Bearer x"},
                               uri="http://user:pw@127.0.0.1:8080/v1/chat?api_key=abc")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from extractor.rules import plan_phrases, rule_initiatives, rule_officials, rule_repairs
+from extractor.postprocess.rules import plan_phrases, rule_initiatives, rule_officials, rule_repairs
 
 TEXT = ("We will focus on the three-year action plan for improving the business environment, "
         "build a pilot zone for the integrated development of the Yangtze River Delta, and "
@@ -69,7 +69,7 @@ GLOSSARY = [
 
 
 def test_glossary_terms_naming_a_programme_become_initiatives() -> None:
-    from extractor.rules import rule_initiatives
+    from extractor.postprocess.rules import rule_initiatives
 
     text = ("Promote the wisdom to turn, improve the chain length system; "
             "responsible comrades spoke.")
@@ -85,7 +85,7 @@ def test_glossary_terms_naming_a_programme_become_initiatives() -> None:
 
 
 def test_glossary_forms_of_one_programme_get_its_name() -> None:
-    from extractor.rules import glossary_programme_names
+    from extractor.postprocess.rules import glossary_programme_names
 
     rows = [{"name": "wisdom to turn", "mentions": ["wisdom to turn"]},
             {"name": "Intellectual Transformation", "mentions": ["“intellectual transformation”"]},
@@ -100,7 +100,7 @@ def test_glossary_forms_of_one_programme_get_its_name() -> None:
 
 
 def test_items_of_and_other_systems_lists_are_initiatives() -> None:
-    from extractor.rules import listed_systems
+    from extractor.postprocess.rules import listed_systems
 
     text = ("Keep promises, improve the implementation of industrial operation scheduling, "
             "government and enterprise round table, enterprise commissioner and other systems. "

@@ -25,10 +25,10 @@ from fault_server import (
     stage_answer,
 )
 
-from extractor import storage
 from extractor.cli import cli
 from extractor.config import DATASETTE_METADATA, Settings, redact_url
-from extractor.pipeline import RunOptions, run_batch
+from extractor.pipeline.batch import RunOptions, run_batch
+from extractor.store import storage
 from tests.conftest import CASSETTES
 
 KEY = "sk-test-SECRET-7f3a9c2e5b1d4f60"

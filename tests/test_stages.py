@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extractor.articles import read_article
-from extractor.prompts import PromptLibrary
-from extractor.stages import EXTRACTION_STAGES, build_messages
+from extractor.pipeline.prompts import PromptLibrary
+from extractor.pipeline.stages import EXTRACTION_STAGES, build_messages
+from extractor.text.articles import read_article
 from tests.conftest import PROMPTS, SEEDS
 
 

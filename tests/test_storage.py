@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from extractor import storage
-from extractor.llm import CallRecord
+from extractor.models import CallRecord
+from extractor.store import storage
 
 
 def article_row(article_id: str = "a1", text: str = "Zhenjiang grew 5%.") -> dict:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from extractor.textfixes import fused_datelines, repeated_phrases, structural_repairs
+from extractor.text.textfixes import fused_datelines, repeated_phrases, structural_repairs
 
 
 def test_phrase_written_twice_is_repaired_to_one() -> None:

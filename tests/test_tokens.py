@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from extractor import storage
+from extractor.backends.replay import REPLAY_BASE_URL
 from extractor.cli import cli
 from extractor.config import Settings
-from extractor.pipeline import RunOptions, run_batch
-from extractor.replay import REPLAY_BASE_URL
-from extractor.tokens import STAGE_RECORDS, article_tokens, latest_run_with_calls, token_report
+from extractor.llm.tokens import STAGE_RECORDS, article_tokens, latest_run_with_calls, token_report
+from extractor.pipeline.batch import RunOptions, run_batch
+from extractor.store import storage
 from tests.conftest import CASSETTES, SEEDS
 
 

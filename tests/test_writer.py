@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from extractor.writer import Writer
+from extractor.pipeline.writer import Writer
 
 
 def make_table(db) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from extractor import candidates, textfixes
-from extractor.grounding import align
 from extractor.models import Repair
+from extractor.text import candidates, textfixes
+from extractor.text.grounding import align
 
 
 def glossary_repairs(text: str, glossary: list[dict]) -> list[Repair]:

@@ -15,22 +15,22 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from extractor.assemble import evidence_sentence, official_mentions, with_programme_head
-from extractor.candidates import (
+from extractor.postprocess.assemble import evidence_sentence, official_mentions, with_programme_head
+from extractor.text.candidates import (
     glossary_hits,
     name_candidates,
     quoted_phrases,
     sentence_around,
 )
-from extractor.canonical import (
+from extractor.text.canonical import (
     choose_canonical,
     clean_person_name,
     initiative_key,
     is_truncation,
     same_person,
 )
-from extractor.evaluate import normalize_quantity
-from extractor.quantities import Quantity, find_quantities, guess_kind, guess_period
+from extractor.text.magnitudes import normalize_quantity
+from extractor.text.quantities import Quantity, find_quantities, guess_kind, guess_period
 
 TITLE_WORDS = re.compile(
     r"\b(?:secretary|mayor|governor|director|deputy|chairman|chairwoman|head|chief|"

@@ -10,9 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from extractor import assemble, candidates
-from extractor.articles import Article
-from extractor.llm import LLMClient
+from extractor.llm.client import LLMClient
 from extractor.models import (
     InitiativeList,
     MeetingList,
@@ -21,9 +19,12 @@ from extractor.models import (
     RepairResult,
     TargetList,
 )
-from extractor.offload import Offloader
-from extractor.prompts import PromptLibrary
-from extractor.repairs import merge_repairs, repair_inputs
+from extractor.pipeline.offload import Offloader
+from extractor.pipeline.prompts import PromptLibrary
+from extractor.postprocess import assemble
+from extractor.postprocess.repairs import merge_repairs, repair_inputs
+from extractor.text import candidates
+from extractor.text.articles import Article
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from extractor.backends.local_server import running_server
+from extractor.backends.replay import REPLAY_BASE_URL
 from extractor.config import Settings
-from extractor.local_server import running_server
-from extractor.replay import REPLAY_BASE_URL
 
 
 class BackendURL(str):

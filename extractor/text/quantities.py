@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractor.candidates import sentence_spans
+from extractor.text.candidates import sentence_spans
 
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 # The qualifier is read from the text just before a number (a number-first search is several

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from extractor.canonical import SURNAMES
+from extractor.text.canonical import SURNAMES
 
 _SYLLABLE = r"(?:[bcdfghjklmnpqrstwxyz]h?[aeiouv][a-z]{0,4}|[aeo][a-z]{0,3})"
 _NAME = re.compile(

@@ -41,6 +41,8 @@ from pathlib import Path
 
 import httpx
 
+from extractor.errors import LocalModelError
+
 MODEL_PARTS = 22
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 MODEL_FILE_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
@@ -49,8 +51,6 @@ MAX_RESTARTS = 1
 HEALTH_TIMEOUT = 5.0
 
 
-class LocalModelError(RuntimeError):
-    """The embedded model or server is missing or failed to start."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from extractor import storage
 from extractor.models import (
     InitiativeList,
     MeetingList,
@@ -23,7 +22,8 @@ from extractor.models import (
     RepairResult,
     TargetList,
 )
-from extractor.storage import now
+from extractor.store import storage
+from extractor.store.storage import now
 
 STAGE_VERSION = "1"  # bump when a stage's request or parsing changes (re-runs the model)
 POSTPROCESS_VERSION = "8"  # bump when assemble/rules/finalize change (re-finalizes, no calls)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from extractor import cache, storage
-from extractor.articles import ArticleError, read_article
+from extractor.pipeline import cache
+from extractor.store import storage
+from extractor.text.articles import ArticleError, read_article
 
 GROUNDING_KEYS = frozenset({"char_start", "char_end", "alignment", "matched_text", "flags",
                             "mention_spans", "merged_from"})

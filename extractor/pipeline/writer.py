@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlite_utils
 
-from extractor import storage
+from extractor.store import storage
 
 Job = Callable[[sqlite_utils.Database], Any]
 OnCommit = Callable[[], None]

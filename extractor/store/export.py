@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import sqlite_utils
 
-from extractor import storage
 from extractor.models import CONTRACT_FIELDS
+from extractor.store import storage
 
 LIST_FIELDS = frozenset({"chaired_by", "speakers", "mentions"})
 GROUNDING_FIELDS = ("char_start", "char_end", "alignment")

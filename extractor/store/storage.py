@@ -20,8 +20,8 @@ from typing import Any
 
 import sqlite_utils
 
-from extractor.llm import CallRecord
-from extractor.models import CONTRACT_FIELDS
+from extractor.errors import StorageError
+from extractor.models import CONTRACT_FIELDS, CallRecord
 
 RECORD_TABLES = ("meetings", "officials", "initiatives", "targets", "repairs")
 REJECTED_TABLE = "rejected_records"  # model/rule records kept out of RECORD_TABLES, with reasons
@@ -33,8 +33,6 @@ IDENTITY_COLUMNS = {
 BUSY_TIMEOUT_MS = 30_000
 
 
-class StorageError(RuntimeError):
-    """The database cannot be opened or written."""
 
 
 @contextmanager

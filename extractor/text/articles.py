@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from extractor.errors import ArticleError
+
 MAX_ARTICLE_BYTES = 2_000_000
 _DATE_LINE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\b")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
@@ -37,8 +39,6 @@ _BLOCK_TAGS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "
 _HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
 
 
-class ArticleError(ValueError):
-    """An input file cannot be used as an article (the message names the file)."""
 
 
 @dataclass(frozen=True)

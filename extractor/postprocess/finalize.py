@@ -13,18 +13,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from extractor.candidates import glossary_hits, sentence_spans
-from extractor.canonical import SURNAMES, merge_initiatives, merge_meetings, merge_officials
-from extractor.dates import supported_date
-from extractor.grounding import align, value_in_evidence
-from extractor.repairs import apply_repairs
-from extractor.rules import (
+from extractor.postprocess.repairs import apply_repairs
+from extractor.postprocess.rules import (
     glossary_programme_names,
     rule_initiatives,
     rule_officials,
     rule_repairs,
     rule_targets,
 )
+from extractor.text.candidates import glossary_hits, sentence_spans
+from extractor.text.canonical import SURNAMES, merge_initiatives, merge_meetings, merge_officials
+from extractor.text.dates import supported_date
+from extractor.text.grounding import align
+from extractor.text.numbers import value_in_evidence
 
 SPAN_FIELD = {"repairs": "original"}
 INSTRUCTION_LIKE = re.compile(

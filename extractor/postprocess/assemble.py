@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from extractor.candidates import name_candidates, sentence_around
-from extractor.canonical import choose_canonical, same_person
-from extractor.grounding import align, value_in_evidence
 from extractor.models import InitiativeItem, OfficialItem, Repair, TargetItem
+from extractor.text.candidates import name_candidates, sentence_around
+from extractor.text.canonical import choose_canonical, same_person
+from extractor.text.grounding import align
+from extractor.text.numbers import value_in_evidence
 
 _CLAUSE_SPLIT = re.compile(r"(?<=[,;，；])\s*")
 # Translations quote a programme's Chinese nickname and name its kind after the quote:

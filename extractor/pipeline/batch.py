@@ -22,30 +22,29 @@ from typing import Any
 
 import sqlite_utils
 
-from extractor import cache, storage
-from extractor.articles import Article, ArticleError, find_article_files, read_article
-from extractor.candidates import load_dictionary
-from extractor.config import Settings
-from extractor.finalize import finalize_article, grounding_counts
-from extractor.identities import rebuild_identities
-from extractor.jsonschemas import schema_hash
-from extractor.llm import (
-    CallRecord,
-    LLMClient,
-    ReplayMissError,
-    is_connection_failure,
-)
-from extractor.offload import Offloader, auto_workers
-from extractor.prompts import PromptLibrary
-from extractor.replay import (
+from extractor.backends.replay import (
     article_cassette,
     make_vcr,
     manifest_changes,
     replay_miss_hint,
     write_manifest,
 )
-from extractor.stages import EXTRACTION_STAGES, RepairOutput, StageContext, run_repair
-from extractor.writer import Writer
+from extractor.config import Settings
+from extractor.errors import ExtractorError, ReplayMissError
+from extractor.jsonschemas import schema_hash
+from extractor.llm.client import LLMClient
+from extractor.llm.transport import is_connection_failure
+from extractor.models import CallRecord
+from extractor.pipeline import cache
+from extractor.pipeline.offload import Offloader, auto_workers
+from extractor.pipeline.prompts import PromptLibrary
+from extractor.pipeline.stages import EXTRACTION_STAGES, RepairOutput, StageContext, run_repair
+from extractor.pipeline.writer import Writer
+from extractor.postprocess.finalize import finalize_article, grounding_counts
+from extractor.store import storage
+from extractor.store.identities import rebuild_identities
+from extractor.text.articles import Article, ArticleError, find_article_files, read_article
+from extractor.text.candidates import load_dictionary
 
 
 @dataclass
@@ -87,7 +86,9 @@ class RunSummary:
         return self.failed > 0 and self.done == 0 and self.skipped == 0
 
 
-class StageFailure(Exception):
+class StageFailure(ExtractorError):
+    """A stage (or finalize) failed on one article: that article goes to ``errors``."""
+
     def __init__(self, stage: str, cause: BaseException) -> None:
         super().__init__(f"{stage}: {cause}")
         self.stage = stage

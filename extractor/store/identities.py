@@ -14,8 +14,8 @@ from collections import Counter, defaultdict
 
 import sqlite_utils
 
-from extractor import storage
-from extractor.canonical import initiative_key, person_key
+from extractor.store import storage
+from extractor.text.canonical import initiative_key, person_key
 
 
 def city_of(place: str | None) -> str | None:

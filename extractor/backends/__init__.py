@@ -1,0 +1,1 @@
+"""Model servers: the embedded llama-server, replayed cassettes, and which to use."""

@@ -1,0 +1,1 @@
+"""Scoring stored results against gold annotations (imported only by the CLI)."""

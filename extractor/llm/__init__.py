@@ -1,0 +1,1 @@
+"""The LLM client (openai + instructor + tenacity), rate limits and token accounting."""

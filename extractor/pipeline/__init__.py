@@ -1,0 +1,1 @@
+"""The batch: stages, their prompts, the stage cache, offloading, the writer, status."""

@@ -1,0 +1,1 @@
+"""Deterministic steps after the model: assembling, repairs, rules, finalize."""

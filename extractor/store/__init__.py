@@ -1,0 +1,1 @@
+"""SQLite storage: tables, identities across articles, export, termbase suggestions."""

@@ -1,0 +1,1 @@
+"""Pure text functions: articles, candidates, numbers and quantities, dates, grounding, names."""
