@@ -33,11 +33,19 @@ from contextlib import closing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
 os.environ.pop("EXTRACTOR_API_KEY", None)  # the bench never needs a key
 
 from click.testing import CliRunner  # noqa: E402
-from fault_server import (  # noqa: E402
+
+from extractor import cli as cli_module  # noqa: E402
+from extractor.backends import local_server  # noqa: E402
+from extractor.backends.local_server import LocalModelError  # noqa: E402
+from extractor.backends.selection import open_backend  # noqa: E402
+from extractor.config import Settings  # noqa: E402
+from extractor.llm.client import LLMClient  # noqa: E402
+from extractor.pipeline.batch import RunOptions, run_batch  # noqa: E402
+from extractor.store import storage  # noqa: E402
+from extractor.testing.fault_server import (  # noqa: E402
     Behaviour,
     fixture_article,
     inject_empty,
@@ -53,15 +61,6 @@ from fault_server import (  # noqa: E402
     stage_answer,
     write_fixture_articles,
 )
-
-from extractor import cli as cli_module  # noqa: E402
-from extractor.backends import local_server  # noqa: E402
-from extractor.backends.local_server import LocalModelError  # noqa: E402
-from extractor.backends.selection import open_backend  # noqa: E402
-from extractor.config import Settings  # noqa: E402
-from extractor.llm.client import LLMClient  # noqa: E402
-from extractor.pipeline.batch import RunOptions, run_batch  # noqa: E402
-from extractor.store import storage  # noqa: E402
 from extractor.text.articles import ArticleError, read_article  # noqa: E402
 
 FAST = functools.partial(LLMClient, backoff_initial=0.01, backoff_max=0.05)
@@ -205,8 +204,8 @@ def kill_scenario(work: Path, baseline: set) -> dict:
 FAKE_LLAMA_SERVER = """\
 #!{python}
 import sys
-sys.path.insert(0, {tests!r})
-from fault_server import FaultServer, stage_answer
+
+from extractor.testing.fault_server import FaultServer, stage_answer
 args = sys.argv[1:]
 FaultServer(responder=stage_answer, port=int(args[args.index("--port") + 1]),
             health=True).serve_forever()
@@ -217,7 +216,7 @@ def server_death_scenario(work: Path, baseline: set, kills: int) -> dict:
     folder, db_path = work / "in", work / "run.db"
     ids = write_articles(folder)
     script = work / "fake-llama-server"
-    script.write_text(FAKE_LLAMA_SERVER.format(python=sys.executable, tests=str(ROOT / "tests")))
+    script.write_text(FAKE_LLAMA_SERVER.format(python=sys.executable))
     script.chmod(0o755)
     model = work / "dummy.gguf"
     model.write_bytes(b"GGUF")

@@ -23,7 +23,6 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from extractor.backends import local_server  # noqa: E402
 

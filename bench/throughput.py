@@ -7,7 +7,7 @@ Prints one table and, last, exactly ``efficiency@16: X``:
 
 1. throughput: synthetic copies of the five seeds (each with its own text, so every copy goes
    through the LLM path: no duplicate, no cached stage) run at concurrency 1, 4, 16 and 64
-   against a loopback server (tests/replay_server.py, in its own process) that answers from the
+   against a loopback server (extractor.testing, in its own process) that answers from the
    recorded cassettes after a fixed latency per call. Articles per second, the ratio to
    concurrency 1, and the ratio to the ideal: the latency-bound limit of this pipeline, i.e. the
    time ``concurrency`` workers would take if the only cost were the latency of each article's
@@ -48,11 +48,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
 os.environ.pop("EXTRACTOR_API_KEY", None)  # the bench never needs a key
 
-from replay_server import synthetic_copies  # noqa: E402
+from extractor.testing.replay_server import synthetic_copies  # noqa: E402
 
 SEEDS = ROOT / "seeds"
 CASSETTES = ROOT / "cassettes"
@@ -143,7 +141,7 @@ def read_recording(db_path: Path, cassette_dir: Path | None = CASSETTES) -> Reco
 @contextlib.contextmanager
 def replay_process(latency: float) -> Iterator[str]:
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "replay_server.py"), "--latency", str(latency),
+        [sys.executable, "-m", "extractor.testing.replay_server", "--latency", str(latency),
          "--cassettes", str(CASSETTES)], stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-
-spec = importlib.util.spec_from_file_location("throughput", ROOT / "bench" / "throughput.py")
-assert spec is not None and spec.loader is not None
-throughput = importlib.util.module_from_spec(spec)
-sys.modules.setdefault("throughput", throughput)  # dataclasses look their module up
-spec.loader.exec_module(throughput)
+from bench import throughput
 
 
 def test_ideal_seconds_is_the_latency_bound_schedule() -> None:

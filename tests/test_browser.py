@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from extractor.datasette_plugin import format_value
+from extractor.testing.serving import extractor_command, free_port, start_serving
 from tests.conftest import ROOT
-from tests.serving import extractor_command, free_port, start_serving
 from tests.test_datasette_plugin import (
     ARTIFACTS,
     INJECTED_ID,

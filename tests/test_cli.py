@@ -12,8 +12,14 @@ from click.testing import CliRunner
 from extractor.cli import cli
 from extractor.config import ConfigError
 from extractor.store import storage
+from extractor.testing.serving import (
+    children_of,
+    extractor_command,
+    free_port,
+    port_open,
+    start_serving,
+)
 from tests.conftest import CASSETTES, SEEDS
-from tests.serving import children_of, extractor_command, free_port, port_open, start_serving
 
 GOLD = Path(__file__).resolve().parent.parent.parent / "shared" / "gold"
 

@@ -22,7 +22,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fault_server import (
+
+from extractor.config import LOCAL_MODEL_NAME, Settings
+from extractor.llm.client import LLMClient
+from extractor.pipeline.batch import Batch, RunOptions, run_batch, run_batch_async
+from extractor.store import storage
+from extractor.store.export import to_jsonl
+from extractor.testing.fault_server import (
     fixture_article,
     inject_hang,
     make_fault_server,
@@ -30,13 +36,7 @@ from fault_server import (
     stage_answer,
     write_fixture_articles,
 )
-from replay_server import replay_server, synthetic_copies
-
-from extractor.config import LOCAL_MODEL_NAME, Settings
-from extractor.llm.client import LLMClient
-from extractor.pipeline.batch import Batch, RunOptions, run_batch, run_batch_async
-from extractor.store import storage
-from extractor.store.export import to_jsonl
+from extractor.testing.replay_server import replay_server, synthetic_copies
 from tests.conftest import SEEDS, articles_stored
 
 FAST = functools.partial(LLMClient, backoff_initial=0.01, backoff_max=0.05)

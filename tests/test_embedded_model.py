@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from extractor.testing.serving import extractor_command
 from tests.conftest import SEEDS
-from tests.serving import extractor_command
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("EXTRACTOR_E2E") != "1",

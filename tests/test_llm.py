@@ -18,18 +18,6 @@ import httpx
 import instructor
 import openai
 import pytest
-from fault_server import (
-    SCRIPT_EXHAUSTED_STATUS,
-    FaultServer,
-    inject_empty,
-    inject_garbage,
-    inject_hang,
-    inject_ok,
-    inject_reset,
-    inject_status,
-    inject_truncated,
-    make_fault_server,
-)
 from pydantic import BaseModel
 
 from extractor.config import Settings
@@ -43,6 +31,18 @@ from extractor.llm.transport import (
     retry_after_seconds,
 )
 from extractor.models import CallRecord
+from extractor.testing.fault_server import (
+    SCRIPT_EXHAUSTED_STATUS,
+    FaultServer,
+    inject_empty,
+    inject_garbage,
+    inject_hang,
+    inject_ok,
+    inject_reset,
+    inject_status,
+    inject_truncated,
+    make_fault_server,
+)
 
 SECRET_KEY = "sk-fault-test-SECRET-0123456789"
 MESSAGES = [

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from extractor.testing.serving import free_port, start_serving
 from tests.conftest import CASSETTES, ROOT, SEEDS
-from tests.serving import free_port, start_serving
 
 PACKAGE_DATA = {
     "extractor/prompts/system.j2", "extractor/prompts/article.j2", "extractor/prompts/repair.j2",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from fault_server import inject_ok, make_fault_server
 
 from extractor.config import ConfigError, Settings
 from extractor.llm.client import LLMClient
 from extractor.llm.ratelimit import BURST_SECONDS, Bucket, RateLimiter, estimate_tokens
+from extractor.testing.fault_server import inject_ok, make_fault_server
 
 
 class FakeClock:

@@ -26,7 +26,21 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fault_server import (
+from pydantic import BaseModel
+
+from extractor.backends import local_server
+from extractor.backends.selection import open_backend
+from extractor.cli import cli
+from extractor.config import Settings
+from extractor.errors import ArticleError, ConfigError, LLMError, LocalModelError
+from extractor.llm.client import LLMClient
+from extractor.llm.transport import REASK_ECHO_MAX_CHARS, REASK_ERROR_MAX_CHARS
+from extractor.models import CallRecord
+from extractor.pipeline import cache
+from extractor.pipeline.batch import RunOptions, run_batch
+from extractor.pipeline.prompts import PromptLibrary
+from extractor.store import storage
+from extractor.testing.fault_server import (
     FIXTURE_RECORDS_PER_ARTICLE,
     FIXTURE_STAGE_ANSWERS,
     Behaviour,
@@ -45,20 +59,6 @@ from fault_server import (
     stage_answer,
     write_fixture_articles,
 )
-from pydantic import BaseModel
-
-from extractor.backends import local_server
-from extractor.backends.selection import open_backend
-from extractor.cli import cli
-from extractor.config import Settings
-from extractor.errors import ArticleError, ConfigError, LLMError, LocalModelError
-from extractor.llm.client import LLMClient
-from extractor.llm.transport import REASK_ECHO_MAX_CHARS, REASK_ERROR_MAX_CHARS
-from extractor.models import CallRecord
-from extractor.pipeline import cache
-from extractor.pipeline.batch import RunOptions, run_batch
-from extractor.pipeline.prompts import PromptLibrary
-from extractor.store import storage
 from extractor.text.articles import MAX_ARTICLE_BYTES, read_article
 from tests.conftest import articles_stored
 
@@ -511,8 +511,8 @@ FAKE_LLAMA_SERVER = """\
 #!{python}
 # A fake llama-server: the fault server's canned stage answers plus /health, on --port.
 import sys
-sys.path.insert(0, {tests!r})
-from fault_server import FaultServer, stage_answer
+
+from extractor.testing.fault_server import FaultServer, stage_answer
 args = sys.argv[1:]
 FaultServer(responder=stage_answer, port=int(args[args.index("--port") + 1]),
             health=True).serve_forever()
@@ -523,12 +523,13 @@ FaultServer(responder=stage_answer, port=int(args[args.index("--port") + 1]),
 def fake_llama(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list]:
     """The embedded backend runs a fake llama-server script; yields every process started."""
     script = tmp_path / "fake-llama-server"
-    script.write_text(FAKE_LLAMA_SERVER.format(python=sys.executable, tests=str(TESTS)))
+    script.write_text(FAKE_LLAMA_SERVER.format(python=sys.executable))
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     model = tmp_path / "dummy.gguf"
     model.write_bytes(b"GGUF")
     monkeypatch.setattr(local_server, "server_binary", lambda: script)
-    monkeypatch.setattr(local_server, "assemble_model", lambda target_dir=None, progress=None: model)
+    monkeypatch.setattr(local_server, "assemble_model",
+                        lambda target_dir=None, progress=None: model)
     started: list[subprocess.Popen] = []
     real_popen = subprocess.Popen
 

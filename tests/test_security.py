@@ -16,7 +16,12 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from fault_server import (
+
+from extractor.cli import cli
+from extractor.config import DATASETTE_METADATA, Settings, redact_url
+from extractor.pipeline.batch import RunOptions, run_batch
+from extractor.store import storage
+from extractor.testing.fault_server import (
     fixture_article,
     inject_status,
     make_fault_server,
@@ -24,11 +29,6 @@ from fault_server import (
     response_model_name,
     stage_answer,
 )
-
-from extractor.cli import cli
-from extractor.config import DATASETTE_METADATA, Settings, redact_url
-from extractor.pipeline.batch import RunOptions, run_batch
-from extractor.store import storage
 from tests.conftest import CASSETTES
 
 KEY = "sk-test-SECRET-7f3a9c2e5b1d4f60"
@@ -183,7 +183,7 @@ COMPROMISED: dict[str, dict] = {
 
 
 def compromised_answer(body: dict):
-    from fault_server import inject_ok
+    from extractor.testing.fault_server import inject_ok
 
     return inject_ok(json.dumps(COMPROMISED[response_model_name(body)]))
 

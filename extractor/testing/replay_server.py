@@ -10,8 +10,8 @@ whitespace, to give each copy its own text hash and so its own pass through the 
 the seed's recorded answers. An unmatched request gets a non-retryable 404.
 
 The server listens on 127.0.0.1 only; it counts requests and the most it held at once.
-Run it on its own (``python tests/replay_server.py --latency 1``) to serve from another process:
-it prints its base URL on the first line and serves until killed.
+Run it on its own (``python -m extractor.testing.replay_server --latency 1``) to serve from
+another process: it prints its base URL on the first line and serves until killed.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+# the source checkout's recordings (this package is test support, used from the source tree)
+CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 PREFIX_CHARS = 1000
 Key = tuple[str, str, int]
 
@@ -141,7 +142,7 @@ class _ReplayHTTPServer(ThreadingHTTPServer):
 class ReplayServer:
     """Handle on a running replay server: its URL and what it has seen."""
 
-    def __init__(self, cassette_dir: Path = ROOT / "cassettes", latency: float = 0.0,
+    def __init__(self, cassette_dir: Path = CASSETTES, latency: float = 0.0,
                  gate: int = 0) -> None:
         self._httpd = _ReplayHTTPServer(load_answers(cassette_dir), latency, gate)
         host, port = self._httpd.server_address[:2]
@@ -178,7 +179,7 @@ class ReplayServer:
 
 
 @contextmanager
-def replay_server(cassette_dir: Path = ROOT / "cassettes", latency: float = 0.0,
+def replay_server(cassette_dir: Path = CASSETTES, latency: float = 0.0,
                   gate: int = 0) -> Iterator[ReplayServer]:
     """``gate``: hold the first requests until that many are in flight together (a test of
     concurrency that does not depend on timing; each waits 5 s at most)."""
@@ -205,7 +206,7 @@ def synthetic_copies(seeds: list[Path], count: int, folder: Path) -> list[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cassettes", type=Path, default=ROOT / "cassettes")
+    parser.add_argument("--cassettes", type=Path, default=CASSETTES)
     parser.add_argument("--latency", type=float, default=1.0)
     args = parser.parse_args()
     server = ReplayServer(args.cassettes, args.latency)
