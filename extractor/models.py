@@ -191,32 +191,43 @@ class ArticleResult(BaseModel):
     repairs: list[Repair] = []
 
 
-CONTRACT_FIELDS: dict[str, tuple[str, ...]] = {
-    "meetings": (
-        "name",
-        "kind",
-        "date",
-        "place",
-        "organizer",
-        "chaired_by",
-        "speakers",
-        "evidence",
-    ),
-    "officials": ("name", "mentions", "title", "organization", "role", "evidence"),
-    "initiatives": ("name", "mentions", "description", "level", "period", "evidence"),
-    "targets": (
-        "metric",
-        "value",
-        "unit",
-        "comparator",
-        "kind",
-        "period",
-        "region",
-        "initiative",
-        "evidence",
-    ),
-    "repairs": ("original", "repaired", "category", "note"),
+@dataclass(frozen=True)
+class RecordType:
+    """One kind of extracted record: its table, the contract's model and field order, the
+    columns that name it and hold its evidence, and the stage whose answer it comes from."""
+
+    table: str
+    label: str
+    contract: type[BaseModel]
+    fields: tuple[str, ...]  # the contract's field order (exports, gold files)
+    name_column: str
+    evidence_column: str
+    stage: str
+
+
+# The one registry of record types, in the order they are stored, exported and scored.
+RECORD_TYPES: dict[str, RecordType] = {
+    record.table: record for record in (
+        RecordType("meetings", "Meeting", Meeting,
+                   ("name", "kind", "date", "place", "organizer", "chaired_by", "speakers",
+                    "evidence"), "name", "evidence", "meetings"),
+        RecordType("officials", "Official", Official,
+                   ("name", "mentions", "title", "organization", "role", "evidence"),
+                   "name", "evidence", "officials"),
+        RecordType("initiatives", "Initiative", Initiative,
+                   ("name", "mentions", "description", "level", "period", "evidence"),
+                   "name", "evidence", "initiatives"),
+        RecordType("targets", "Target", QuantitativeTarget,
+                   ("metric", "value", "unit", "comparator", "kind", "period", "region",
+                    "initiative", "evidence"), "metric", "evidence", "targets"),
+        RecordType("repairs", "Repair", Repair, ("original", "repaired", "category", "note"),
+                   "original", "original", "repair"),
+    )
 }
+RECORD_TABLES: tuple[str, ...] = tuple(RECORD_TYPES)
+CONTRACT_FIELDS: dict[str, tuple[str, ...]] = {
+    table: record.fields for table, record in RECORD_TYPES.items()}
+
 
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     ArticleResult,

@@ -193,3 +193,38 @@ def test_postprocess_version_refinalizes_without_calls(db, workspace, monkeypatc
     summary, _, calls = run(db, prompts, seeds)
     assert calls == 0 and summary.done == 2
     assert sum(summary.stages_reused.values()) == 10
+
+
+def test_a_change_to_assembly_reaches_stored_articles_without_calls(
+        db, workspace, monkeypatch) -> None:
+    """The cache holds the model's raw answers: changed assembly code (with the post-processing
+    version bumped) re-assembles every stored article, and makes no call."""
+    from extractor.postprocess import assemble
+
+    prompts, seeds = workspace
+    run(db, prompts, seeds)
+    before = {row["metric"] for row in db["targets"].rows}
+    original = assemble.assemble_targets
+
+    def changed_assembly(*args, **kwargs):
+        return [{**record, "metric": record["metric"] + " (reassembled)"}
+                for record in original(*args, **kwargs)]
+
+    monkeypatch.setattr(assemble, "assemble_targets", changed_assembly)
+    monkeypatch.setattr(cache, "POSTPROCESS_VERSION", "assembly-changed")
+    summary, _, calls = run(db, prompts, seeds)
+    assert calls == 0 and summary.done == 2
+    after = {row["metric"] for row in db["targets"].rows}
+    assert any(metric.endswith(" (reassembled)") for metric in after)
+    assert {metric.removesuffix(" (reassembled)") for metric in after} == before
+
+
+def test_stored_stage_result_is_the_raw_answer(db, workspace) -> None:
+    prompts, seeds = workspace
+    run(db, prompts, seeds)
+    import json
+
+    stored = {row["stage"]: json.loads(row["output"])
+              for row in db["stage_results"].rows}
+    assert stored["targets"] == CANNED["targets"].model_dump(mode="json")
+    assert stored["repair"] == CANNED["repair"].model_dump(mode="json")

@@ -7,8 +7,13 @@ from click.testing import CliRunner
 from extractor.backends.replay import REPLAY_BASE_URL
 from extractor.cli import cli
 from extractor.config import Settings
-from extractor.llm.tokens import STAGE_RECORDS, article_tokens, latest_run_with_calls, token_report
 from extractor.pipeline.batch import RunOptions, run_batch
+from extractor.pipeline.tokens import (
+    STAGE_RECORDS,
+    article_tokens,
+    latest_run_with_calls,
+    token_report,
+)
 from extractor.store import storage
 from tests.conftest import CASSETTES, SEEDS
 

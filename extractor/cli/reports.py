@@ -62,7 +62,7 @@ def tokens(db_path: Path, run_id: int | None, per_article: bool) -> None:
       extractor tokens --db extract.db
       extractor tokens --db extract.db --run 3 --per-article
     """
-    from extractor.llm.tokens import article_tokens, latest_run_with_calls, token_report
+    from extractor.pipeline.tokens import article_tokens, latest_run_with_calls, token_report
 
     db = open_existing_db(db_path)
     run_id = run_id or latest_run_with_calls(db)

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from extractor.cli import cli, cli_errors, console, db_option
 from extractor.config import Settings, redact_url
-from extractor.pipeline.cache import STAGES
+from extractor.pipeline.stages import STAGE_NAMES
 from extractor.store import storage
 
 
@@ -31,7 +31,7 @@ from extractor.store import storage
 @click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Record the HTTP exchanges of this run into this cassette folder.")
 @click.option("--force", is_flag=True, help="Recompute every stage even when nothing changed.")
-@click.option("--only", "only", multiple=True, type=click.Choice(STAGES),
+@click.option("--only", "only", multiple=True, type=click.Choice(STAGE_NAMES),
               help="Recompute only this stage (repeatable); other stages reuse stored results.")
 @click.option("--articles", "article_ids", multiple=True,
               help="Restrict the run to these article ids (file stems; repeatable).")

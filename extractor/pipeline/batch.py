@@ -15,12 +15,13 @@ import asyncio
 import json
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from pydantic import BaseModel
 
 from extractor.backends.replay import (
     article_cassette,
@@ -38,7 +39,15 @@ from extractor.models import CallRecord
 from extractor.pipeline import cache
 from extractor.pipeline.offload import Offloader, auto_workers
 from extractor.pipeline.prompts import PromptLibrary
-from extractor.pipeline.stages import EXTRACTION_STAGES, RepairOutput, StageContext, run_repair
+from extractor.pipeline.stages import (
+    EXTRACTION_STAGES,
+    STAGES,
+    Inputs,
+    RepairOutput,
+    Stage,
+    StageContext,
+    prepare_inputs,
+)
 from extractor.pipeline.writer import Writer
 from extractor.postprocess.finalize import finalize_article, grounding_counts
 from extractor.store import storage
@@ -112,33 +121,52 @@ ClientFactory = Callable[[Settings, str, Callable[[CallRecord], None]], Any]
 
 
 class StageRunner:
-    """Runs one article's stages, reusing a stored result whenever its key is unchanged."""
+    """Gets each stage's answer for one article: the stored answer whenever its key is
+    unchanged (no call), else the model's, which is stored."""
 
     def __init__(self, db: sqlite_utils.Database, writer: Writer, article: Article, run_id: int,
-                 keys: dict[str, cache.StageKey], options: RunOptions,
-                 summary: RunSummary) -> None:
+                 keys: dict[str, cache.StageKey], legacy_keys: dict[str, cache.StageKey],
+                 options: RunOptions, summary: RunSummary) -> None:
         self.db, self.writer, self.article, self.run_id = db, writer, article, run_id
-        self.keys, self.options, self.summary = keys, options, summary
+        self.keys, self.legacy_keys = keys, legacy_keys
+        self.options, self.summary = options, summary
 
     def _must_compute(self, stage: str) -> bool:
         return self.options.force or stage in self.options.only
 
-    async def run(self, stage: str, compute: Callable[[], Awaitable[Any]]) -> Any:
-        key = self.keys[stage]
-        if not self._must_compute(stage):
-            stored = cache.cached_output(self.db, self.article.article_id, key)
+    async def answer(self, stage: Stage, ctx: StageContext,
+                     inputs: Inputs) -> tuple[BaseModel | None, Any]:
+        """``(answer, None)``, or ``(None, records)`` for a result stored before version 2
+        (already assembled: used as it is)."""
+        key, article_id = self.keys[stage.name], self.article.article_id
+        if not self._must_compute(stage.name):
+            stored = cache.cached_output(self.db, article_id, key)
             if stored is not None:
-                self.summary.stages_reused[stage] += 1
-                return stored
+                self.summary.stages_reused[stage.name] += 1
+                return stage.answer.model_validate(stored), None
+            legacy = cache.cached_output(self.db, article_id, self.legacy_keys[stage.name])
+            if legacy is not None:
+                self.summary.stages_reused[stage.name] += 1
+                return None, legacy
         try:
-            output = await compute()
+            answer = await stage.call(ctx, inputs)
         except Exception as err:  # LLMError, invalid output, or a bug met on this article's text
-            raise StageFailure(stage, err) from err
-        article_id = self.article.article_id
+            raise StageFailure(stage.name, err) from err
+        output = answer.model_dump(mode="json")
         await self.writer.write(
             lambda db: cache.store_output(db, article_id, key, self.run_id, output))
-        self.summary.stages_computed[stage] += 1
-        return output
+        self.summary.stages_computed[stage.name] += 1
+        return answer, None
+
+    async def records(self, stage: Stage, ctx: StageContext, inputs: Inputs) -> Any:
+        """The stage's records: its answer, assembled (deterministic, never cached)."""
+        answer, legacy = await self.answer(stage, ctx, inputs)
+        if answer is None:
+            return legacy
+        try:
+            return await stage.assemble(ctx, inputs, answer)
+        except Exception as err:  # a bug met on this article's text fails the article only
+            raise StageFailure(stage.name, err) from err
 
 
 async def extract_article(ctx: StageContext,
@@ -146,14 +174,14 @@ async def extract_article(ctx: StageContext,
     """Repair then every extraction stage, in this order; returns the article row and grounded
     records."""
     article = ctx.article
-
-    async def repair_json() -> dict:
-        return (await run_repair(ctx)).to_json()
-
-    repair = RepairOutput.from_json(await runner.run("repair", repair_json))
+    inputs = await prepare_inputs(ctx)
+    repair = await runner.records(STAGES["repair"], ctx, inputs)
+    if not isinstance(repair, RepairOutput):  # stored before version 2 (assembled, as JSON)
+        repair = RepairOutput.from_json(repair)
+    inputs.repairs = repair.repairs
     records: dict[str, list[dict]] = {}
-    for name, stage in EXTRACTION_STAGES.items():
-        records[name] = await runner.run(name, lambda stage=stage: stage(ctx, repair.repairs))
+    for name in EXTRACTION_STAGES:
+        records[name] = await runner.records(STAGES[name], ctx, inputs)
     records["repairs"] = repair.records()
     try:
         final, repaired_text = await ctx.offload(
@@ -190,7 +218,6 @@ class Batch:
         self.options = options
         self.library = PromptLibrary(settings.prompts_dir)
         self.prompt_hashes = self.library.hashes()
-        cache.ensure_cache_tables(db)
         self.run_id = storage.start_run(
             db, command=options.command, model=settings.model,
             base_url=settings.display_base_url or "embedded", mode=settings.mode.name,
@@ -279,6 +306,8 @@ class Batch:
             self.summary.skipped += 1
             return "duplicate"
         keys = cache.stage_keys(article.sha256, self.settings.model, self.prompt_hashes)
+        legacy_keys = cache.stage_keys(article.sha256, self.settings.model, self.prompt_hashes,
+                                       version=cache.LEGACY_STAGE_VERSION)
         key = cache.article_key(keys)
         recompute = self.options.force or self.options.only
         if not recompute and storage.stored_key(self.db, article.article_id) == key:
@@ -286,8 +315,8 @@ class Batch:
             return "skipped"
         ctx = StageContext(article, self.library, self.client, self.settings.stage_max_tokens,
                            self.offload)
-        runner = StageRunner(self.db, self.writer, article, self.run_id, keys, self.options,
-                             self.summary)
+        runner = StageRunner(self.db, self.writer, article, self.run_id, keys, legacy_keys,
+                             self.options, self.summary)
         for attempt in (1, 2):  # a 2nd try only after the dead model server was restarted
             restarts_seen = self._restarts
             try:

@@ -1,9 +1,16 @@
 """Stage results keyed by what produced them, so a re-run recomputes only what is stale.
 
-A stage's key hashes: the article text, every prompt file the stage reads, the model, the JSON
-Schema of the stage's output, the stage version and the keys of the stages it reads from.
-Editing `targets.j2` changes only the targets key; editing `repair.j2` changes the repair key
-and so the keys of every stage that reads the repairs.
+A stage's stored result is the model's raw structured answer; everything deterministic after
+it (assembling, repairs, rules, grounding, finalize) runs again whenever the article is
+finalized, which ``POSTPROCESS_VERSION`` decides without any call. A stage's key hashes: the
+article text, every prompt file the stage reads, the model, the JSON Schema of the answer, the
+stage version and the keys of the stages it reads from. Editing `targets.j2` changes only the
+targets key; editing `repair.j2` changes the repair key and so the keys of every stage that
+reads the repairs.
+
+Databases written before version 2 stored each stage's records after assembly; those results
+are still found (under their version-1 key) and reused as they are, so an upgrade makes no call;
+a stage recomputed after that stores its raw answer.
 """
 
 from __future__ import annotations
@@ -15,37 +22,16 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from extractor.models import (
-    InitiativeList,
-    MeetingList,
-    OfficialList,
-    RepairResult,
-    TargetList,
-)
+from extractor.pipeline.stages import STAGES
 from extractor.store import storage
 from extractor.store.storage import now
 
-STAGE_VERSION = "1"  # bump when a stage's request or parsing changes (re-runs the model)
+# bump when a stage's request or the meaning of its stored result changes (re-runs the model);
+# 2: the stored result is the raw answer (1: the records after assembly, still reused)
+STAGE_VERSION = "2"
+LEGACY_STAGE_VERSION = "1"
 POSTPROCESS_VERSION = "8"  # bump when assemble/rules/finalize change (re-finalizes, no calls)
 SHARED_PROMPTS = ("system.j2", "article.j2")
-
-
-@dataclass(frozen=True)
-class StageSpec:
-    name: str
-    prompt_files: tuple[str, ...]
-    output_schema: type
-    reads_repairs: bool
-
-
-STAGE_SPECS: dict[str, StageSpec] = {
-    "repair": StageSpec("repair", ("repair.j2", "glossary.yaml"), RepairResult, False),
-    "meetings": StageSpec("meetings", ("meetings.j2",), MeetingList, True),
-    "officials": StageSpec("officials", ("officials.j2",), OfficialList, True),
-    "initiatives": StageSpec("initiatives", ("initiatives.j2",), InitiativeList, True),
-    "targets": StageSpec("targets", ("targets.j2",), TargetList, False),
-}
-STAGES = tuple(STAGE_SPECS)
 
 
 @functools.cache
@@ -62,11 +48,11 @@ class StageKey:
 
 
 def stage_inputs(stage: str, article_sha: str, model: str, prompt_hashes: dict[str, str],
-                 repair_key: str | None) -> dict[str, str]:
-    spec = STAGE_SPECS[stage]
+                 repair_key: str | None, version: str = STAGE_VERSION) -> dict[str, str]:
+    spec = STAGES[stage]
     inputs = {
         "article": article_sha[:16], "model": model,
-        "schema": _schema_hash(spec.output_schema), "stage_version": STAGE_VERSION,
+        "schema": _schema_hash(spec.answer), "stage_version": version,
     }
     for name in (*SHARED_PROMPTS, *spec.prompt_files):
         inputs[name] = prompt_hashes.get(name, "missing")
@@ -75,12 +61,13 @@ def stage_inputs(stage: str, article_sha: str, model: str, prompt_hashes: dict[s
     return inputs
 
 
-def stage_keys(article_sha: str, model: str, prompt_hashes: dict[str, str]) -> dict[str, StageKey]:
+def stage_keys(article_sha: str, model: str, prompt_hashes: dict[str, str],
+               version: str = STAGE_VERSION) -> dict[str, StageKey]:
     """The key of every stage of one article, repair first (others may depend on it)."""
     keys: dict[str, StageKey] = {}
     for stage in STAGES:
         repair_key = keys["repair"].key if "repair" in keys else None
-        inputs = stage_inputs(stage, article_sha, model, prompt_hashes, repair_key)
+        inputs = stage_inputs(stage, article_sha, model, prompt_hashes, repair_key, version)
         digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:24]
         keys[stage] = StageKey(stage, digest, inputs)
     return keys
@@ -93,21 +80,17 @@ def article_key(keys: dict[str, StageKey]) -> str:
     return hashlib.sha256(joined.encode()).hexdigest()[:24]
 
 
-def ensure_cache_tables(db: sqlite_utils.Database) -> None:
-    if "stage_results" not in db.table_names():
-        db["stage_results"].create(
-            {"id": str, "article_id": str, "stage": str, "key": str, "inputs": str,
-             "run_id": int, "output": str, "created": str},
-            pk="id", foreign_keys=[("run_id", "runs", "id")],
-        )
-        db["stage_results"].create_index(["article_id", "stage"])
-
-
 def cached_output(db: sqlite_utils.Database, article_id: str, key: StageKey) -> object | None:
     rows = list(db.query(
         "SELECT output FROM stage_results WHERE article_id = ? AND stage = ? AND key = ?",
         [article_id, key.stage, key.key]))
     return json.loads(rows[0]["output"]) if rows else None
+
+
+def has_result(db: sqlite_utils.Database, article_id: str, key: StageKey,
+               legacy: StageKey | None) -> bool:
+    """A result is stored under the stage's key (or, from before version 2, its legacy key)."""
+    return any(cached_output(db, article_id, k) is not None for k in (key, legacy) if k)
 
 
 def store_output(db: sqlite_utils.Database, article_id: str, key: StageKey, run_id: int,

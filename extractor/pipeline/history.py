@@ -40,7 +40,6 @@ def _last_error_stage(db: sqlite_utils.Database, article_id: str) -> str | None:
 def stage_status(db: sqlite_utils.Database, files: Sequence[Path], model: str,
                  prompt_hashes: dict[str, str]) -> list[StageStatus]:
     """Per article and stage: up to date, stale (and which input changed), failed, never run."""
-    cache.ensure_cache_tables(db)
     statuses: list[StageStatus] = []
     for path in files:
         try:
@@ -49,8 +48,10 @@ def stage_status(db: sqlite_utils.Database, files: Sequence[Path], model: str,
             statuses.append(StageStatus(path.stem, "read", "failed", str(err)))
             continue
         failed_stage = _last_error_stage(db, article.article_id)
+        legacy = cache.stage_keys(article.sha256, model, prompt_hashes,
+                                  version=cache.LEGACY_STAGE_VERSION)
         for stage, key in cache.stage_keys(article.sha256, model, prompt_hashes).items():
-            if cache.cached_output(db, article.article_id, key) is not None:
+            if cache.has_result(db, article.article_id, key, legacy[stage]):
                 statuses.append(StageStatus(article.article_id, stage, "up to date"))
                 continue
             old = cache.latest_inputs(db, article.article_id, stage)

@@ -21,18 +21,10 @@ from typing import Any
 import sqlite_utils
 
 from extractor.errors import StorageError
-from extractor.models import CONTRACT_FIELDS, CallRecord
+from extractor.models import RECORD_TABLES, CallRecord
+from extractor.store.migrations import REJECTED_TABLE, migrate
 
-RECORD_TABLES = ("meetings", "officials", "initiatives", "targets", "repairs")
-REJECTED_TABLE = "rejected_records"  # model/rule records kept out of RECORD_TABLES, with reasons
-# record table -> (column linking to the cross-article identity, identity table)
-IDENTITY_COLUMNS = {
-    "officials": ("person_id", "people"),
-    "initiatives": ("programme_id", "programmes"),
-}
 BUSY_TIMEOUT_MS = 30_000
-
-
 
 
 @contextmanager
@@ -118,104 +110,10 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
         # the machine, which may lose the last commits but never corrupts); saves an fsync each
         conn.execute("PRAGMA synchronous = NORMAL")
         with write(db):
-            ensure_schema(db)
+            migrate(db)
     except sqlite3.DatabaseError as err:
         raise StorageError(f"{path}: cannot use database ({err})") from err
     return db
-
-
-def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create the tables, indexes and full-text search if they are missing."""
-    if "runs" not in db.table_names():
-        db["runs"].create(
-            {
-                "id": int, "started": str, "finished": str, "status": str, "command": str,
-                "model": str, "base_url": str, "mode": str, "prompt_hashes": str,
-                "schema_hash": str, "articles_done": int, "articles_skipped": int,
-                "articles_failed": int, "record_counts": str, "prompt_tokens": int,
-                "completion_tokens": int, "llm_calls": int, "grounding_rate": float,
-                "seconds": float, "stages_computed": str, "stages_reused": str,
-                "pid": int, "host": str,
-            },
-            pk="id",
-        )
-    if "articles" not in db.table_names():
-        db["articles"].create(
-            {
-                "article_id": str, "title": str, "headline": str, "published": str,
-                "place": str, "text": str, "repaired_text": str, "sha256": str,
-                "source_paths": str, "extraction_key": str, "run_id": int, "updated": str,
-            },
-            pk="article_id",
-            foreign_keys=[("run_id", "runs", "id")],
-        )
-        db["articles"].create_index(["sha256"])
-        db["articles"].enable_fts(["title", "text", "repaired_text"], create_triggers=True)
-    for table in ("people", "programmes"):
-        if table not in db.table_names():
-            db[table].create({"id": str, "name": str, "mentions": str, "article_count": int},
-                             pk="id")
-    for table in RECORD_TABLES:
-        if table not in db.table_names():
-            columns = {
-                "id": str, "article_id": str, "run_id": int, "position": int,
-                "char_start": int, "char_end": int, "alignment": str,
-                "matched_text": str, "flags": str,
-            }
-            for name in CONTRACT_FIELDS[table]:
-                columns[name] = float if name == "value" else str
-            if table in {"officials", "initiatives"}:
-                columns.update({"mention_spans": str, "merged_from": int})
-            keys = [("article_id", "articles", "article_id"), ("run_id", "runs", "id")]
-            if table in IDENTITY_COLUMNS:
-                column, target = IDENTITY_COLUMNS[table]
-                columns[column] = str
-                keys.append((column, target, "id"))
-            db[table].create(columns, pk="id", foreign_keys=keys)
-            db[table].create_index(["article_id"])
-        db.execute(
-            f"CREATE VIEW IF NOT EXISTS [trusted_{table}] AS SELECT * FROM [{table}] "
-            "WHERE alignment IN ('exact', 'normalized', 'fuzzy') AND flags = '[]'"
-        )
-    if "llm_calls" not in db.table_names():
-        db["llm_calls"].create(
-            {
-                "id": int, "run_id": int, "article_id": str, "stage": str, "model": str,
-                "attempt": int, "status": str, "started": str, "latency_ms": float,
-                "prompt_tokens": int, "completion_tokens": int,
-                "prompt_tokens_processed": int, "server_ms": float, "error_type": str,
-                "error": str, "response_text": str,
-            },
-            pk="id",
-            foreign_keys=[("run_id", "runs", "id")],
-        )
-        db["llm_calls"].create_index(["run_id"])
-    elif "server_ms" not in db["llm_calls"].columns_dict:  # databases made before it existed
-        db["llm_calls"].add_column("server_ms", float)
-    if "article_versions" not in db.table_names():
-        db["article_versions"].create(
-            {"id": int, "article_id": str, "run_id": int, "created": str,
-             "extraction_key": str, "title": str, "place": str, "records": str},
-            pk="id", foreign_keys=[("run_id", "runs", "id")],
-        )
-        db["article_versions"].create_index(["article_id", "run_id"])
-    if REJECTED_TABLE not in db.table_names():
-        db[REJECTED_TABLE].create(
-            {"id": str, "article_id": str, "run_id": int, "position": int, "record_table": str,
-             "reasons": str, "source": str, "evidence": str, "record": str},
-            pk="id", foreign_keys=[("article_id", "articles", "article_id"),
-                                   ("run_id", "runs", "id")],
-        )
-        db[REJECTED_TABLE].create_index(["article_id"])
-    if "errors" not in db.table_names():
-        db["errors"].create(
-            {
-                "id": int, "run_id": int, "article_id": str, "path": str, "stage": str,
-                "error_type": str, "message": str, "created": str,
-            },
-            pk="id",
-            foreign_keys=[("run_id", "runs", "id")],
-        )
 
 
 # -- runs -----------------------------------------------------------------------------------

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-# the record table each stage fills
-STAGE_RECORDS = {"repair": "repairs", "meetings": "meetings", "officials": "officials",
-                 "initiatives": "initiatives", "targets": "targets"}
+from extractor.models import RECORD_TYPES
+from extractor.pipeline.stages import STAGE_NAMES
+
+# the record table each stage fills, in the stages' order
+_TABLE_OF_STAGE = {record.stage: record.table for record in RECORD_TYPES.values()}
+STAGE_RECORDS = {stage: _TABLE_OF_STAGE[stage] for stage in STAGE_NAMES}
 
 
 @dataclass
