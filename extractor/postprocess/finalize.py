@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from extractor.models import RECORD_TYPES
 from extractor.postprocess.repairs import apply_repairs
 from extractor.postprocess.rules import (
     glossary_programme_names,
@@ -27,7 +28,6 @@ from extractor.text.dates import supported_date
 from extractor.text.grounding import align
 from extractor.text.numbers import value_in_evidence
 
-SPAN_FIELD = {"repairs": "original"}
 INSTRUCTION_LIKE = re.compile(
     r"\b(?:ignore (?:all |any )?(?:the )?(?:previous|prior|above) (?:instructions|prompts?)|"
     r"disregard (?:the |all )?(?:previous|prior|above)|you are (?:now )?an? (?:ai|assistant|"
@@ -58,8 +58,8 @@ REJECTED_FLAGS: dict[str, frozenset[str]] = {
 _NAME_WORD = re.compile(r"[^\W_]+")
 
 
-def _ground_one(record: dict, span_field: str, text: str, taken: set[tuple[int, int]]) -> dict:
-    found = align(str(record.get(span_field) or ""), text, taken=taken)
+def _ground_one(table: str, record: dict, text: str, taken: set[tuple[int, int]]) -> dict:
+    found = align(str(record.get(RECORD_TYPES[table].evidence_column) or ""), text, taken=taken)
     flags: list[str] = []
     if found.status not in GROUNDED:
         flags.append("evidence_not_found")
@@ -72,32 +72,32 @@ def _ground_one(record: dict, span_field: str, text: str, taken: set[tuple[int, 
         "alignment": found.status,
         "matched_text": found.matched_text,
     }
-    if "mentions" in record:
+    if table in {"officials", "initiatives"}:
         grounded["mention_spans"] = [
             {"mention": m, "start": a.start, "end": a.end, "alignment": a.status}
             for m in record.get("mentions") or []
             for a in [align(m, text)]
         ]
     if (
-        "value" in record
+        table == "targets"
         and found.matched_text is not None
         and not value_in_evidence(float(record["value"]), record.get("unit"), found.matched_text)
     ):
         flags.append("value_not_in_evidence")
-    grounded["flags"] = flags + plausibility_flags(record)
+    grounded["flags"] = flags + plausibility_flags(table, record)
     return grounded
 
 
-def plausibility_flags(record: dict) -> list[str]:
+def plausibility_flags(table: str, record: dict) -> list[str]:
     """Flags for records that are grounded but cannot be what their type says."""
-    if "mentions" in record and "title" in record:  # an official
+    if table == "officials":
         tokens = (record.get("name") or "").split()
         if (not tokens or tokens[0].casefold() not in SURNAMES or len(tokens) > 3
                 or NOT_A_NAME.search(record.get("name") or "")):
             return ["not_a_person_name"]
-    if "level" in record and len(_NAME_WORD.findall(record.get("name") or "")) < 2:
+    if table == "initiatives" and len(_NAME_WORD.findall(record.get("name") or "")) < 2:
         return ["not_a_programme_name"]  # an initiative called "upgrade" or "10"
-    if "value" in record:
+    if table == "targets":
         unit = (record.get("unit") or "").strip()
         if NOT_A_UNIT.fullmatch(unit):
             return ["not_a_quantity"]
@@ -144,8 +144,7 @@ def ground_records(table: str, records: Sequence[dict], text: str,
     """Attach offsets, alignment status and flags; repeated spans take successive occurrences
     (``taken``: spans already claimed by records grounded before these)."""
     taken = set() if taken is None else taken
-    span_field = SPAN_FIELD.get(table, "evidence")
-    grounded = [_ground_one(record, span_field, text, taken) for record in records]
+    grounded = [_ground_one(table, record, text, taken) for record in records]
     injected = instruction_spans(text)
     for record in grounded:
         start, end = record.get("char_start"), record.get("char_end")
