@@ -192,8 +192,10 @@ def metadata() -> dict:
 
 
 def fetch(path: Path, *urls: str) -> list[httpx.Response]:
+    """Pages of plain Datasette on the database, as `datasette -i db` serves them: no metadata
+    is given, the plugin brings the packaged metadata."""
     async def run() -> list[httpx.Response]:
-        ds = Datasette(immutables=[str(path)], metadata=metadata())
+        ds = Datasette(immutables=[str(path)])
         await ds.invoke_startup()
         return [await ds.client.get(url) for url in urls]
 
@@ -562,3 +564,15 @@ def test_format_value() -> None:
     assert format_value(2024.0, "year") == "2024 year"
     assert format_value(3, None) == "3"
     assert format_value(None, "%") == ""
+
+
+def test_metadata_given_with_the_command_wins_over_the_packaged_metadata(seed_db: Path) -> None:
+    async def run() -> str:
+        ds = Datasette(immutables=[str(seed_db)], metadata={
+            "databases": {"seed": {"tables": {"targets": {"title": "My own targets"}}}}})
+        await ds.invoke_startup()
+        return (await ds.client.get("/seed/targets")).text
+
+    page = asyncio.run(run())
+    assert "<h1>My own targets" in page
+    assert 'id="facet-region"' in page  # the rest of the packaged section still applies

@@ -307,9 +307,12 @@ def get_metadata(datasette: Any, key: Any, database: Any, table: Any) -> dict | 
     packaged = packaged_metadata()
     local_databases = (getattr(datasette, "_metadata_local", None) or {}).get("databases") or {}
     star = local_databases.get("*") or packaged["databases"]["*"]
-    # Datasette merges later sources into what a hook returns: a database that the local
-    # metadata also describes gets its own copy, so the shared section is never changed.
-    databases = {name: copy.deepcopy(star) if name in local_databases else star
+    # Datasette merges later sources into what a hook returns, and adds the canned_queries
+    # hooks' answers to the "queries" dict it finds there: a database that the local metadata
+    # also describes gets a deep copy, every other one its own "queries" dict, so the shared
+    # section is never changed.
+    databases = {name: copy.deepcopy(star) if name in local_databases
+                 else {**star, "queries": dict(star.get("queries") or {})}
                  for name in datasette.databases if not name.startswith("_")}
     return {**{name: value for name, value in packaged.items() if name != "databases"},
             "databases": databases}
