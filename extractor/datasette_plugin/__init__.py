@@ -42,15 +42,8 @@ from extractor.datasette_plugin.highlights import (  # noqa: F401
     is_suspect,
     repaired_spans,
 )
+from extractor.models import RECORD_TYPES
 
-# record table -> (label, column naming the record, column holding its verbatim evidence)
-RECORD_TYPES: dict[str, tuple[str, str, str]] = {
-    "meetings": ("Meeting", "name", "evidence"),
-    "officials": ("Official", "name", "evidence"),
-    "initiatives": ("Initiative", "name", "evidence"),
-    "targets": ("Target", "metric", "evidence"),
-    "repairs": ("Repair", "original", "original"),
-}
 # bookkeeping columns not shown among a record's fields
 HIDDEN_FIELDS = frozenset({
     "id", "article_id", "run_id", "position", "char_start", "char_end", "matched_text",
@@ -62,7 +55,7 @@ LINKED_TABLES = {name: name for name in RECORD_TYPES} | {
 }
 
 
-# -- formatting -------------------------------------------------------------------------------
+# -- the article page -------------------------------------------------------------------------
 def _databases(datasette: Any, wanted: str | None) -> list[Any]:
     names = [wanted] if wanted else [n for n in datasette.databases if not n.startswith("_")]
     return [datasette.databases[n] for n in names if n in datasette.databases]
@@ -96,7 +89,8 @@ def _column_label(column: str) -> str:
 async def _load_records(datasette: Any, db: Any, article_id: str) -> list[Record]:
     records: list[Record] = []
     order = 0
-    for table, (label, name_column, _) in RECORD_TYPES.items():
+    for table, record_type in RECORD_TYPES.items():
+        label, name_column = record_type.label, record_type.name_column
         if not await db.table_exists(table):
             continue
         result = await db.execute(
@@ -169,7 +163,8 @@ async def article_page(datasette: Any, request: Any) -> Response:
     prev_row, next_row = await _neighbours(db, article_id)
     keep_db = wanted if wanted else None
     legend = []
-    for table, (label, _, _) in RECORD_TYPES.items():
+    for table, record_type in RECORD_TYPES.items():
+        label = record_type.label
         of_type = [r for r in records if r.type == table]
         legend.append({
             "type": table, "label": label, "total": len(of_type),
@@ -265,7 +260,7 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
     if base == "targets" and column == "value" and value not in (None, ""):
         return format_value(value, _plain(row, "unit"))
     if base is not None:
-        evidence_column = RECORD_TYPES[base][2]
+        evidence_column = RECORD_TYPES[base].evidence_column
         if column in {evidence_column, "id"} and value not in (None, ""):
             article_id, record_id = _plain(row, "article_id"), _plain(row, "id")
             if not article_id or not record_id:

@@ -7,16 +7,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-# record table -> (label, column naming the record, column holding its verbatim evidence)
-RECORD_TYPES: dict[str, tuple[str, str, str]] = {
-    "meetings": ("Meeting", "name", "evidence"),
-    "officials": ("Official", "name", "evidence"),
-    "initiatives": ("Initiative", "name", "evidence"),
-    "targets": ("Target", "metric", "evidence"),
-    "repairs": ("Repair", "original", "original"),
-}
-# bookkeeping columns not shown among a record's fields
-
 YEAR_UNITS = frozenset({"year", "years", "yr"})  # 2024 year, not 2,024 year
 
 

@@ -79,8 +79,9 @@ from pathlib import Path
 from typing import Any
 
 from extractor.evaluation.matching import MATCHERS, match_records
+from extractor.models import RECORD_TABLES
 
-RECORD_TYPES = ("meetings", "officials", "initiatives", "targets", "repairs")
+RECORD_TYPES = RECORD_TABLES  # scored in the registry's order
 TABLE_HEADER = ["type", "gold", "pred", "tp", "P", "R", "F1"]
 
 

@@ -21,7 +21,6 @@ from extractor.text.magnitudes import (
     wordset,
 )
 
-RECORD_TYPES = ("meetings", "officials", "initiatives", "targets", "repairs")
 TABLE_HEADER = ["type", "gold", "pred", "tp", "P", "R", "F1"]
 
 # --------------------------------------------------------------------------- text
