@@ -16,6 +16,14 @@ class ConfigError(ExtractorError, ValueError):
     exit_code = 2
 
 
+class NotFoundError(ExtractorError, LookupError):
+    """A database, run or file the command was asked about does not exist (nothing is created)."""
+
+
+class EvaluationError(ExtractorError, ValueError):
+    """Gold annotations that are missing, unreadable or about none of the stored articles."""
+
+
 class ArticleError(ExtractorError, ValueError):
     """An input file cannot be used as an article (the message names the file)."""
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import urllib.request
 from pathlib import Path
 
@@ -153,3 +154,67 @@ def test_serve_stops_its_server_when_stopped(tmp_path: Path, stop_signal: signal
         assert not port_open(port), "the port is still served after the command stopped"
     finally:
         served.stop(signal.SIGKILL)
+
+
+# -- commands that fail loudly: a clear error, a non-zero exit, and no file created ----------
+
+@pytest.fixture(scope="module")
+def replayed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("replayed") / "seeds.db"
+    seed = sorted(SEEDS.glob("*.txt"))[0]
+    result = CliRunner().invoke(cli, ["run", str(seed), "--replay", str(CASSETTES),
+                                      "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def _evals(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        return conn.execute("SELECT count(*) FROM evals").fetchone()[0] if "evals" in tables else 0
+
+
+def test_eval_with_no_gold_article_fails_and_stores_nothing(replayed_db: Path,
+                                                            tmp_path: Path) -> None:
+    empty = tmp_path / "gold"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not an annotation")
+    before = _evals(replayed_db)
+    result = CliRunner().invoke(cli, ["eval", "--gold", str(empty), "--db", str(replayed_db)])
+    assert result.exit_code == 1 and "no gold article" in result.output
+    assert "1.000" not in result.output and _evals(replayed_db) == before
+
+
+def test_eval_with_gold_about_other_articles_fails(replayed_db: Path, tmp_path: Path) -> None:
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    (gold / "other.json").write_text(json.dumps({"article_id": "other", "targets": []}))
+    result = CliRunner().invoke(cli, ["eval", "--gold", str(gold), "--db", str(replayed_db)])
+    assert result.exit_code == 1 and "none of the 1 gold articles" in result.output
+
+
+def test_eval_with_broken_gold_file_names_it(replayed_db: Path, tmp_path: Path) -> None:
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    (gold / "broken.json").write_text("{not json")
+    result = CliRunner().invoke(cli, ["eval", "--gold", str(gold), "--db", str(replayed_db)])
+    assert result.exit_code == 1 and "broken.json is not valid JSON" in result.output
+
+
+def test_diff_of_runs_that_do_not_exist_fails(replayed_db: Path) -> None:
+    result = CliRunner().invoke(cli, ["diff", "7", "99", "--db", str(replayed_db)])
+    assert result.exit_code == 1
+    assert "no run 7 or 99" in result.output and "its runs: 1" in result.output
+    assert "no change" not in result.output
+
+
+@pytest.mark.parametrize("command", [
+    ["status", str(SEEDS)], ["eval", "--gold", str(SEEDS)], ["diff", "1", "2"], ["tokens"],
+    ["export"], ["serve"], ["run", str(SEEDS), "--dry-run"]])
+def test_commands_on_a_missing_database_fail_and_create_nothing(command: list[str],
+                                                                 tmp_path: Path) -> None:
+    db = tmp_path / "typo.db"
+    result = CliRunner().invoke(cli, [*command, "--db", str(db)])
+    assert result.exit_code == 1, result.output
+    assert f"database not found: {db}" in result.output and "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []  # no file, no -wal, no -shm

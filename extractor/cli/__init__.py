@@ -10,7 +10,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from extractor.errors import ExtractorError
+from extractor.errors import ExtractorError, NotFoundError
 from extractor.store import storage
 
 console = Console(stderr=True)
@@ -36,8 +36,8 @@ def cli_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def open_existing_db(db_path: Path) -> Any:
     """Open a database that must already exist (read commands never create one)."""
-    if not db_path.exists():
-        raise click.ClickException(f"database not found: {db_path}")
+    if not db_path.is_file():
+        raise NotFoundError(f"database not found: {db_path}")
     return storage.open_db(db_path)
 
 

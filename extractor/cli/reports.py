@@ -12,6 +12,7 @@ from rich.table import Table
 
 from extractor.cli import cli, cli_errors, db_option, open_existing_db
 from extractor.config import Settings
+from extractor.errors import EvaluationError, NotFoundError
 from extractor.store import storage
 
 
@@ -36,7 +37,7 @@ def status(paths: tuple[Path, ...], db_path: Path, model: str | None) -> None:
     from extractor.pipeline.prompts import PromptLibrary
 
     settings = Settings.load(model=model)
-    db = storage.open_db(db_path)
+    db = open_existing_db(db_path)
     files = selected_files(paths, frozenset())
     table = Table(title=f"Stage status in {db_path}")
     for column in ("article", "stage", "state", "why"):
@@ -115,6 +116,12 @@ def diff(run_a: int, run_b: int, db_path: Path, gold_dir: Path | None) -> None:
     from extractor.pipeline.history import diff_runs, versions_as_of
 
     db = open_existing_db(db_path)
+    missing = [run for run in dict.fromkeys((run_a, run_b)) if not storage.run_exists(db, run)]
+    if missing:
+        known = [row["id"] for row in db.query("SELECT id FROM runs ORDER BY id")]
+        raise NotFoundError(
+            f"no run {' or '.join(map(str, missing))} in {db_path} (its runs: "
+            f"{', '.join(map(str, known)) or 'none'})")
     diffs = diff_runs(db, run_a, run_b)
     for item in diffs:
         if item.empty:
@@ -209,16 +216,21 @@ def evaluate(gold_dir: Path, db_path: Path, export_file: Path | None, as_json: b
     from extractor.evaluation.evaluate import TABLE_HEADER, load_gold, score
     from extractor.store.export import export_articles, trusted_records
 
+    db = None if export_file else open_existing_db(db_path)
     gold = load_gold(gold_dir)
-    db = None
     if export_file:
         predictions = [json.loads(line) for line in export_file.read_text("utf-8").splitlines()
                        if line.strip()]
     else:
-        db = open_existing_db(db_path)
         predictions = list(export_articles(db))
     if trusted_only:
         predictions = [trusted_records(p) for p in predictions]
+    stored = {p.get("article_id") for p in predictions}
+    if not any(g["article_id"] in stored for g in gold):
+        raise EvaluationError(
+            f"none of the {len(gold)} gold articles in {gold_dir} is among the "
+            f"{len(stored)} scored articles; nothing to score (gold ids such as "
+            f"{gold[0]['article_id']})")
     report = score(predictions, gold)
     if db is not None:
         label = f"{gold_dir} (trusted only)" if trusted_only else str(gold_dir)

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from extractor.cli import cli, cli_errors, console, db_option
 from extractor.config import Settings, redact_url
+from extractor.errors import NotFoundError
 from extractor.pipeline.stages import STAGE_NAMES
 from extractor.store import storage
 
@@ -97,6 +98,9 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
     files = selected_files(paths, frozenset(article_ids))
     if not files:
         raise click.UsageError("no .txt articles found under the given paths")
+    if dry_run and not db_path.is_file():
+        raise NotFoundError(f"database not found: {db_path}; a dry run compares with what a "
+                            "database holds and creates none (run without --dry-run first)")
     db = storage.open_db(db_path)
     if dry_run:
         _print_dry_run(db, files, settings, force=force, only=set(only))

@@ -78,6 +78,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from extractor.errors import EvaluationError
 from extractor.evaluation.matching import MATCHERS, match_records
 from extractor.models import RECORD_TABLES
 
@@ -319,15 +320,21 @@ def load_gold(directory: Path) -> list[dict]:
     """
     articles: list[dict] = []
     for path in sorted(Path(directory).iterdir()):
-        if path.suffix == ".json":
-            data = json.loads(path.read_text(encoding="utf-8"))
-            items = data if isinstance(data, list) else [data]
-        elif path.suffix == ".jsonl":
-            lines = path.read_text(encoding="utf-8").splitlines()
-            items = [json.loads(line) for line in lines if line.strip()]
-        else:
-            continue
+        try:
+            if path.suffix == ".json":
+                data = json.loads(path.read_text(encoding="utf-8"))
+                items = data if isinstance(data, list) else [data]
+            elif path.suffix == ".jsonl":
+                lines = path.read_text(encoding="utf-8").splitlines()
+                items = [json.loads(line) for line in lines if line.strip()]
+            else:
+                continue
+        except (ValueError, UnicodeDecodeError) as err:
+            raise EvaluationError(f"gold file {path} is not valid JSON: {err}") from err
         for item in items:
             if isinstance(item, dict):
                 articles.append(item if "article_id" in item else {"article_id": path.stem, **item})
+    if not articles:
+        raise EvaluationError(f"no gold article (*.json or *.jsonl) in {directory}: "
+                              "nothing to score against")
     return articles

@@ -254,6 +254,10 @@ def iter_articles(db: sqlite_utils.Database) -> Iterable[dict]:
     yield from db.query("SELECT * FROM articles ORDER BY article_id")
 
 
+def run_exists(db: sqlite_utils.Database, run_id: int) -> bool:
+    return bool(list(db.query("SELECT 1 FROM runs WHERE id = ?", [run_id])))
+
+
 def record_eval(db: sqlite_utils.Database, gold_set: str, scores: dict) -> int:
     """Store one evaluation, attached to the latest run."""
     latest = list(db.query("SELECT max(id) AS id FROM runs"))
