@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
+import subprocess
 import urllib.request
 from pathlib import Path
 
@@ -218,3 +219,84 @@ def test_commands_on_a_missing_database_fail_and_create_nothing(command: list[st
     assert result.exit_code == 1, result.output
     assert f"database not found: {db}" in result.output and "Traceback" not in result.output
     assert list(tmp_path.iterdir()) == []  # no file, no -wal, no -shm
+
+
+# -- CLI conventions: output formats, pipes, limits, provenance ---------------------------
+
+def test_run_limit_and_the_command_as_typed(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "x.db"
+    argv = ["extractor", "run", str(SEEDS), "--replay", str(CASSETTES), "--db", str(db),
+            "--limit", "2"]
+    monkeypatch.setattr("sys.argv", argv)
+    result = CliRunner().invoke(cli, argv[1:])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+        assert conn.execute("SELECT command FROM runs").fetchone()[0] == " ".join(argv)
+
+
+def test_status_without_paths_uses_the_stored_source_files(replayed_db: Path) -> None:
+    with_paths = invoke("status", str(sorted(SEEDS.glob("*.txt"))[0]), "--db", str(replayed_db),
+                        "--json")
+    without = invoke("status", "--db", str(replayed_db), "--json")
+    assert without.exit_code == 0 and json.loads(without.output) == json.loads(with_paths.output)
+    assert {row["state"] for row in json.loads(without.output)} == {"up to date"}
+
+
+@pytest.mark.parametrize("command", [["status"], ["tokens"], ["tokens", "--per-article"],
+                                     ["eval", "--gold", "GOLD"], ["diff", "1", "1"]])
+def test_reporting_commands_print_json_csv_and_nl(command: list[str], replayed_db: Path,
+                                                  tmp_path: Path) -> None:
+    if "GOLD" in command:
+        gold = tmp_path / "gold"
+        gold.mkdir()
+        seed = sorted(SEEDS.glob("*.txt"))[0].stem
+        (gold / f"{seed}.json").write_text(json.dumps({"article_id": seed, "targets": []}))
+        command = [str(gold) if part == "GOLD" else part for part in command]
+    outputs = {fmt: invoke(*command, "--db", str(replayed_db), f"--{fmt}")
+               for fmt in ("json", "csv", "nl")}
+    assert all(result.exit_code == 0 for result in outputs.values()), outputs
+    parsed = json.loads(outputs["json"].output)
+    lines = [json.loads(line) for line in outputs["nl"].output.splitlines()]
+    header = outputs["csv"].output.splitlines()[0] if outputs["csv"].output else ""
+    if command[0] == "eval":  # --json is the full report; --csv/--nl the table's rows
+        assert "micro" in parsed and [row["type"] for row in lines][-1] == "micro"
+    else:
+        assert parsed == lines
+    if lines:
+        assert header.split(",") == list(lines[0])
+
+
+def test_export_json_and_csv(replayed_db: Path) -> None:
+    as_lines = [json.loads(line) for line in invoke("export", "--db", str(replayed_db)).output
+                .splitlines()]
+    assert json.loads(invoke("export", "--db", str(replayed_db), "--json").output) == as_lines
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(invoke("export", "--db", str(replayed_db),
+                                                   "--format", "csv").output)))
+    assert len(rows) == sum(len(article[table]) for article in as_lines
+                            for table in ("meetings", "officials", "initiatives", "targets",
+                                          "repairs"))
+    assert {row["record_type"] for row in rows} == {"meetings", "officials", "initiatives",
+                                                    "targets", "repairs"}
+
+
+def test_tables_are_full_width_when_piped(replayed_db: Path) -> None:
+    result = subprocess.run([*extractor_command(), "status", "--db", str(replayed_db)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "000_3911936b9cb8e675" in result.stdout and "…" not in result.stdout
+
+
+def test_export_into_a_closed_pipe_ends_quietly(replayed_db: Path) -> None:
+    export = subprocess.Popen([*extractor_command(), "export", "--db", str(replayed_db)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert export.stdout is not None
+    export.stdout.read(10)
+    export.stdout.close()  # like `| head -c 10`
+    stderr = export.stderr.read().decode() if export.stderr else ""
+    export.wait(30)
+    assert "Broken pipe" not in stderr and "Traceback" not in stderr and "Error" not in stderr

@@ -757,6 +757,9 @@ def test_duplicate_articles_are_stored_once_with_every_name(db, tmp_path: Path) 
     assert article["article_id"] == "a_original"
     assert [Path(p).name for p in json.loads(article["source_paths"])] == [
         "a_original.txt", "b_copy.txt", "c_copy_again.txt"]
+    assert all(Path(p).is_absolute() for p in json.loads(article["source_paths"]))
+    assert [(Path(path).name, original) for path, original in summary.duplicates] == [
+        ("b_copy.txt", "a_original"), ("c_copy_again.txt", "a_original")]
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def test_token_report_adds_up_per_stage_and_in_total(db_path) -> None:
     result = CliRunner().invoke(cli, ["tokens", "--db", str(db_path), "--per-article"],
                                 env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "tokens/record" in result.output and "total" in result.output
+    assert "tokens_per_record" in result.output and "total" in result.output
     assert first[0].stem in result.output
 
 

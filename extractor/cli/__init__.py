@@ -28,6 +28,8 @@ def cli_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             exception = click.ClickException(str(err))
             exception.exit_code = err.exit_code
             raise exception from err
+        except BrokenPipeError:
+            raise  # the reader closed the pipe (`| head`): click ends the command quietly
         except OSError as err:
             raise click.ClickException(str(err)) from err
 

@@ -7,30 +7,31 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from extractor.cli import cli, cli_errors, db_option, open_existing_db
+from extractor.cli.output import emit, output_options
 from extractor.config import Settings
 from extractor.errors import EvaluationError, NotFoundError
 from extractor.store import storage
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @db_option
 @click.option("--model", help="Model name (env EXTRACTOR_MODEL).")
+@output_options
 @cli_errors
-def status(paths: tuple[Path, ...], db_path: Path, model: str | None) -> None:
+def status(paths: tuple[Path, ...], db_path: Path, model: str | None, fmt: str | None) -> None:
     """Show, per article and stage, whether stored results are up to date.
 
     States: up to date, stale (with the inputs that changed: a prompt file, the model,
-    the schema, or the repair stage it reads), failed, never run.
+    the schema, or the repair stage it reads), failed, never run. Without PATHS, the
+    files the database's articles were read from (a file no longer there is listed).
 
     \b
     Example:
       extractor status seeds --db extract.db
+      extractor status --db extract.db --csv
     """
     from extractor.pipeline.batch import selected_files
     from extractor.pipeline.history import stage_status
@@ -38,22 +39,29 @@ def status(paths: tuple[Path, ...], db_path: Path, model: str | None) -> None:
 
     settings = Settings.load(model=model)
     db = open_existing_db(db_path)
-    files = selected_files(paths, frozenset())
-    table = Table(title=f"Stage status in {db_path}")
-    for column in ("article", "stage", "state", "why"):
-        table.add_column(column)
-    for row in stage_status(db, files, settings.model,
-                            PromptLibrary(settings.prompts_dir).hashes()):
-        table.add_row(row.article_id, row.stage, row.state, row.reason)
-    Console().print(table)
+    rows: list[dict[str, Any]] = []
+    if paths:
+        files = selected_files(paths, frozenset())
+    else:
+        files, missing = storage.stored_source_files(db)
+        rows += [{"article": article_id, "stage": "read", "state": "file missing",
+                  "why": ", ".join(sources)} for article_id, sources in missing.items()]
+    rows += [{"article": row.article_id, "stage": row.stage, "state": row.state,
+              "why": row.reason}
+             for row in stage_status(db, files, settings.model,
+                                     PromptLibrary(settings.prompts_dir).hashes())]
+    emit(rows, fmt, title=f"Stage status in {db_path}", columns=("article", "stage", "state",
+                                                                  "why"))
 
 
 @cli.command()
 @db_option
 @click.option("--run", "run_id", type=int, help="Run id (default: the latest run with calls).")
-@click.option("--per-article", is_flag=True, help="Also list every article's tokens per stage.")
+@click.option("--per-article", is_flag=True,
+              help="List every article's tokens per stage instead of the totals per stage.")
+@output_options
 @cli_errors
-def tokens(db_path: Path, run_id: int | None, per_article: bool) -> None:
+def tokens(db_path: Path, run_id: int | None, per_article: bool, fmt: str | None) -> None:
     """Show the prompt and completion tokens a run spent, per stage: per article and per
     record extracted (every attempt counts, re-asks and failures included), and the share of
     prompt tokens the server really processed (llama.cpp's prompt cache skips the rest).
@@ -62,6 +70,7 @@ def tokens(db_path: Path, run_id: int | None, per_article: bool) -> None:
     Example:
       extractor tokens --db extract.db
       extractor tokens --db extract.db --run 3 --per-article
+      extractor tokens --db extract.db --json
     """
     from extractor.pipeline.tokens import article_tokens, latest_run_with_calls, token_report
 
@@ -72,28 +81,27 @@ def tokens(db_path: Path, run_id: int | None, per_article: bool) -> None:
         raise click.ClickException(f"no LLM calls recorded in {db_path}"
                                    + (f" for run {run_id}" if run_id else ""))
 
-    def num(value: float | None, digits: int = 0) -> str:
-        return "n/a" if value is None else f"{value:,.{digits}f}"
-
-    table = Table(title=f"Tokens of run {run_id} in {db_path}")
-    for column in ("stage", "calls", "articles", "prompt", "completion", "tokens/article",
-                   "records", "tokens/record", "prompt processed"):
-        table.add_column(column, justify="left" if column == "stage" else "right")
-    for row in rows:
-        share = row.processed_share
-        table.add_row(row.stage, str(row.calls), str(row.articles), num(row.prompt_tokens),
-                      num(row.completion_tokens), num(row.per_article), num(row.records),
-                      num(row.per_record), "n/a" if share is None else f"{share:.0%}")
-    Console().print(table)
+    numbers = ("calls", "articles", "prompt_tokens", "completion_tokens", "tokens_per_article",
+               "records", "tokens_per_record", "prompt_processed_share")
+    if not (per_article and fmt):  # a format prints one kind of row: per article if asked
+        emit([{"stage": row.stage, "calls": row.calls, "articles": row.articles,
+               "prompt_tokens": row.prompt_tokens, "completion_tokens": row.completion_tokens,
+               "tokens_per_article": _rounded(row.per_article), "records": row.records,
+               "tokens_per_record": _rounded(row.per_record),
+               "prompt_processed_share": _rounded(row.processed_share, 3)} for row in rows],
+             fmt, title=f"Tokens of run {run_id} in {db_path}", columns=("stage", *numbers),
+             right=frozenset(numbers))
     if per_article:
-        detail = Table(title="Per article")
-        for column in ("article", "stage", "calls", "prompt", "completion"):
-            detail.add_column(column, justify="left" if column in {"article", "stage"}
-                              else "right")
-        for item in article_tokens(db, run_id):
-            detail.add_row(item["article_id"], item["stage"], str(item["calls"]),
-                           num(item["prompt_tokens"]), num(item["completion_tokens"]))
-        Console().print(detail)
+        emit([dict(item) for item in article_tokens(db, run_id)], fmt,
+             title=f"Tokens per article of run {run_id} in {db_path}",
+             columns=("article_id", "stage", "calls", "prompt_tokens", "completion_tokens"),
+             right=frozenset({"calls", "prompt_tokens", "completion_tokens"}))
+
+
+def _rounded(value: float | None, digits: int = 0) -> float | int | None:
+    if value is None:
+        return None
+    return round(value) if digits == 0 else round(value, digits)
 
 
 @cli.command()
@@ -102,16 +110,20 @@ def tokens(db_path: Path, run_id: int | None, per_article: bool) -> None:
 @db_option
 @click.option("--gold", "gold_dir", type=click.Path(exists=True, file_okay=False,
               path_type=Path), help="Also show the change in eval scores against this gold.")
+@output_options
 @cli_errors
-def diff(run_a: int, run_b: int, db_path: Path, gold_dir: Path | None) -> None:
+def diff(run_a: int, run_b: int, db_path: Path, gold_dir: Path | None,
+         fmt: str | None) -> None:
     """Show records added, removed and changed per article between two runs.
 
     Each side is the database as it stood right after that run (history is kept in
-    `article_versions`).
+    `article_versions`). With --json, --csv or --nl: one row per added, removed or changed
+    record (the --gold scores then go to stderr).
 
     \b
     Example:
       extractor diff 3 4 --gold ../shared/gold
+      extractor diff 3 4 --csv > changes.csv
     """
     from extractor.pipeline.history import diff_runs, versions_as_of
 
@@ -123,7 +135,10 @@ def diff(run_a: int, run_b: int, db_path: Path, gold_dir: Path | None) -> None:
             f"no run {' or '.join(map(str, missing))} in {db_path} (its runs: "
             f"{', '.join(map(str, known)) or 'none'})")
     diffs = diff_runs(db, run_a, run_b)
-    for item in diffs:
+    if fmt:
+        emit(_diff_rows(diffs), fmt, columns=("article_id", "table", "change", "record",
+                                              "fields", "before", "after"))
+    for item in diffs if not fmt else ():
         if item.empty:
             click.echo(f"{item.article_id}: no change")
             continue
@@ -145,7 +160,24 @@ def diff(run_a: int, run_b: int, db_path: Path, gold_dir: Path | None) -> None:
                            for aid, records in versions_as_of(db, run_id).items()]
             micro = score(predictions, gold).micro
             click.echo(f"run {label} ({run_id}): micro P {micro.precision:.3f} "
-                       f"R {micro.recall:.3f} F1 {micro.f1:.3f}")
+                       f"R {micro.recall:.3f} F1 {micro.f1:.3f}", err=fmt is not None)
+
+
+def _diff_rows(diffs: list[Any]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for item in diffs:
+        for table in storage.RECORD_TABLES:
+            rows += [{"article_id": item.article_id, "table": table, "change": "added",
+                      "record": _brief(r), "fields": None, "before": None, "after": r}
+                     for r in item.added[table]]
+            rows += [{"article_id": item.article_id, "table": table, "change": "removed",
+                      "record": _brief(r), "fields": None, "before": r, "after": None}
+                     for r in item.removed[table]]
+            rows += [{"article_id": item.article_id, "table": table, "change": "changed",
+                      "record": _brief(new),
+                      "fields": sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k)),
+                      "before": old, "after": new} for old, new in item.changed[table]]
+    return rows
 
 
 def _brief(record: dict) -> str:
@@ -158,21 +190,43 @@ def _brief(record: dict) -> str:
 
 @cli.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "csv"]), default="jsonl",
+              show_default=True, help="jsonl: one object per article (the contract's shape); "
+              "json: a JSON array of them; csv: one row per record.")
+@click.option("--json", "fmt", flag_value="json", help="Same as --format json.")
+@click.option("--csv", "fmt", flag_value="csv", help="Same as --format csv.")
+@click.option("--nl", "fmt", flag_value="jsonl", help="Same as --format jsonl.")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
               help="Output file (default: stdout).")
 @cli_errors
 def export(db_path: Path, fmt: str, output: Any) -> None:
     """Export results in the contract's format, one JSON object per article.
 
+    With --csv, one row per record: the article, the record type and the contract's fields
+    of every type (lists as JSON).
+
     \b
     Example:
       extractor export --db extract.db -o results.jsonl
+      extractor export --db extract.db --csv -o records.csv
     """
-    from extractor.store.export import to_jsonl
+    import csv
 
-    for line in to_jsonl(open_existing_db(db_path)):
-        output.write(line + "\n")
+    from extractor.store.export import CSV_COLUMNS, csv_rows, export_articles
+
+    articles = export_articles(open_existing_db(db_path))
+    if fmt == "csv":
+        writer = csv.DictWriter(output, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(csv_rows(articles))
+    elif fmt == "json":
+        output.write("[")
+        for index, article in enumerate(articles):
+            output.write((",\n" if index else "\n") + json.dumps(article, ensure_ascii=False))
+        output.write("\n]\n")
+    else:
+        for article in articles:
+            output.write(json.dumps(article, ensure_ascii=False) + "\n")
 
 
 @cli.command()
@@ -198,16 +252,17 @@ def schemas(directory: Path) -> None:
 @db_option
 @click.option("--export", "export_file", type=click.Path(exists=True, dir_okay=False,
               path_type=Path), help="Score a JSONL export instead of the database.")
-@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @click.option("--trusted-only", is_flag=True,
               help="Score only trusted records (grounded, no flags), as the trusted_* views.")
+@output_options
 @cli_errors
-def evaluate(gold_dir: Path, db_path: Path, export_file: Path | None, as_json: bool,
-             trusted_only: bool) -> None:
+def evaluate(gold_dir: Path, db_path: Path, export_file: Path | None, trusted_only: bool,
+             fmt: str | None) -> None:
     """Score stored results against gold annotations (precision, recall, F1 per record type).
 
     The scores are stored in the `evals` table of the database (with the latest run id)
-    unless --export is used.
+    unless --export is used. --json prints every score (per type, per article, field
+    accuracy); --csv and --nl the table's rows.
 
     \b
     Example:
@@ -235,15 +290,14 @@ def evaluate(gold_dir: Path, db_path: Path, export_file: Path | None, as_json: b
     if db is not None:
         label = f"{gold_dir} (trusted only)" if trusted_only else str(gold_dir)
         storage.record_eval(db, label, report.to_dict())
-    if as_json:
+    if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2))
         return
-    table = Table(title=f"Evaluation against {gold_dir}")
-    for name in TABLE_HEADER:
-        table.add_column(name, justify="left" if name == "type" else "right")
-    for row in report.table_rows():
-        table.add_row(*row)
-    Console().print(table)
+    emit([dict(zip(TABLE_HEADER, row, strict=True)) for row in report.table_rows()], fmt,
+         title=f"Evaluation against {gold_dir}", columns=TABLE_HEADER,
+         right=frozenset(TABLE_HEADER[1:]))
+    if fmt:
+        return
     if report.repaired_text_chrf is not None:
         click.echo(f"repaired text chrF: {report.repaired_text_chrf:.1f}")
     if report.articles_missing:

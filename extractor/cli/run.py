@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from extractor.cli import cli, cli_errors, console, db_option
@@ -36,6 +43,8 @@ from extractor.store import storage
               help="Recompute only this stage (repeatable); other stages reuse stored results.")
 @click.option("--articles", "article_ids", multiple=True,
               help="Restrict the run to these article ids (file stems; repeatable).")
+@click.option("--limit", type=click.IntRange(min=1),
+              help="Process at most this many articles (the first, in path order).")
 @click.option("--dry-run", is_flag=True,
               help="Print what would be recomputed and the estimated calls and tokens.")
 @click.option("--prompts", "prompts_dir", type=click.Path(file_okay=False, exists=True,
@@ -56,7 +65,7 @@ from extractor.store import storage
 @cli_errors
 def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str | None,
         mode: str | None, replay_dir: Path | None, record_dir: Path | None, force: bool,
-        only: tuple[str, ...], article_ids: tuple[str, ...], dry_run: bool,
+        only: tuple[str, ...], article_ids: tuple[str, ...], limit: int | None, dry_run: bool,
         prompts_dir: Path | None, max_tokens_per_article: int | None,
         concurrency: int | None, requests_per_minute: int | None,
         tokens_per_minute: int | None) -> None:
@@ -83,7 +92,13 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
       extractor run seeds --only targets --articles 000_3911936b9cb8e675
     """
     from extractor.backends.selection import open_backend
-    from extractor.pipeline.batch import RunInterrupted, RunOptions, run_batch, selected_files
+    from extractor.pipeline.batch import (
+        STAGE_PREFIX,
+        RunInterrupted,
+        RunOptions,
+        run_batch,
+        selected_files,
+    )
 
     if replay_dir and record_dir:
         raise click.UsageError("--replay and --record cannot be combined")
@@ -95,7 +110,7 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
                              tokens_per_minute=tokens_per_minute)
     if (replay_dir or record_dir) and concurrency and concurrency > 1:
         console.print("[yellow]note:[/yellow] --replay/--record run one article at a time")
-    files = selected_files(paths, frozenset(article_ids))
+    files = selected_files(paths, frozenset(article_ids))[:limit]
     if not files:
         raise click.UsageError("no .txt articles found under the given paths")
     if dry_run and not db_path.is_file():
@@ -112,21 +127,23 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
 
     options = RunOptions(replay_dir=replay_dir, record_dir=record_dir, force=force,
                          only=frozenset(only), articles=frozenset(article_ids),
-                         command=" ".join(["extractor", *map(without_secrets, sys.argv[2:])])[:500])
+                         command=" ".join(["extractor", *map(without_secrets, sys.argv[1:])])[:500])
     with open_backend(settings, replay=replay_dir is not None, echo=console.print) as url, \
             Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                     TimeElapsedColumn(), console=console, transient=False) as bar:
+                     TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                     console=console, transient=False) as bar:
         task = bar.add_task("extracting", total=len(files))
-        running: set[str] = set()
+        running: dict[str, str] = {}  # article in flight -> what it is doing
 
         def progress(article_id: str, status: str) -> None:
-            if status == "running":
-                running.add(article_id)
+            if status == "running" or status.startswith(STAGE_PREFIX):
+                running[article_id] = status.removeprefix(STAGE_PREFIX)
             else:
-                running.discard(article_id)
+                running.pop(article_id, None)
                 bar.advance(task)
-            in_flight = f" ({len(running)} in flight)" if len(running) > 1 else ""
-            bar.update(task, description=f"{article_id}: {status}{in_flight}")
+            doing = f"{article_id}: {status.removeprefix(STAGE_PREFIX)}"
+            others = f" (+{len(running) - 1} in flight)" if len(running) > 1 else ""
+            bar.update(task, description=doing + others)
 
         try:
             summary = run_batch(db, settings, url, files, options, progress,
@@ -184,6 +201,9 @@ def _print_summary(summary: Any, db_path: Path) -> None:
     for name, value in rows:
         table.add_row(name, str(value))
     console.print(table)
+    for path, article_id in summary.duplicates[:20]:
+        console.print(f"[yellow]skipped[/yellow] {path}: the same text as article {article_id} "
+                      "(stored once; the file is added to its source_paths)")
     for failure in summary.failures[:20]:
         console.print(f"[red]failed[/red] {failure}")
 

@@ -82,6 +82,7 @@ class RunSummary:
     stages_computed: Counter[str] = field(default_factory=Counter)
     stages_reused: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, article it repeats)
     concurrency: int = 1
     status: str = "running"
 
@@ -117,6 +118,9 @@ class RunInterrupted(KeyboardInterrupt):
 
 
 ProgressCallback = Callable[[str, str], None]
+# progress(article_id, status): "running", then STAGE_PREFIX + what a stage is doing, then the
+# article's result ("done", "skipped", "duplicate of <id>", "failed")
+STAGE_PREFIX = "stage:"
 ClientFactory = Callable[[Settings, str, Callable[[CallRecord], None]], Any]
 
 
@@ -126,10 +130,11 @@ class StageRunner:
 
     def __init__(self, db: sqlite_utils.Database, writer: Writer, article: Article, run_id: int,
                  keys: dict[str, cache.StageKey], legacy_keys: dict[str, cache.StageKey],
-                 options: RunOptions, summary: RunSummary) -> None:
+                 options: RunOptions, summary: RunSummary,
+                 report: Callable[[str], None] = lambda doing: None) -> None:
         self.db, self.writer, self.article, self.run_id = db, writer, article, run_id
         self.keys, self.legacy_keys = keys, legacy_keys
-        self.options, self.summary = options, summary
+        self.options, self.summary, self.report = options, summary, report
 
     def _must_compute(self, stage: str) -> bool:
         return self.options.force or stage in self.options.only
@@ -148,6 +153,7 @@ class StageRunner:
             if legacy is not None:
                 self.summary.stages_reused[stage.name] += 1
                 return None, legacy
+        self.report(f"{stage.name} (model)")
         try:
             answer = await stage.call(ctx, inputs)
         except Exception as err:  # LLMError, invalid output, or a bug met on this article's text
@@ -197,7 +203,7 @@ async def extract_article(ctx: StageContext,
         "text": article.text,
         "repaired_text": repaired_text,
         "sha256": article.sha256,
-        "source_paths": json.dumps([str(article.path)]),
+        "source_paths": json.dumps([str(article.path.resolve())]),
     }
     city = (repair.place or "").split(",")[0].strip()
     for target in final.get("targets", []):
@@ -240,6 +246,7 @@ class Batch:
         self.writer: Writer = Writer(db)
         self._claims: dict[str, asyncio.Event] = {}  # article text sha -> its article in flight
         self._restart_lock: asyncio.Lock | None = None
+        self.progress: ProgressCallback | None = None
         self._restarts = 0
 
     def _record_call(self, call: CallRecord) -> None:
@@ -302,9 +309,11 @@ class Batch:
     async def _process(self, article: Article, path: Path) -> str:
         existing = storage.article_by_sha(self.db, article.sha256)
         if existing and existing != article.article_id:
-            await self.writer.write(lambda db: storage.add_source_path(db, existing, str(path)))
+            await self.writer.write(
+                lambda db: storage.add_source_path(db, existing, str(path.resolve())))
             self.summary.skipped += 1
-            return "duplicate"
+            self.summary.duplicates.append((str(path), existing))
+            return f"duplicate of {existing}"
         keys = cache.stage_keys(article.sha256, self.settings.model, self.prompt_hashes)
         legacy_keys = cache.stage_keys(article.sha256, self.settings.model, self.prompt_hashes,
                                        version=cache.LEGACY_STAGE_VERSION)
@@ -315,8 +324,12 @@ class Batch:
             return "skipped"
         ctx = StageContext(article, self.library, self.client, self.settings.stage_max_tokens,
                            self.offload)
-        runner = StageRunner(self.db, self.writer, article, self.run_id, keys, legacy_keys,
-                             self.options, self.summary)
+        progress = self.progress
+        runner = StageRunner(
+            self.db, self.writer, article, self.run_id, keys, legacy_keys, self.options,
+            self.summary, report=(lambda doing: progress(article.article_id,
+                                                         STAGE_PREFIX + doing))
+            if progress else lambda doing: None)
         for attempt in (1, 2):  # a 2nd try only after the dead model server was restarted
             restarts_seen = self._restarts
             try:
@@ -353,6 +366,7 @@ class Batch:
     async def process_all(self, files: Sequence[Path],
                           progress: ProgressCallback | None = None) -> None:
         """Run every file through ``concurrency`` workers fed by a bounded queue."""
+        self.progress = progress
         queue: asyncio.Queue[Path | None] = asyncio.Queue(maxsize=self.concurrency)
 
         async def feed() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import sqlite_utils
 
@@ -48,6 +48,32 @@ def export_articles(db: sqlite_utils.Database) -> Iterator[dict]:
 def to_jsonl(db: sqlite_utils.Database) -> Iterator[str]:
     for obj in export_articles(db):
         yield json.dumps(obj, ensure_ascii=False)
+
+
+# one CSV row per record: the article, the record type, every type's contract fields, grounding
+CSV_COLUMNS = ["article_id", "article_title", "article_published", "article_place", "record_type",
+               *dict.fromkeys(name for fields in CONTRACT_FIELDS.values() for name in fields),
+               "char_start", "char_end", "alignment", "flags"]
+
+
+def csv_rows(articles: Iterable[dict]) -> Iterator[dict]:
+    """The export objects flattened to one row per record (lists and flags as JSON)."""
+    for article in articles:
+        for table in storage.RECORD_TABLES:
+            for record in article.get(table, []):
+                grounding = record.get("grounding") or {}
+                row = {"article_id": article["article_id"], "article_title": article["title"],
+                       "article_published": article["published"],
+                       "article_place": article["place"],
+                       "record_type": table,
+                       **{name: json.dumps(value, ensure_ascii=False)
+                          if isinstance(value, list) else value
+                          for name, value in record.items() if name != "grounding"},
+                       "char_start": grounding.get("char_start"),
+                       "char_end": grounding.get("char_end"),
+                       "alignment": grounding.get("alignment"),
+                       "flags": json.dumps(grounding.get("flags") or [])}
+                yield row
 
 
 def trusted_records(article: dict) -> dict:

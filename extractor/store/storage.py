@@ -254,6 +254,22 @@ def iter_articles(db: sqlite_utils.Database) -> Iterable[dict]:
     yield from db.query("SELECT * FROM articles ORDER BY article_id")
 
 
+def stored_source_files(db: sqlite_utils.Database) -> tuple[list[Path], dict[str, list[str]]]:
+    """Per stored article, the first of its source files that still exists; and the articles
+    none of whose files exist (paths stored relative, by older versions, are tried as they
+    are: relative to the current folder)."""
+    files: list[Path] = []
+    missing: dict[str, list[str]] = {}
+    for row in db.query("SELECT article_id, source_paths FROM articles ORDER BY article_id"):
+        sources = json.loads(row["source_paths"] or "[]")
+        found = next((Path(p) for p in sources if Path(p).is_file()), None)
+        if found is None:
+            missing[row["article_id"]] = sources
+        else:
+            files.append(found)
+    return files, missing
+
+
 def run_exists(db: sqlite_utils.Database, run_id: int) -> bool:
     return bool(list(db.query("SELECT 1 FROM runs WHERE id = ?", [run_id])))
 
