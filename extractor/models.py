@@ -228,6 +228,28 @@ RECORD_TABLES: tuple[str, ...] = tuple(RECORD_TYPES)
 CONTRACT_FIELDS: dict[str, tuple[str, ...]] = {
     table: record.fields for table, record in RECORD_TYPES.items()}
 
+# Why a record is suspect: every flag a stored or rejected record can carry, and its meaning.
+# The Datasette metadata and the README list these (a test keeps the README in step).
+FLAGS: dict[str, str] = {
+    "evidence_not_found": "the evidence could not be aligned to the article text",
+    "value_not_in_evidence": "a target's number does not occur in its evidence",
+    "not_a_person_name": "an 'official' whose name is not a romanised personal name "
+                         "(a district, a company)",
+    "not_a_quantity": "a 'target' whose unit is a year or a date",
+    "unit_not_in_evidence": "a target's unit (%, yuan, tons, rank, percentage points) is not "
+                            "stated in its evidence",
+    "participant_from_injected_instruction": "a meeting names a participant found only in an "
+                                             "injected instruction sentence",
+    "not_a_programme_name": "an 'initiative' named by a single word ('upgrade', '10')",
+    "repair_copies_another": "a model repair whose repair is another repair's, pasted onto an "
+                             "unrelated span",
+    "repair_still_garbled": "a model repair whose 'repair' holds a garbled form of the glossary "
+                            "(the prompt example echoed)",
+    "evidence_in_injected_instruction": "the evidence lies in a sentence addressed to an AI "
+                                        "('ignore previous instructions', 'SYSTEM:'): prompt "
+                                        "injection inside the article",
+}
+
 
 SCHEMA_MODELS: tuple[type[BaseModel], ...] = (
     ArticleResult,

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import re
 import shutil
 import sqlite3
 import time
@@ -21,12 +22,11 @@ from typing import Any
 import httpx
 import markupsafe
 import pytest
-import yaml
 from click.testing import CliRunner
 from datasette.app import Datasette
 
 from extractor.cli import cli
-from extractor.datasette_plugin import Record, build_events, format_value
+from extractor.datasette_plugin import Record, build_events, format_value, packaged_metadata
 from extractor.store import storage
 from tests.conftest import CASSETTES, ROOT, SEEDS
 
@@ -188,7 +188,7 @@ def write_timing(key: str, line: str) -> None:
 
 # -- in-process Datasette ---------------------------------------------------------------------
 def metadata() -> dict:
-    return yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    return packaged_metadata()
 
 
 def fetch(path: Path, *urls: str) -> list[httpx.Response]:
@@ -576,3 +576,25 @@ def test_metadata_given_with_the_command_wins_over_the_packaged_metadata(seed_db
     page = asyncio.run(run())
     assert "<h1>My own targets" in page
     assert 'id="facet-region"' in page  # the rest of the packaged section still applies
+
+
+def test_one_list_of_flags_everywhere(seed_db: Path) -> None:
+    """models.FLAGS is the list: the home page, the flags column description and the README's
+    flag table all show exactly it."""
+    from extractor.models import FLAGS
+
+    home, targets = (page.text for page in fetch(seed_db, "/", "/seed/targets"))
+    assert all(f"<code>{name}</code>" in home for name in FLAGS)
+    flags_description = metadata()["databases"]["*"]["tables"]["targets"]["columns"]["flags"]
+    assert all(name in flags_description for name in FLAGS) and "{flags}" not in targets
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| flag | meaning |"):]
+    table = table[:table.index("\n\n")]
+    assert re.findall(r"^\| `([a-z_]+)` \|", table, re.M) == list(FLAGS)
+
+
+def test_internal_tables_are_hidden_from_the_table_list(seed_db: Path) -> None:
+    (database,) = fetch(seed_db, "/seed.json")
+    shown = {table["name"] for table in database.json()["tables"] if not table["hidden"]}
+    assert {"articles", "targets", "officials", "runs"} <= shown
+    assert not shown & {"llm_calls", "stage_results", "article_versions", "_migrations"}

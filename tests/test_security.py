@@ -14,11 +14,11 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from extractor.cli import cli
-from extractor.config import DATASETTE_METADATA, Settings, redact_url
+from extractor.config import Settings, redact_url
+from extractor.datasette_plugin import packaged_metadata
 from extractor.pipeline.batch import RunOptions, run_batch
 from extractor.store import storage
 from extractor.testing.fault_server import (
@@ -73,7 +73,7 @@ def datasette_pages(db_path: Path) -> dict[str, str]:
     """Every page of the Datasette view a user could open: indexes, tables, rows, articles."""
     from datasette.app import Datasette
 
-    metadata = yaml.safe_load(DATASETTE_METADATA.read_text())
+    metadata = packaged_metadata()
     datasette = Datasette([str(db_path)], immutables=[], metadata=metadata)
     name = db_path.stem
 

@@ -42,7 +42,7 @@ from extractor.datasette_plugin.highlights import (  # noqa: F401
     is_suspect,
     repaired_spans,
 )
-from extractor.models import RECORD_TYPES
+from extractor.models import FLAGS, RECORD_TYPES
 
 # bookkeeping columns not shown among a record's fields
 HIDDEN_FIELDS = frozenset({
@@ -285,8 +285,11 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
 # -- metadata and queries ---------------------------------------------------------------------
 @functools.cache
 def packaged_metadata() -> dict[str, Any]:
-    """The metadata shipped in the package (metadata.yaml beside this module)."""
-    loaded = yaml.safe_load(DATASETTE_METADATA.read_text(encoding="utf-8"))
+    """The metadata shipped in the package (metadata.yaml beside this module), with the list of
+    flags filled in from ``models.FLAGS`` (``{flags}``, ``{flags_html}``)."""
+    text = DATASETTE_METADATA.read_text(encoding="utf-8")
+    text = text.replace("{flags_html}", ", ".join(f"<code>{name}</code>" for name in FLAGS))
+    loaded = yaml.safe_load(text.replace("{flags}", ", ".join(FLAGS)))
     if not isinstance(loaded, dict) or "*" not in (loaded.get("databases") or {}):
         raise ValueError(f"{DATASETTE_METADATA}: expected a databases: \"*\" section")
     return loaded
