@@ -157,3 +157,20 @@ def m003_stage_results(db: sqlite_utils.Database) -> None:
             pk="id", foreign_keys=[("run_id", "runs", "id")],
         )
         db["stage_results"].create_index(["article_id", "stage"])
+
+
+@migration
+def m004_evals(db: sqlite_utils.Database) -> None:
+    """Stored scores: micro precision, recall and F1, an F1 per record type, all scores (JSON).
+    Older versions created the table on the first `extractor eval`, with the same columns."""
+    columns: dict[str, type] = {
+        "id": int, "run_id": int, "gold_set": str, "created": str, "micro_f1": float,
+        "micro_precision": float, "micro_recall": float, "scores": str,
+        **{f"{table}_f1": float for table in RECORD_TABLES}}
+    if "evals" not in db.table_names():
+        db["evals"].create(columns, pk="id", foreign_keys=[("run_id", "runs", "id")])
+        return
+    present = db["evals"].columns_dict
+    for name, kind in columns.items():
+        if name not in present:
+            db["evals"].add_column(name, kind)

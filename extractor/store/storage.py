@@ -283,8 +283,7 @@ def record_eval(db: sqlite_utils.Database, gold_set: str, scores: dict) -> int:
         "micro_f1": micro.get("f1"), "micro_precision": micro.get("precision"),
         "micro_recall": micro.get("recall"), "scores": _json(scores),
     }
-    for record_type, values in scores.get("per_type", {}).items():
-        row[f"{record_type}_f1"] = values.get("f1")
+    for record_type in RECORD_TABLES:  # the columns migration m004_evals made
+        row[f"{record_type}_f1"] = (scores.get("per_type", {}).get(record_type) or {}).get("f1")
     with write(db):
-        return int(db["evals"].insert(row, pk="id", alter=True,
-                                      foreign_keys=[("run_id", "runs", "id")]).last_pk)
+        return int(db["evals"].insert(row).last_pk)
