@@ -11,6 +11,8 @@ import math
 import re
 from typing import Any
 
+from extractor.text.numbers import SCALE_WORDS
+
 _TRANSLATE = str.maketrans(
     {
         "\u201c": '"',
@@ -57,17 +59,6 @@ def singular(word: str) -> str:
     return word[:-1]
 
 
-_SCALE_WORDS = {
-    "ten": 10.0,
-    "hundred": 1e2,
-    "thousand": 1e3,
-    "million": 1e6,
-    "billion": 1e9,
-    "trillion": 1e12,
-    "bn": 1e9,
-    "wan": 1e4,
-    "yi": 1e8,
-}
 _UNIT_TOKEN_RE = re.compile(r"\d[\d,]*(?:\.\d+)?|[^\W\d_]+|[%¥$]")
 _VALUE_RE = re.compile(
     r"^[~<>=≈≥≤\s]*([-+]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?)(.*)$", re.S | re.I
@@ -118,8 +109,8 @@ def _unit_tokens(unit: str) -> tuple[float, list[str]]:
     for token in _UNIT_TOKEN_RE.findall(fold_text(unit).translate(_CJK_UNITS)):
         if token[0].isdecimal():
             scale *= _power_of_ten(token)
-        elif token in _SCALE_WORDS:
-            scale *= _SCALE_WORDS[token]
+        elif token in SCALE_WORDS:
+            scale *= SCALE_WORDS[token]
         else:
             rest.append(token)
     return scale, rest

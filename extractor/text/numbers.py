@@ -12,15 +12,12 @@ _NUMBER_RE = re.compile(
     r"(?<![\dA-Za-z])(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\dA-Z])"
 )
 
-_MAGNITUDES: dict[str, float] = {
-    "hundred": 1e2,
-    "thousand": 1e3,
-    "million": 1e6,
-    "mn": 1e6,
-    "mln": 1e6,
-    "billion": 1e9,
-    "bn": 1e9,
-    "trillion": 1e12,
+# The number-scale words of the genre's English, one table for the whole project (the
+# scorer's and the rules' magnitudes read it too): "600 billion", "3 mn", and the literal
+# renderings of 万 and 亿 ("wan", "yi"). "ten" scales only before "thousand" in running text.
+SCALE_WORDS: dict[str, float] = {
+    "ten": 10.0, "hundred": 1e2, "thousand": 1e3, "million": 1e6, "mn": 1e6, "mln": 1e6,
+    "billion": 1e9, "bn": 1e9, "trillion": 1e12, "wan": 1e4, "yi": 1e8,
 }
 _MAGNITUDE_RE = re.compile(
     r"(?:\s*-?\s*(?:ten(?=\s+thousand)|hundred|thousand|million|mn|mln|billion|bn|trillion)\b)+",
@@ -60,7 +57,7 @@ def _magnitude(words: str) -> float:
     """Multiplier of a run of magnitude words: "hundred million" -> 1e8, "ten thousand" -> 1e4."""
     factor = 1.0
     for word in re.findall(r"[a-z]+", words.casefold()):
-        factor *= 10.0 if word == "ten" else _MAGNITUDES[word]
+        factor *= SCALE_WORDS[word]
     return factor
 
 
