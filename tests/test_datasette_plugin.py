@@ -382,6 +382,7 @@ QUERY_PARAMS = {
     "ungrounded_records": [{}],
     "frequent_repairs": [{}],
     "runs_compared": [{}],
+    "money_per_place_per_year": [{}],
 }
 
 
@@ -439,7 +440,7 @@ def test_metadata_titles_facets_and_labels(seed_db: Path) -> None:
     targets, people, trusted, officials, programmes, database = (p.text for p in pages)
     assert all(p.status_code == 200 for p in pages)
     assert "<h1>Quantitative targets" in targets
-    for column in ("region", "kind", "period", "unit"):
+    for column in ("region", "kind", "unit_family", "year"):
         assert f'id="facet-{column}"' in targets
     assert "<h1>People" in people and "<h1>Trusted quantitative targets" in trusted
     assert "<h1>Programmes" in programmes
@@ -598,3 +599,22 @@ def test_internal_tables_are_hidden_from_the_table_list(seed_db: Path) -> None:
     shown = {table["name"] for table in database.json()["tables"] if not table["hidden"]}
     assert {"articles", "targets", "officials", "runs"} <= shown
     assert not shown & {"llm_calls", "stage_results", "article_versions", "_migrations"}
+
+
+def test_money_per_place_per_year_sums_in_one_unit(seed_db: Path) -> None:
+    """The analyst's question: money committed per city per year, in yuan."""
+    rows = run_query(seed_db, "money_per_place_per_year", {})["rows"]
+    assert rows, "no money figures with a year on the seeds"
+    targets = query(seed_db, "SELECT t.value, t.unit, t.year, coalesce(t.region, a.place) AS "
+                    "place, t.kind FROM targets t JOIN articles a USING (article_id) "
+                    "WHERE t.unit_family = 'yuan' AND t.year IS NOT NULL")
+    scale = {"billion yuan": 1e9, "million yuan": 1e6, "100 million yuan": 1e8, "yuan": 1.0,
+             "ten thousand yuan": 1e4}
+    expected: dict[tuple, float] = {}
+    for target in targets:  # the verbatim value and unit, converted here independently
+        key = (target["place"], target["year"], target["kind"])
+        expected[key] = expected.get(key, 0.0) + target["value"] * scale[target["unit"]]
+    got = {(row["place"], row["year"], row["kind"]): row["yuan"] for row in rows}
+    assert got.keys() == expected.keys()
+    assert all(abs(got[key] - expected[key]) < 1e-6 * expected[key] for key in got)
+    assert all(row["100 million yuan"] == round(row["yuan"] / 1e8, 2) for row in rows)

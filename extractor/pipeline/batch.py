@@ -49,6 +49,7 @@ from extractor.pipeline.stages import (
     prepare_inputs,
 )
 from extractor.pipeline.writer import Writer
+from extractor.postprocess.figures import target_figures
 from extractor.postprocess.finalize import finalize_article, grounding_counts
 from extractor.store import storage
 from extractor.store.identities import rebuild_identities
@@ -208,6 +209,7 @@ async def extract_article(ctx: StageContext,
     city = (repair.place or "").split(",")[0].strip()
     for target in final.get("targets", []):
         target["region"] = target.get("region") or city or None  # the article's city by default
+        target.update(target_figures(target, article.published))
     return row, final
 
 

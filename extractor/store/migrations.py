@@ -174,3 +174,14 @@ def m004_evals(db: sqlite_utils.Database) -> None:
     for name, kind in columns.items():
         if name not in present:
             db["evals"].add_column(name, kind)
+
+
+@migration
+def m005_target_figures(db: sqlite_utils.Database) -> None:
+    """Normalised figures of targets: value in base units, unit family, year, deadline."""
+    present = db["targets"].columns_dict
+    for name, kind in (("value_base", float), ("unit_family", str), ("year", int),
+                       ("by_deadline", int)):
+        if name not in present:
+            db["targets"].add_column(name, kind)
+    db["targets"].create_index(["unit_family", "year"], if_not_exists=True)
