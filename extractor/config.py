@@ -35,6 +35,7 @@ def package_path(*parts: str) -> Path:
 
 DEFAULT_PROMPTS_DIR = package_path("prompts")
 DATASETTE_METADATA = package_path("datasette_plugin", "metadata.yaml")
+DASHBOARDS = package_path("datasette_plugin", "dashboards.yaml")
 
 
 def _env(*names: str) -> str | None:

@@ -34,6 +34,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 DOCS_SCREENSHOT = ROOT / "docs" / "article-page.png"
+DOCS_DASHBOARD = ROOT / "docs" / "dashboard.png"
 IN_CI = os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
 
 
@@ -207,3 +208,41 @@ def test_injected_article_stays_inert(server: dict[str, Any], page: Any, db: Pat
     page.wait_for_timeout(200)
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert dialogs == []
+
+
+def test_dashboard_renders_its_charts_with_data(server: dict[str, Any], page: Any,
+                                                db: Path) -> None:
+    """The overview dashboard (datasette-dashboards, Vega-Lite bundled) draws every chart from
+    the database's rows in chromium, and each chart links to the rows behind it."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_viewport_size({"width": 1400, "height": 1300})
+    page.goto(f"{server['base']}/-/dashboards/overview", wait_until="networkidle")
+    charts = ("targets-by-place-year", "money-by-place", "kinds-per-article",
+              "people-most-mentioned")
+    for chart in charts:  # vega-embed draws a canvas (or svg) with marks
+        page.wait_for_function(
+            """(id) => { const box = document.querySelector('#chart-' + id);
+                         const drawn = box && box.querySelector('canvas, svg');
+                         return drawn && drawn.getBoundingClientRect().height > 50; }""",
+            arg=chart, timeout=15_000)
+    table_rows = page.locator("#chart-targets-table tbody tr").count()
+    assert table_rows == query(db, "SELECT count(*) AS n FROM (SELECT 1 FROM targets t JOIN "
+                               "articles a USING (article_id) GROUP BY coalesce(t.region, "
+                               "a.place, 'unknown'), t.year, t.unit_family)")[0]["n"] > 0
+    money = query(db, "SELECT count(*) AS n FROM targets WHERE unit_family = 'yuan'")[0]["n"]
+    assert money > 0
+    # each chart's own page links to the SQL and the rows behind it
+    page.goto(f"{server['base']}/-/dashboards/overview/money-by-place", wait_until="networkidle")
+    link = page.locator("a", has_text="View and edit SQL")
+    assert link.count() == 1 and "unit_family" in (link.get_attribute("href") or "")
+    page.goto(f"{server['base']}/-/dashboards/overview", wait_until="networkidle")
+    for chart in charts:
+        page.wait_for_selector(f"#chart-{chart} canvas, #chart-{chart} svg")
+    page.wait_for_timeout(500)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "dashboard.png"
+    page.screenshot(path=str(shot), full_page=True)
+    if not DOCS_DASHBOARD.exists() or os.environ.get("EXTRACTOR_UPDATE_SCREENSHOT"):
+        shutil.copyfile(shot, DOCS_DASHBOARD)
+    assert not errors, errors

@@ -21,6 +21,7 @@ PACKAGE_DATA = {
     "extractor/prompts/meetings.j2", "extractor/prompts/officials.j2",
     "extractor/prompts/initiatives.j2", "extractor/prompts/targets.j2",
     "extractor/prompts/glossary.yaml", "extractor/datasette_plugin/metadata.yaml",
+    "extractor/datasette_plugin/dashboards.yaml",
     "extractor/datasette_plugin/templates/extractor_article.html",
 }
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -31,7 +32,7 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 
-from extractor.config import DATASETTE_METADATA
+from extractor.config import DASHBOARDS, DATASETTE_METADATA
 from extractor.datasette_plugin.highlights import (  # noqa: F401
     Event,
     Record,
@@ -312,8 +313,33 @@ def get_metadata(datasette: Any, key: Any, database: Any, table: Any) -> dict | 
     databases = {name: copy.deepcopy(star) if name in local_databases
                  else {**star, "queries": dict(star.get("queries") or {})}
                  for name in datasette.databases if not name.startswith("_")}
-    return {**{name: value for name, value in packaged.items() if name != "databases"},
-            "databases": databases}
+    metadata = {**{name: value for name, value in packaged.items() if name != "databases"},
+                "databases": databases}
+    if key in (None, "plugins"):  # the dashboards are built only when they are asked for
+        metadata["plugins"] = {"datasette-dashboards": dashboards(databases)}
+    return metadata
+
+
+@functools.cache
+def _dashboard_templates() -> dict[str, Any]:
+    return yaml.safe_load(DASHBOARDS.read_text(encoding="utf-8"))
+
+
+def dashboards(databases: Iterable[str]) -> dict[str, Any]:
+    """The packaged dashboards for each database served: slug ``overview`` for the first,
+    ``overview-<database>`` for the others; every chart runs against its database. A fresh
+    copy every call (datasette-dashboards writes its filters into the dashboard it reads)."""
+    found: dict[str, Any] = {}
+    for index, database in enumerate(databases):
+        for slug, template in _dashboard_templates().items():
+            dashboard = copy.deepcopy(template)
+            for chart in dashboard.get("charts", {}).values():
+                if "query" in chart:
+                    chart["db"] = database
+            if index:
+                dashboard["title"] = f"{dashboard['title']} ({database})"
+            found[slug if index == 0 else f"{slug}-{database}"] = dashboard
+    return found
 
 
 RUNS_WITHOUT_EVALS = """
