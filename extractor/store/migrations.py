@@ -185,3 +185,27 @@ def m005_target_figures(db: sqlite_utils.Database) -> None:
         if name not in present:
             db["targets"].add_column(name, kind)
     db["targets"].create_index(["unit_family", "year"], if_not_exists=True)
+
+
+# The columns an analyst reads first, per record table; the rest follow in stored order.
+ANALYST_COLUMNS = {
+    "meetings": ("name", "kind", "date", "place", "organizer", "chaired_by", "speakers"),
+    "officials": ("name", "title", "organization", "role", "mentions"),
+    "initiatives": ("name", "level", "period", "description", "mentions"),
+    "targets": ("metric", "value", "unit", "value_base", "unit_family", "year", "by_deadline",
+                "period", "region", "kind", "comparator", "initiative"),
+    "repairs": ("original", "repaired", "category", "note"),
+}
+READING_COLUMNS = ("evidence", "article_id", "flags", "source", "alignment")
+
+
+@migration
+def m006_analyst_columns_first(db: sqlite_utils.Database) -> None:
+    """Record tables laid out for reading: the record's own fields first, then its evidence,
+    article and flags; bookkeeping columns (ids, offsets, runs) last. Rows are kept."""
+    for table, first in ANALYST_COLUMNS.items():
+        present = list(db[table].columns_dict)
+        order = [name for name in (*first, *READING_COLUMNS) if name in present]
+        order += [name for name in present if name not in order]
+        if order != present:
+            db[table].transform(column_order=order)
