@@ -618,3 +618,12 @@ def test_money_per_place_per_year_sums_in_one_unit(seed_db: Path) -> None:
     assert got.keys() == expected.keys()
     assert all(abs(got[key] - expected[key]) < 1e-6 * expected[key] for key in got)
     assert all(row["100 million yuan"] == round(row["yuan"] / 1e8, 2) for row in rows)
+
+
+def test_json_list_columns_read_as_lists(seed_db: Path) -> None:
+    row = query(seed_db, "SELECT id, mentions FROM officials WHERE json_array_length(mentions) "
+                ">= 1 LIMIT 1")[0]
+    (page,) = fetch(seed_db, "/seed/officials")
+    first = json.loads(row["mentions"])[0]
+    assert f'<span class="extractor-list">{markup_escape(first)}' in page.text
+    assert "[&#34;" not in page.text and '["' not in page.text.split("<table")[1]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -246,6 +247,23 @@ def _render_query_cell(row: Any, value: Any, column: str, datasette: Any) -> Any
     return None
 
 
+# record columns holding a JSON list of strings, shown as a readable list
+JSON_LIST_COLUMNS = frozenset({"flags", "mentions", "chaired_by", "speakers"})
+
+
+def _list_cell(value: Any) -> Any:
+    """'["a", "b"]' -> 'a · b' (an empty list: nothing); anything else as Datasette shows it."""
+    if not isinstance(value, str) or not value.startswith("["):
+        return None
+    try:
+        items = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        return None
+    return markupsafe.Markup('<span class="extractor-list">{}</span>').format(" · ".join(items))
+
+
 def _db_param(datasette: Any, database: str | None) -> str | None:
     """Name the database in article links only when several are served."""
     served = [name for name in datasette.databases if not name.startswith("_")]
@@ -273,6 +291,8 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
                     str(value), url, "Show this record highlighted in its article")
             return markupsafe.Markup('<a href="{}" title="{}">{}</a>').format(
                 url, "Show in the article", str(value))
+        if column in JSON_LIST_COLUMNS:
+            return _list_cell(value)
         return None
     if table == "articles" and column == "title":
         article_id = _plain(row, "article_id")
