@@ -227,9 +227,9 @@ def test_dashboard_renders_its_charts_with_data(server: dict[str, Any], page: An
                          return drawn && drawn.getBoundingClientRect().height > 50; }""",
             arg=chart, timeout=15_000)
     table_rows = page.locator("#chart-targets-table tbody tr").count()
-    assert table_rows == query(db, "SELECT count(*) AS n FROM (SELECT 1 FROM targets t JOIN "
-                               "articles a USING (article_id) GROUP BY coalesce(t.region, "
-                               "a.place, 'unknown'), t.year, t.unit_family)")[0]["n"] > 0
+    assert table_rows == query(db, "SELECT count(*) AS n FROM (SELECT 1 FROM targets t LEFT "
+                               "JOIN places p ON p.id = t.place_id GROUP BY coalesce(p.city, "
+                               "p.name, 'unknown'), t.year, t.unit_family)")[0]["n"] > 0
     money = query(db, "SELECT count(*) AS n FROM targets WHERE unit_family = 'yuan'")[0]["n"]
     assert money > 0
     # each chart's own page links to the SQL and the rows behind it

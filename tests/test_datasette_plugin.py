@@ -605,16 +605,16 @@ def test_money_per_place_per_year_sums_in_one_unit(seed_db: Path) -> None:
     """The analyst's question: money committed per city per year, in yuan."""
     rows = run_query(seed_db, "money_per_place_per_year", {})["rows"]
     assert rows, "no money figures with a year on the seeds"
-    targets = query(seed_db, "SELECT t.value, t.unit, t.year, coalesce(t.region, a.place) AS "
-                    "place, t.kind FROM targets t JOIN articles a USING (article_id) "
-                    "WHERE t.unit_family = 'yuan' AND t.year IS NOT NULL")
+    targets = query(seed_db, "SELECT t.value, t.unit, t.year, coalesce(p.city, p.name) AS "
+                    "place, p.province, t.kind FROM targets t LEFT JOIN places p ON "
+                    "p.id = t.place_id WHERE t.unit_family = 'yuan' AND t.year IS NOT NULL")
     scale = {"billion yuan": 1e9, "million yuan": 1e6, "100 million yuan": 1e8, "yuan": 1.0,
              "ten thousand yuan": 1e4}
     expected: dict[tuple, float] = {}
     for target in targets:  # the verbatim value and unit, converted here independently
-        key = (target["place"], target["year"], target["kind"])
+        key = (target["province"], target["place"], target["year"], target["kind"])
         expected[key] = expected.get(key, 0.0) + target["value"] * scale[target["unit"]]
-    got = {(row["place"], row["year"], row["kind"]): row["yuan"] for row in rows}
+    got = {(row["province"], row["place"], row["year"], row["kind"]): row["yuan"] for row in rows}
     assert got.keys() == expected.keys()
     assert all(abs(got[key] - expected[key]) < 1e-6 * expected[key] for key in got)
     assert all(row["100 million yuan"] == round(row["yuan"] / 1e8, 2) for row in rows)

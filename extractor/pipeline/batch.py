@@ -53,6 +53,7 @@ from extractor.postprocess.figures import target_figures
 from extractor.postprocess.finalize import finalize_article, grounding_counts
 from extractor.store import storage
 from extractor.store.identities import rebuild_identities
+from extractor.store.places import rebuild_places
 from extractor.text.articles import Article, ArticleError, find_article_files, read_article
 from extractor.text.candidates import load_dictionary
 
@@ -417,6 +418,7 @@ class Batch:
                     await close()
                 if self.summary.done:
                     rebuild_identities(self.db)
+                    rebuild_places(self.db)
                 self.finish(status, started)
         return self.summary
 

@@ -209,3 +209,17 @@ def m006_analyst_columns_first(db: sqlite_utils.Database) -> None:
         order += [name for name in present if name not in order]
         if order != present:
             db[table].transform(column_order=order)
+
+
+@migration
+def m007_places(db: sqlite_utils.Database) -> None:
+    """Places (province, city, district) shared by articles and targets."""
+    if "places" not in db.table_names():
+        db["places"].create({"id": str, "name": str, "level": str, "city": str,
+                             "province": str}, pk="id")
+    if "place_id" not in db["articles"].columns_dict:
+        db["articles"].add_column("place_id", str)
+    for name in ("place_id", "place_source"):
+        if name not in db["targets"].columns_dict:
+            db["targets"].add_column(name, str)
+    db["targets"].create_index(["place_id"], if_not_exists=True)
