@@ -243,7 +243,10 @@ def test_ctrl_c_on_the_command_line_stops_cleanly_with_a_message(tmp_path: Path)
             process = subprocess.Popen(
                 [*RUN_EXTRACTOR, "run", str(tmp_path / "in"), "--base-url", server.base_url,
                  "--model", "test", "--concurrency", "3", "--db", str(db_path)],
-                env=env, stdout=out, stderr=subprocess.STDOUT)
+                env=env, stdout=out, stderr=subprocess.STDOUT,
+                # as from a terminal: a test run started in the background of a shell (`cmd &`)
+                # ignores SIGINT, and a child would inherit that and never see Ctrl-C
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         try:
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and process.poll() is None:
