@@ -228,6 +228,11 @@ if MODE == "amx-crash" and "--no-repack" not in args:  # as ggml's AMX path in a
     import os
     import signal
     print("load_tensors: AMX model buffer size = 1000.00 MiB", flush=True)
+    os.kill(os.getpid(), signal.SIGILL)
+if MODE == "plain-crash" and "--no-repack" in args:  # a CPU whose plain kernels crash
+    import os
+    import signal
+    print("load_tensors: AMX model buffer size = 1000.00 MiB", flush=True)
     os.kill(os.getpid(), signal.SIGSEGV)
 if MODE == "always-crash":
     import os
@@ -436,44 +441,57 @@ def test_a_launched_child_dies_with_its_parent(tmp_path: Path) -> None:
 
 # -- start-up variants: the repacked (AMX) path crashes, --no-repack starts -------------------
 
-def test_crash_during_startup_retries_without_repack_and_remembers(fake_binary, popens) -> None:
+def test_amx_machine_starts_on_the_plain_kernels_at_once(fake_binary, popens,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     argv_file = fake_binary("amx-crash")
+    server = start_server(ready_timeout=10)
+    stop_server(server)
+    assert server.variant.name == "no-repack" and len(popens) == 1
+    assert "--no-repack" in json.loads(argv_file.read_text())
+    monkeypatch.setenv(local_server.VARIANT_ENV, "repack")  # forced: the crash is reported
+    with pytest.raises(LocalModelError, match="exited during start-up"):
+        start_server(ready_timeout=10)
+    assert popens[-1].returncode == -signal.SIGILL
+
+
+def test_crash_during_startup_retries_the_other_variant_and_remembers(fake_binary,
+                                                                      popens) -> None:
+    argv_file = fake_binary("plain-crash")
     messages: list[str] = []
     server = start_server(ready_timeout=10, echo=messages.append)
     try:
-        assert server.variant.name == "no-repack"
-        assert "--no-repack" in json.loads(argv_file.read_text())
+        assert server.variant.name == "repack"
+        assert "--no-repack" not in json.loads(argv_file.read_text())
         assert len(popens) == 2 and popens[0].returncode == -signal.SIGSEGV
-        assert any("SIGSEGV" in message and "no-repack" in message for message in messages)
+        assert any("SIGSEGV" in message and "repack" in message for message in messages)
     finally:
         stop_server(server)
     remembered = json.loads((cache_dir() / "llama-server-variant.json").read_text())
-    assert [entry["variant"] for entry in remembered.values()] == ["no-repack"]
+    assert [entry["variant"] for entry in remembered.values()] == ["repack"]
     assert "SIGSEGV" in next(iter(remembered.values()))["reason"]
 
     second = start_server(ready_timeout=10)  # remembered: no crash, one process
     stop_server(second)
-    assert len(popens) == 3 and second.variant.name == "no-repack"
-    assert "--no-repack" in json.loads(argv_file.read_text())
+    assert len(popens) == 3 and second.variant.name == "repack"
 
 
 def test_first_variant_that_starts_is_kept_and_remembered(fake_binary, popens) -> None:
     argv_file = fake_binary("ok")
     server = start_server(ready_timeout=10)
     stop_server(server)
-    assert server.variant.name == "repack" and len(popens) == 1
-    assert "--no-repack" not in json.loads(argv_file.read_text())
+    assert server.variant.name == "no-repack" and len(popens) == 1
+    assert "--no-repack" in json.loads(argv_file.read_text())
     remembered = json.loads((cache_dir() / "llama-server-variant.json").read_text())
-    assert [entry["variant"] for entry in remembered.values()] == ["repack"]
+    assert [entry["variant"] for entry in remembered.values()] == ["no-repack"]
 
 
 def test_remembered_variant_belongs_to_one_binary(fake_binary, popens) -> None:
-    fake_binary("amx-crash")
+    fake_binary("plain-crash")
     stop_server(start_server(ready_timeout=10))
     fake_binary("ok")  # another binary (a rebuilt llama-server): probed again
     server = start_server(ready_timeout=10)
     stop_server(server)
-    assert server.variant.name == "repack"
+    assert server.variant.name == "no-repack"
 
 
 def test_crash_of_every_variant_reports_the_log(fake_binary, popens) -> None:
@@ -497,22 +515,22 @@ def test_forced_variant(fake_binary, popens, monkeypatch: pytest.MonkeyPatch) ->
     stop_server(start_server(ready_timeout=10))
     assert "--no-repack" in json.loads(argv_file.read_text())
     monkeypatch.setenv(local_server.VARIANT_ENV, "fastest")
-    with pytest.raises(LocalModelError, match="not one of: repack, no-repack"):
+    with pytest.raises(LocalModelError, match="not one of: no-repack, repack"):
         start_server(ready_timeout=10)
 
 
-def test_crash_during_a_run_restarts_without_repack(fake_binary, popens) -> None:
+def test_crash_during_a_run_restarts_with_the_other_variant(fake_binary, popens) -> None:
     fake_binary("ok")
     server = start_server(ready_timeout=10)
     try:
         server.process.send_signal(signal.SIGSEGV)
         server.process.wait(timeout=5)
         assert server.ensure_alive() is True
-        assert server.variant.name == "no-repack" and server.healthy()
+        assert server.variant.name == "repack" and server.healthy()
     finally:
         stop_server(server)
     remembered = json.loads((cache_dir() / "llama-server-variant.json").read_text())
-    assert [entry["variant"] for entry in remembered.values()] == ["no-repack"]
+    assert [entry["variant"] for entry in remembered.values()] == ["repack"]
 
 
 def test_server_binary_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
