@@ -54,6 +54,13 @@ class Inputs:
     fixed: list[Repair]
     phrases: list[str]
     repairs: list[Repair] = field(default_factory=list)
+    sentences: list[str] | None = None  # the sentences with numbers, found once
+
+    def number_sentences(self, text: str) -> list[str]:
+        """The article's sentences with numbers (the targets stage's prompt and assembly)."""
+        if self.sentences is None:
+            self.sentences = candidates.number_sentences(text)
+        return self.sentences
 
 
 Variables = Callable[[StageContext, Inputs], dict[str, Any]]
@@ -71,7 +78,7 @@ class Stage:
     reads_repairs: bool  # its prompt lists the repair stage's repairs (so its key depends on it)
     variables: Variables
     assemble: Assemble
-    skip: Callable[[StageContext], bool] | None = None
+    skip: Callable[[StageContext, Inputs], bool] | None = None
 
     @property
     def template(self) -> str:
@@ -79,7 +86,7 @@ class Stage:
 
     async def call(self, ctx: StageContext, inputs: Inputs) -> BaseModel:
         """The model's structured answer (one logical call, retries included)."""
-        if self.skip is not None and self.skip(ctx):
+        if self.skip is not None and self.skip(ctx, inputs):
             return self.answer()
         task = ctx.library.render(self.template, **self.variables(ctx, inputs))
         return await ctx.client.complete(
@@ -169,11 +176,11 @@ async def _assemble_initiatives(ctx: StageContext, inputs: Inputs,
 async def _assemble_targets(ctx: StageContext, inputs: Inputs, answer: BaseModel) -> list[dict]:
     assert isinstance(answer, TargetList)
     return await ctx.offload(assemble.assemble_targets, answer.targets,
-                             candidates.number_sentences(ctx.article.text))
+                             inputs.number_sentences(ctx.article.text))
 
 
-def _no_numbers(ctx: StageContext) -> bool:
-    return not candidates.number_sentences(ctx.article.text)
+def _no_numbers(ctx: StageContext, inputs: Inputs) -> bool:
+    return not inputs.number_sentences(ctx.article.text)
 
 
 STAGES: dict[str, Stage] = {stage.name: stage for stage in (
@@ -192,7 +199,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                                "repairs": _repair_hints(inputs)},
           _assemble_initiatives),
     Stage("targets", TargetList, ("targets.j2",), False,
-          lambda ctx, inputs: {"number_sentences": candidates.number_sentences(ctx.article.text)},
+          lambda ctx, inputs: {"number_sentences": inputs.number_sentences(ctx.article.text)},
           _assemble_targets, skip=_no_numbers),
 )}
 STAGE_NAMES = tuple(STAGES)
