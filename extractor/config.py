@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import instructor
 
 from extractor.errors import ConfigError
+from extractor.text.chunks import DEFAULT_OVERLAP_CHARS, DEFAULT_PART_CHARS
 
 LOCAL_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 # articles in flight at once: the embedded model has 2 cores and one slot (its prompt cache keeps
@@ -95,6 +96,8 @@ class Settings:
     requests_per_minute: int | None = None  # rate limit of the backend (None: unlimited)
     tokens_per_minute: int | None = None  # prompt + completion tokens, estimated then corrected
     cpu_workers: int | None = None  # processes for post-processing (None: offload.auto_workers)
+    part_chars: int = DEFAULT_PART_CHARS  # a longer article is extracted in overlapping parts
+    part_overlap: int = DEFAULT_OVERLAP_CHARS
 
     @property
     def display_base_url(self) -> str | None:
@@ -119,7 +122,8 @@ class Settings:
         (EXTRACTOR_CONCURRENCY); the rate limits come from EXTRACTOR_REQUESTS_PER_MINUTE and
         EXTRACTOR_TOKENS_PER_MINUTE when not given. EXTRACTOR_CPU_WORKERS sets the worker
         processes that post-process articles off the event loop (0: none; unset: one per spare
-        core when articles run concurrently)."""
+        core when articles run concurrently). EXTRACTOR_PART_CHARS sets the longest article
+        (in characters) extracted whole; a longer one goes in overlapping parts."""
         base_url = base_url or _env("EXTRACTOR_BASE_URL")
         if base_url and urlsplit(base_url).scheme not in {"http", "https"}:
             raise ConfigError(
@@ -134,6 +138,7 @@ class Settings:
                         "EXTRACTOR_REQUESTS_PER_MINUTE")
         tpm = _positive("the tokens per minute", tokens_per_minute, "EXTRACTOR_TOKENS_PER_MINUTE")
         workers = _count("EXTRACTOR_CPU_WORKERS")
+        part_chars = _positive("the characters per part", None, "EXTRACTOR_PART_CHARS")
         if base_url and not resolved_model:
             raise ConfigError("--model (or EXTRACTOR_MODEL) is required with --base-url")
         return cls(
@@ -149,6 +154,8 @@ class Settings:
             requests_per_minute=rpm,
             tokens_per_minute=tpm,
             cpu_workers=workers,
+            part_chars=part_chars or DEFAULT_PART_CHARS,
+            part_overlap=min(DEFAULT_OVERLAP_CHARS, (part_chars or DEFAULT_PART_CHARS) // 4),
         )
 
 

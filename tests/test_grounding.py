@@ -13,9 +13,11 @@ from hypothesis import strategies as st
 from extractor.text.grounding import (
     FUZZY_THRESHOLD,
     Alignment,
+    _at_word_boundaries,
     align,
     align_many,
     normalize_for_match,
+    standing_ranges,
 )
 from extractor.text.numbers import parse_numbers, value_in_evidence
 
@@ -377,7 +379,17 @@ def test_any_substring_aligns_exactly(args: tuple[str, int, int]) -> None:
     check_invariants(a, text)
     assert a.status == "exact"
     assert a.matched_text == span.strip()
-    assert a.start == text.find(span.strip())
+    needle = span.strip()
+    starts = [i for i in range(len(text)) if text.startswith(needle, i)]
+    standing = [i for i in starts if _at_word_boundaries(text, i, i + len(needle))]
+    assert a.start == (standing or starts)[0]  # the first whole-word occurrence, else the first
+
+
+def test_a_span_standing_alone_is_preferred_to_one_inside_a_longer_word() -> None:
+    text = "Xu Nanji spoke. Later Xu Na said so."
+    assert align("Xu Na", text).start == text.index("Xu Na said")
+    assert standing_ranges("Xu Na", text) == [(22, 27)]
+    assert standing_ranges("Xu Na", "Xu Nanji only") == []
 
 
 WHITESPACE = [" ", "  ", "\n", " \n ", "\t", "\r\n"]

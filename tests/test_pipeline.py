@@ -119,7 +119,7 @@ def test_prompt_edit_makes_replay_fail_naming_the_prompt(tmp_path: Path, db) -> 
 
 def test_a_post_processing_error_fails_that_article_only_and_a_rerun_resumes(
         tmp_path: Path, db, monkeypatch: pytest.MonkeyPatch) -> None:
-    from extractor.pipeline import batch as pipeline
+    from extractor.pipeline import extraction as pipeline
 
     folder = tmp_path / "in"
     folder.mkdir()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from extractor.store import storage
-from extractor.store.places import place_key, rebuild_places, split_article_place
+from extractor.store.places import rebuild_places
 
 
 def _article(db, article_id: str, place: str) -> None:
@@ -17,14 +17,6 @@ def _article(db, article_id: str, place: str) -> None:
 def _target(db, record_id: str, article_id: str, region: str | None) -> None:
     db["targets"].insert({"id": record_id, "article_id": article_id, "metric": "m",
                           "value": 1.0, "unit": "yuan", "region": region, "flags": "[]"})
-
-
-def test_article_place_splits_into_city_and_province() -> None:
-    assert split_article_place("Zhenjiang, Jiangsu") == ("Zhenjiang", "Jiangsu")
-    assert split_article_place("Yingtan City, Jiangxi Province") == ("Yingtan", "Jiangxi")
-    assert split_article_place("Shanghai") == ("Shanghai", "Shanghai")
-    assert split_article_place(None) == (None, None)
-    assert place_key("Zhenjiang City") == place_key("zhenjiang") == "zhenjiang"
 
 
 def test_regions_resolve_to_shared_places(tmp_path) -> None:

@@ -35,7 +35,6 @@ def status(paths: tuple[Path, ...], db_path: Path, model: str | None, fmt: str |
     """
     from extractor.pipeline.batch import selected_files
     from extractor.pipeline.history import stage_status
-    from extractor.pipeline.prompts import PromptLibrary
 
     settings = Settings.load(model=model)
     db = open_existing_db(db_path)
@@ -48,8 +47,7 @@ def status(paths: tuple[Path, ...], db_path: Path, model: str | None, fmt: str |
                   "why": ", ".join(sources)} for article_id, sources in missing.items()]
     rows += [{"article": row.article_id, "stage": row.stage, "state": row.state,
               "why": row.reason}
-             for row in stage_status(db, files, settings.model,
-                                     PromptLibrary(settings.prompts_dir).hashes())]
+             for row in stage_status(db, files, settings)]
     emit(rows, fmt, title=f"Stage status in {db_path}", columns=("article", "stage", "state",
                                                                   "why"))
 
@@ -286,7 +284,9 @@ def evaluate(gold_dir: Path, db_path: Path, export_file: Path | None, trusted_on
             f"none of the {len(gold)} gold articles in {gold_dir} is among the "
             f"{len(stored)} scored articles; nothing to score (gold ids such as "
             f"{gold[0]['article_id']})")
-    report = score(predictions, gold)
+    originals = None if db is None else {
+        row["article_id"]: row["text"] for row in db.query("SELECT article_id, text FROM articles")}
+    report = score(predictions, gold, originals)
     if db is not None:
         label = f"{gold_dir} (trusted only)" if trusted_only else str(gold_dir)
         storage.record_eval(db, label, report.to_dict())
@@ -299,6 +299,17 @@ def evaluate(gold_dir: Path, db_path: Path, export_file: Path | None, trusted_on
     if fmt:
         return
     if report.repaired_text_chrf is not None:
-        click.echo(f"repaired text chrF: {report.repaired_text_chrf:.1f}")
+        line = f"repaired text chrF: {report.repaired_text_chrf:.1f}"
+        if report.original_text_chrf is not None:
+            line += (f" (original text {report.original_text_chrf:.1f},"
+                     f" gain {report.repair_chrf_gain:+.1f})")
+        click.echo(line)
+    if report.place_right:
+        click.echo(f"article place right: {sum(report.place_right.values())} of "
+                   f"{len(report.place_right)}")
+    regions = report.per_type["targets"].field_total.get("region")
+    if regions:
+        right = report.per_type["targets"].field_correct.get("region", 0)
+        click.echo(f"target region right: {right} of {regions} matched targets")
     if report.articles_missing:
         click.echo(f"articles without predictions: {', '.join(report.articles_missing)}")

@@ -168,9 +168,8 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
 def _print_dry_run(db: Any, files: list[Path], settings: Settings, *, force: bool,
                    only: set[str]) -> None:
     from extractor.pipeline.history import StageStatus, estimate, stage_status
-    from extractor.pipeline.prompts import PromptLibrary
 
-    statuses = stage_status(db, files, settings.model, PromptLibrary(settings.prompts_dir).hashes())
+    statuses = stage_status(db, files, settings)
     if force or only:
         statuses = [StageStatus(s.article_id, s.stage, "forced", s.reason)
                     if force or s.stage in only else s for s in statuses]

@@ -73,7 +73,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,7 @@ from typing import Any
 from extractor.errors import EvaluationError
 from extractor.evaluation.matching import MATCHERS, match_records
 from extractor.models import RECORD_TABLES
+from extractor.text.placenames import same_place
 
 RECORD_TYPES = RECORD_TABLES  # scored in the registry's order
 TABLE_HEADER = ["type", "gold", "pred", "tp", "P", "R", "F1"]
@@ -172,6 +173,20 @@ class EvalReport:
     articles_scored: int
     articles_missing: list[str]
     articles_extra: list[str] = field(default_factory=list)
+    place_right: dict[str, bool] = field(default_factory=dict)  # gold articles with a place
+    original_text_chrf: float | None = None  # the unrepaired text against the gold rewrite
+
+    @property
+    def place_accuracy(self) -> float | None:
+        """Share of scored articles whose place is right (None: no gold place)."""
+        return sum(self.place_right.values()) / len(self.place_right) if self.place_right else None
+
+    @property
+    def repair_chrf_gain(self) -> float | None:
+        """chrF of the repaired text minus chrF of the original text (same articles)."""
+        if self.repaired_text_chrf is None or self.original_text_chrf is None:
+            return None
+        return self.repaired_text_chrf - self.original_text_chrf
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable summary."""
@@ -180,6 +195,12 @@ class EvalReport:
             "articles_missing": list(self.articles_missing),
             "articles_extra": list(self.articles_extra),
             "repaired_text_chrf": self.repaired_text_chrf,
+            "original_text_chrf": self.original_text_chrf,
+            "repair_chrf_gain": self.repair_chrf_gain,
+            "place_right": sum(self.place_right.values()),
+            "place_scored": len(self.place_right),
+            "place_accuracy": self.place_accuracy,
+            "place_per_article": dict(self.place_right),
             "micro": self.micro.to_dict(),
             "per_type": {t: s.to_dict() for t, s in self.per_type.items()},
             "per_article": {
@@ -269,15 +290,24 @@ def _index_predictions(predictions: Iterable[Any]) -> dict[str, dict]:
     return {aid: p for p in predictions if (aid := _article_id(p)) is not None}
 
 
-def _repaired_chrf(gold: dict, pred: dict) -> float | None:
-    reference, hypothesis = gold.get("repaired_text"), pred.get("repaired_text")
+def _text_chrf(gold: dict, hypothesis: Any) -> float | None:
+    reference = gold.get("repaired_text")
     if isinstance(reference, str) and isinstance(hypothesis, str) and reference and hypothesis:
         return chrf(hypothesis, reference)
     return None
 
 
-def score(predictions: Sequence[dict], gold: Sequence[dict]) -> EvalReport:
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def score(predictions: Sequence[dict], gold: Sequence[dict],
+          originals: Mapping[str, str] | None = None) -> EvalReport:
     """Score predicted exports against gold exports, paired by ``article_id``.
+
+    ``originals`` (article id -> unrepaired text) lets the report say how much closer to the
+    gold rewrite the repaired text is than the original, over the same articles. The article's
+    place is scored on the articles with a prediction and a gold place.
 
     Raises ValueError if a gold article has no id or an id occurs twice in gold.
     """
@@ -285,6 +315,8 @@ def score(predictions: Sequence[dict], gold: Sequence[dict]) -> EvalReport:
     per_article: dict[str, dict[str, TypeScore]] = {}
     missing: list[str] = []
     chrf_scores: list[float] = []
+    original_scores: list[float] = []
+    place_right: dict[str, bool] = {}
     for gold_article in gold:
         aid = _article_id(gold_article)
         if aid is None or aid in per_article:
@@ -294,8 +326,13 @@ def score(predictions: Sequence[dict], gold: Sequence[dict]) -> EvalReport:
             missing.append(aid)
             pred_article = {}
         per_article[aid] = {t: score_type(t, gold_article, pred_article) for t in RECORD_TYPES}
-        if (value := _repaired_chrf(gold_article, pred_article)) is not None:
-            chrf_scores.append(value)
+        if aid in by_id and gold_article.get("place"):
+            place_right[aid] = same_place(gold_article["place"], pred_article.get("place"))
+        if (value := _text_chrf(gold_article, pred_article.get("repaired_text"))) is not None:
+            original = _text_chrf(gold_article, (originals or {}).get(aid))
+            if originals is None or original is not None:
+                chrf_scores.append(value)
+                original_scores.extend([original] if original is not None else [])
     per_type = {t: TypeScore(t) for t in RECORD_TYPES}
     micro = TypeScore("micro")
     for scores in per_article.values():
@@ -306,7 +343,9 @@ def score(predictions: Sequence[dict], gold: Sequence[dict]) -> EvalReport:
         per_type=per_type,
         micro=micro,
         per_article=per_article,
-        repaired_text_chrf=sum(chrf_scores) / len(chrf_scores) if chrf_scores else None,
+        repaired_text_chrf=_mean(chrf_scores),
+        original_text_chrf=_mean(original_scores),
+        place_right=place_right,
         articles_scored=len(per_article) - len(missing),
         articles_missing=missing,
         articles_extra=sorted(set(by_id) - set(per_article)),

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from pydantic import BaseModel
 
 from extractor.backends.replay import (
     article_cassette,
@@ -31,31 +30,31 @@ from extractor.backends.replay import (
     write_manifest,
 )
 from extractor.config import Settings
-from extractor.errors import ExtractorError, ReplayMissError
+from extractor.errors import ReplayMissError
 from extractor.jsonschemas import schema_hash
 from extractor.llm.client import LLMClient
 from extractor.llm.transport import is_connection_failure
 from extractor.models import CallRecord
 from extractor.pipeline import cache
+from extractor.pipeline.extraction import (
+    StageFailure,
+    StageRunner,
+    extract_article,
+    part_report,
+)
 from extractor.pipeline.offload import Offloader, auto_workers
 from extractor.pipeline.prompts import PromptLibrary
 from extractor.pipeline.stages import (
-    EXTRACTION_STAGES,
-    STAGES,
-    Inputs,
-    RepairOutput,
-    Stage,
     StageContext,
-    prepare_inputs,
 )
 from extractor.pipeline.writer import Writer
-from extractor.postprocess.figures import target_figures
-from extractor.postprocess.finalize import finalize_article, grounding_counts
+from extractor.postprocess.finalize import grounding_counts
 from extractor.store import storage
 from extractor.store.identities import rebuild_identities
 from extractor.store.places import rebuild_places
 from extractor.text.articles import Article, ArticleError, find_article_files, read_article
 from extractor.text.candidates import load_dictionary
+from extractor.text.chunks import article_parts
 
 
 @dataclass
@@ -98,15 +97,6 @@ class RunSummary:
         return self.failed > 0 and self.done == 0 and self.skipped == 0
 
 
-class StageFailure(ExtractorError):
-    """A stage (or finalize) failed on one article: that article goes to ``errors``."""
-
-    def __init__(self, stage: str, cause: BaseException) -> None:
-        super().__init__(f"{stage}: {cause}")
-        self.stage = stage
-        self.cause = cause
-
-
 class RunInterrupted(KeyboardInterrupt):
     """Ctrl-C stopped the run; ``summary`` holds what was stored before it."""
 
@@ -124,94 +114,6 @@ ProgressCallback = Callable[[str, str], None]
 # article's result ("done", "skipped", "duplicate of <id>", "failed")
 STAGE_PREFIX = "stage:"
 ClientFactory = Callable[[Settings, str, Callable[[CallRecord], None]], Any]
-
-
-class StageRunner:
-    """Gets each stage's answer for one article: the stored answer whenever its key is
-    unchanged (no call), else the model's, which is stored."""
-
-    def __init__(self, db: sqlite_utils.Database, writer: Writer, article: Article, run_id: int,
-                 keys: dict[str, cache.StageKey], legacy_keys: dict[str, cache.StageKey],
-                 options: RunOptions, summary: RunSummary,
-                 report: Callable[[str], None] = lambda doing: None) -> None:
-        self.db, self.writer, self.article, self.run_id = db, writer, article, run_id
-        self.keys, self.legacy_keys = keys, legacy_keys
-        self.options, self.summary, self.report = options, summary, report
-
-    def _must_compute(self, stage: str) -> bool:
-        return self.options.force or stage in self.options.only
-
-    async def answer(self, stage: Stage, ctx: StageContext,
-                     inputs: Inputs) -> tuple[BaseModel | None, Any]:
-        """``(answer, None)``, or ``(None, records)`` for a result stored before version 2
-        (already assembled: used as it is)."""
-        key, article_id = self.keys[stage.name], self.article.article_id
-        if not self._must_compute(stage.name):
-            stored = cache.cached_output(self.db, article_id, key)
-            if stored is not None:
-                self.summary.stages_reused[stage.name] += 1
-                return stage.answer.model_validate(stored), None
-            legacy = cache.cached_output(self.db, article_id, self.legacy_keys[stage.name])
-            if legacy is not None:
-                self.summary.stages_reused[stage.name] += 1
-                return None, legacy
-        self.report(f"{stage.name} (model)")
-        try:
-            answer = await stage.call(ctx, inputs)
-        except Exception as err:  # LLMError, invalid output, or a bug met on this article's text
-            raise StageFailure(stage.name, err) from err
-        output = answer.model_dump(mode="json")
-        await self.writer.write(
-            lambda db: cache.store_output(db, article_id, key, self.run_id, output))
-        self.summary.stages_computed[stage.name] += 1
-        return answer, None
-
-    async def records(self, stage: Stage, ctx: StageContext, inputs: Inputs) -> Any:
-        """The stage's records: its answer, assembled (deterministic, never cached)."""
-        answer, legacy = await self.answer(stage, ctx, inputs)
-        if answer is None:
-            return legacy
-        try:
-            return await stage.assemble(ctx, inputs, answer)
-        except Exception as err:  # a bug met on this article's text fails the article only
-            raise StageFailure(stage.name, err) from err
-
-
-async def extract_article(ctx: StageContext,
-                          runner: StageRunner) -> tuple[dict, dict[str, list[dict]]]:
-    """Repair then every extraction stage, in this order; returns the article row and grounded
-    records."""
-    article = ctx.article
-    inputs = await prepare_inputs(ctx)
-    repair = await runner.records(STAGES["repair"], ctx, inputs)
-    if not isinstance(repair, RepairOutput):  # stored before version 2 (assembled, as JSON)
-        repair = RepairOutput.from_json(repair)
-    inputs.repairs = repair.repairs
-    records: dict[str, list[dict]] = {}
-    for name in EXTRACTION_STAGES:
-        records[name] = await runner.records(STAGES[name], ctx, inputs)
-    records["repairs"] = repair.records()
-    try:
-        final, repaired_text = await ctx.offload(
-            finalize_article, records, article.text, article.published, ctx.library.glossary())
-    except Exception as err:  # the article fails (its stage results stay cached), not the batch
-        raise StageFailure("finalize", err) from err
-    row = {
-        "article_id": article.article_id,
-        "title": repair.title,
-        "headline": article.headline,
-        "published": article.published,
-        "place": repair.place,
-        "text": article.text,
-        "repaired_text": repaired_text,
-        "sha256": article.sha256,
-        "source_paths": json.dumps([str(article.path.resolve())]),
-    }
-    city = (repair.place or "").split(",")[0].strip()
-    for target in final.get("targets", []):
-        target["region"] = target.get("region") or city or None  # the article's city by default
-        target.update(target_figures(target, article.published))
-    return row, final
 
 
 class Batch:
@@ -317,28 +219,33 @@ class Batch:
             self.summary.skipped += 1
             self.summary.duplicates.append((str(path), existing))
             return f"duplicate of {existing}"
-        keys = cache.stage_keys(article.sha256, self.settings.model, self.prompt_hashes)
-        legacy_keys = cache.stage_keys(article.sha256, self.settings.model, self.prompt_hashes,
-                                       version=cache.LEGACY_STAGE_VERSION)
-        key = cache.article_key(keys)
+        parts = article_parts(article, self.settings.part_chars, self.settings.part_overlap)
+        part_keys = [cache.stage_keys(part.sha256, self.settings.model, self.prompt_hashes)
+                     for part in parts]
+        key = cache.article_key(*part_keys)
         recompute = self.options.force or self.options.only
         if not recompute and storage.stored_key(self.db, article.article_id) == key:
             self.summary.skipped += 1
             return "skipped"
-        ctx = StageContext(article, self.library, self.client, self.settings.stage_max_tokens,
-                           self.offload)
         progress = self.progress
-        runner = StageRunner(
-            self.db, self.writer, article, self.run_id, keys, legacy_keys, self.options,
-            self.summary, report=(lambda doing: progress(article.article_id,
-                                                         STAGE_PREFIX + doing))
-            if progress else lambda doing: None)
+        report = ((lambda doing: progress(article.article_id, STAGE_PREFIX + doing))
+                  if progress else (lambda doing: None))
+        runners = []
+        for number, (part, keys) in enumerate(zip(parts, part_keys, strict=True), start=1):
+            legacy_keys = cache.stage_keys(part.sha256, self.settings.model, self.prompt_hashes,
+                                           version=cache.LEGACY_STAGE_VERSION)
+            ctx = StageContext(part, self.library, self.client, self.settings.stage_max_tokens,
+                               self.offload)
+            runners.append((ctx, StageRunner(self.db, self.writer, part, self.run_id, keys,
+                                             legacy_keys, self.options, self.summary,
+                                             report=part_report(report, number, len(parts)))))
         for attempt in (1, 2):  # a 2nd try only after the dead model server was restarted
             restarts_seen = self._restarts
             try:
                 with article_cassette(self.vcr, self.cassette_dir, article.article_id,
                                       record=self.options.record_dir is not None):
-                    row, records = await extract_article(ctx, runner)
+                    row, records = await extract_article(article, runners,
+                                                         self.library.glossary())
                 break
             except StageFailure as err:
                 if attempt == 1 and await self._server_restarted(

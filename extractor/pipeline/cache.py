@@ -30,7 +30,7 @@ from extractor.store.storage import now
 # 2: the stored result is the raw answer (1: the records after assembly, still reused)
 STAGE_VERSION = "2"
 LEGACY_STAGE_VERSION = "1"
-POSTPROCESS_VERSION = "8"  # bump when assemble/rules/finalize change (re-finalizes, no calls)
+POSTPROCESS_VERSION = "9"  # bump when assemble/rules/finalize change (re-finalizes, no calls)
 SHARED_PROMPTS = ("system.j2", "article.j2")
 
 
@@ -73,10 +73,12 @@ def stage_keys(article_sha: str, model: str, prompt_hashes: dict[str, str],
     return keys
 
 
-def article_key(keys: dict[str, StageKey]) -> str:
-    """Key of an article's stored records: its stage keys plus the post-processing version, so a
-    change to assembly, rules or grounding re-finalizes from stored stage results (no calls)."""
-    joined = "|".join([POSTPROCESS_VERSION, *(keys[stage].key for stage in STAGES)])
+def article_key(*part_keys: dict[str, StageKey]) -> str:
+    """Key of an article's stored records: the stage keys of its parts (one part unless it is
+    long) plus the post-processing version, so a change to assembly, rules or grounding
+    re-finalizes from stored stage results (no calls)."""
+    joined = "|".join([POSTPROCESS_VERSION,
+                       *(keys[stage].key for keys in part_keys for stage in STAGES)])
     return hashlib.sha256(joined.encode()).hexdigest()[:24]
 
 

@@ -9,9 +9,12 @@ from pathlib import Path
 
 import sqlite_utils
 
+from extractor.config import Settings
 from extractor.pipeline import cache
+from extractor.pipeline.prompts import PromptLibrary
 from extractor.store import storage
 from extractor.text.articles import ArticleError, read_article
+from extractor.text.chunks import article_parts
 
 GROUNDING_KEYS = frozenset({"char_start", "char_end", "alignment", "matched_text", "flags",
                             "mention_spans", "merged_from"})
@@ -37,9 +40,10 @@ def _last_error_stage(db: sqlite_utils.Database, article_id: str) -> str | None:
     return rows[0]["stage"] if rows else None
 
 
-def stage_status(db: sqlite_utils.Database, files: Sequence[Path], model: str,
-                 prompt_hashes: dict[str, str]) -> list[StageStatus]:
+def stage_status(db: sqlite_utils.Database, files: Sequence[Path],
+                 settings: Settings) -> list[StageStatus]:
     """Per article and stage: up to date, stale (and which input changed), failed, never run."""
+    model, prompt_hashes = settings.model, PromptLibrary(settings.prompts_dir).hashes()
     statuses: list[StageStatus] = []
     for path in files:
         try:
@@ -48,14 +52,18 @@ def stage_status(db: sqlite_utils.Database, files: Sequence[Path], model: str,
             statuses.append(StageStatus(path.stem, "read", "failed", str(err)))
             continue
         failed_stage = _last_error_stage(db, article.article_id)
-        legacy = cache.stage_keys(article.sha256, model, prompt_hashes,
-                                  version=cache.LEGACY_STAGE_VERSION)
-        for stage, key in cache.stage_keys(article.sha256, model, prompt_hashes).items():
-            if cache.has_result(db, article.article_id, key, legacy[stage]):
+        parts = article_parts(article, settings.part_chars, settings.part_overlap)
+        part_keys = [(cache.stage_keys(part.sha256, model, prompt_hashes),
+                      cache.stage_keys(part.sha256, model, prompt_hashes,
+                                       version=cache.LEGACY_STAGE_VERSION)) for part in parts]
+        for stage in cache.STAGES:
+            missing = [keys[stage] for keys, legacy in part_keys
+                       if not cache.has_result(db, article.article_id, keys[stage], legacy[stage])]
+            if not missing:
                 statuses.append(StageStatus(article.article_id, stage, "up to date"))
                 continue
             old = cache.latest_inputs(db, article.article_id, stage)
-            reasons = cache.stale_reasons(old, key.inputs)
+            reasons = cache.stale_reasons(old, missing[0].inputs)
             if old is None and failed_stage == stage:
                 statuses.append(StageStatus(article.article_id, stage, "failed", "see errors"))
             elif old is None:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from extractor.models import Repair
 from extractor.text import candidates, textfixes
-from extractor.text.grounding import align
+from extractor.text.grounding import standing_ranges
 
 
 def glossary_repairs(text: str, glossary: list[dict]) -> list[Repair]:
@@ -25,11 +25,10 @@ def glossary_repairs(text: str, glossary: list[dict]) -> list[Repair]:
 
 
 def _located(text: str, original: str) -> tuple[int, int] | None:
-    """Where ``original`` stands in ``text`` (exact or after folding quotes and spacing)."""
-    found = align(original, text, fuzzy=False)
-    if found.start is not None:
-        return found.start, found.end or found.start
-    return None
+    """Where ``original`` first stands in ``text`` as whole words (exact or after folding
+    quotes and spacing)."""
+    found = standing_ranges(original, text)
+    return found[0] if found else None
 
 
 def _overlap(span: tuple[int, int] | None, spans: list[tuple[int, int]]) -> bool:
@@ -57,13 +56,14 @@ def merge_repairs(deterministic: list[Repair], proposed: list[Repair],
 
 
 def apply_repairs(text: str, repairs: Iterable[tuple[str, str]]) -> str:
-    """The repaired article: each located ``(original, repaired)`` span replaced by its repair
-    (a span overlapping one placed before it is left as it is)."""
+    """The repaired article: each ``(original, repaired)`` replaced wherever the original
+    stands as whole words, never inside text that is already right ("Xu Na" -> "Xu Nanji"
+    leaves "Xu Nanji" alone). A span overlapping one placed before it is left as it is."""
     spans: list[tuple[int, int, str]] = []
     for original, repaired in repairs:
-        span = _located(text, original)
-        if span is not None and not _overlap(span, [(s, e) for s, e, _ in spans]):
-            spans.append((*span, repaired))
+        for span in standing_ranges(original, text):
+            if not _overlap(span, [(s, e) for s, e, _ in spans]):
+                spans.append((*span, repaired))
     pieces: list[str] = []
     cursor = 0
     for start, end, replacement in sorted(spans):

@@ -16,33 +16,9 @@ import re
 import sqlite_utils
 
 from extractor.store import storage
+from extractor.text.placenames import place_key, place_title, split_article_place
 
-_SUFFIX = re.compile(r"\s+(city|province|district|county|municipality|prefecture|"
-                     r"new area|development zone)$", re.I)
 _DISTRICT = re.compile(r"\b(district|county|new area|development zone)$", re.I)
-_PROVINCE_LEVEL_CITIES = frozenset({"beijing", "shanghai", "tianjin", "chongqing"})
-
-
-def place_key(name: str | None) -> str:
-    """'Zhenjiang City' -> 'zhenjiang'; '' for no name."""
-    text = " ".join((name or "").replace("’", "'").split()).strip(" .,;")
-    return _SUFFIX.sub("", text).casefold()
-
-
-def _title(name: str) -> str:
-    return _SUFFIX.sub("", " ".join(name.split())).strip(" .,;").title()
-
-
-def split_article_place(place: str | None) -> tuple[str | None, str | None]:
-    """'Zhenjiang, Jiangsu' -> ('Zhenjiang', 'Jiangsu'); 'Shanghai' -> ('Shanghai', 'Shanghai')."""
-    parts = [part.strip() for part in re.split(r"[,，]", place or "") if part.strip()]
-    if not parts:
-        return None, None
-    city = _title(parts[0])
-    province = _title(parts[-1]) if len(parts) > 1 else None
-    if province is None and place_key(city) in _PROVINCE_LEVEL_CITIES:
-        province = city
-    return city, province
 
 
 def rebuild_places(db: sqlite_utils.Database) -> int:
@@ -88,7 +64,7 @@ def rebuild_places(db: sqlite_utils.Database) -> int:
             target_links.append((known[key], "region", row["id"]))
         elif region and _DISTRICT.search(region) and article_place:
             parent = places[article_place]
-            target_links.append((add(_title(region) + " " + _DISTRICT.search(region).group(1)
+            target_links.append((add(place_title(region) + " " + _DISTRICT.search(region).group(1)
                                      .title(), "district", parent["city"], parent["province"]),
                                  "region", row["id"]))
         else:

@@ -196,6 +196,23 @@ def _at_word_boundaries(text: str, start: int, end: int) -> bool:
     return not (starts_inside or ends_inside)
 
 
+def _bounded_first(ranges: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """Ranges that stand as whole words first ("Xu Na" alone before "Xu Na" inside "Xu
+    Nanji"), each group in text order."""
+    return sorted(ranges, key=lambda r: not _at_word_boundaries(text, *r))
+
+
+def standing_ranges(span: str, text: str) -> list[tuple[int, int]]:
+    """Every place where ``span`` stands in ``text`` as whole words (exact, else after folding
+    quotes and spacing): never inside a longer word, so "Xu Na" is not found in "Xu Nanji"."""
+    needle = span.strip()
+    if not needle or not text:
+        return []
+    ranges = [(i, i + len(needle)) for i in _occurrences(needle, text)]
+    ranges = ranges or _normalized_ranges(needle, text)
+    return [r for r in ranges if _at_word_boundaries(text, *r)]
+
+
 def _normalized_ranges(span: str, text: str) -> list[tuple[int, int]]:
     """Original-text ranges matching span after folding (spaces folded, then spaces ignored)."""
     prep = _prepare(text)
@@ -401,18 +418,19 @@ def align(span: str, text: str, *, taken: Collection[tuple[int, int]] = (),
     """Find span in text: exact, then normalized, then (unless ``fuzzy`` is False) fuzzy
     (token windows), else none.
 
-    Prefers the first occurrence whose (start, end) is not in `taken`, so repeated mentions map
+    Prefers the first occurrence that stands as whole words, then the first, whose (start, end)
+    is not in `taken`, so repeated mentions map
     to successive occurrences; if every occurrence is taken, the first is reused. Fuzzy
     matches are ranked by score, best untaken first.
     """
     needle = span.strip()
     if not needle or not text:
         return NO_ALIGNMENT
-    exact = [(i, i + len(needle)) for i in _occurrences(needle, text)]
+    exact = _bounded_first([(i, i + len(needle)) for i in _occurrences(needle, text)], text)
     free_exact = [r for r in exact if r not in taken]
     if free_exact:
         return _found(text, free_exact[0], "exact", 1.0)
-    normalized = _normalized_ranges(needle, text)
+    normalized = _bounded_first(_normalized_ranges(needle, text), text)
     free_norm = [r for r in normalized if r not in taken]
     if free_norm:  # (defensive: a verbatim range would already be in `exact`)
         start, end = free_norm[0]
