@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from extractor.text.articles import Article
-from extractor.text.chunks import article_parts, split_spans
+from extractor.text.candidates import NUMBER_SENTENCES_SHOWN, number_sentences
+from extractor.text.chunks import article_parts, fits, split_spans
 
 SENTENCE = "The city added {n} smart factories and invested {n}.5 billion yuan in equipment. "
 
@@ -66,3 +67,12 @@ def test_article_parts_keep_the_id_and_give_each_part_its_own_hash() -> None:
     assert all(p.text in text and p.published == "2023-05-01" for p in parts)
     assert article_parts(Article("b", Path("b.txt"), "short", "s", None, None)) == [
         Article("b", Path("b.txt"), "short", "s", None, None)]
+
+
+def test_parts_dense_with_numbers_are_made_smaller_until_they_fit() -> None:
+    text = _long_text(40)  # every sentence has numbers: the targets prompt repeats them all
+    parts = article_parts(Article("a", Path("a.txt"), text, "s", None, None), 16_000, 800)
+    assert all(fits(p.text) for p in parts)
+    assert all(len(number_sentences(p.text, limit=None)) <= NUMBER_SENTENCES_SHOWN
+               for p in parts)  # every figure is shown to the targets stage
+    assert max(len(p.text) for p in parts) < 16_000 * 3 // 4 + 1

@@ -26,6 +26,7 @@ from extractor.pipeline.stages import (
 from extractor.pipeline.writer import Writer
 from extractor.postprocess.figures import target_figures
 from extractor.postprocess.finalize import finalize_article
+from extractor.postprocess.place import article_place
 from extractor.text.articles import Article
 
 if TYPE_CHECKING:
@@ -136,9 +137,12 @@ async def extract_article(article: Article, parts: Sequence[tuple[StageContext, 
     results = [await extract_part(ctx, runner) for ctx, runner in parts]
     repair = results[0][0]  # the title and place are read from the article's beginning
     records = merge_parts([part_records for _, part_records in results])
+    offload = parts[0][0].offload
     try:
-        final, repaired_text = await parts[0][0].offload(
+        final, repaired_text = await offload(
             finalize_article, records, article.text, article.published, glossary)
+        place = await offload(article_place, article.text, repair.place,
+                              final.get("officials", []))
     except Exception as err:  # the article fails (its stage results stay cached), not the batch
         raise StageFailure("finalize", err) from err
     row = {
@@ -146,14 +150,13 @@ async def extract_article(article: Article, parts: Sequence[tuple[StageContext, 
         "title": repair.title,
         "headline": article.headline,
         "published": article.published,
-        "place": repair.place,
+        "place": place,
         "text": article.text,
         "repaired_text": repaired_text,
         "sha256": article.sha256,
         "source_paths": json.dumps([str(article.path.resolve())]),
     }
-    city = (repair.place or "").split(",")[0].strip()
     for target in final.get("targets", []):
-        target["region"] = target.get("region") or city or None  # the article's city by default
+        target["region"] = target.get("region") or place  # the article's place by default
         target.update(target_figures(target, article.published))
     return row, final

@@ -76,10 +76,13 @@ def sentence_around(text: str, start: int, end: int) -> str:
     return text[start:end]
 
 
-def number_sentences(text: str, limit: int = 40) -> list[str]:
+NUMBER_SENTENCES_SHOWN = 40  # the targets prompt lists at most this many (TargetItem.sentence)
+
+
+def number_sentences(text: str, limit: int | None = NUMBER_SENTENCES_SHOWN) -> list[str]:
     """Sentences that state a number (digits, ordinals, magnitudes), skipping bare date lines."""
     found = [s for s in sentences(text) if _HAS_NUMBER.search(s) and not _ONLY_DATE.match(s)]
-    return found[:limit]
+    return found if limit is None else found[:limit]
 
 
 def name_candidates(text: str, *, lowercase_given: bool = False) -> list[str]:

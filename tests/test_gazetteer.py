@@ -1,0 +1,29 @@
+"""The gazetteer: China's administrative units under their pinyin names."""
+
+from __future__ import annotations
+
+from extractor.text.gazetteer import gazetteer, place_word_key
+
+
+def _readings(key: str) -> list[tuple[str, str, str, str | None]]:
+    return [(p.name, p.level, p.province, p.city) for p in gazetteer().get(key, ())]
+
+
+def test_cities_counties_and_provinces_are_found_by_their_pinyin() -> None:
+    assert ("Zhenjiang", "city", "Jiangsu", "Zhenjiang") in _readings("zhenjiang")
+    assert _readings("kunshan") == [("Kunshan", "county", "Jiangsu", "Suzhou")]
+    assert _readings("jiangsu") == [("Jiangsu", "province", "Jiangsu", None)]
+    assert _readings("shaanxi") == [("Shaanxi", "province", "Shaanxi", None)]
+    assert ("Binhai", "county", "Tianjin", "Tianjin") in _readings("binhai")  # 滨海新区
+
+
+def test_a_name_shared_by_two_places_has_both_readings_cities_first() -> None:
+    readings = _readings("taizhou")
+    assert {r[2] for r in readings} >= {"Jiangsu", "Zhejiang"}
+    assert _readings("nanjing")[0] == ("Nanjing", "city", "Jiangsu", "Nanjing")
+
+
+def test_keys_ignore_apostrophes_spaces_and_case() -> None:
+    assert place_word_key("Ma'anshan") == place_word_key("Maanshan") == "maanshan"
+    assert _readings(place_word_key("Ma'anshan"))[0][0] == "Maanshan"
+    assert "xian" in gazetteer() and "an" not in gazetteer()  # short keys are English words

@@ -1,0 +1,44 @@
+"""The article's place: the model's answer weighed against the places the text names."""
+
+from __future__ import annotations
+
+from extractor.postprocess.place import article_place, place_mentions
+
+NANJING = ("The responsible comrades of the Jiangbei New Area, Qixia District, Pukou District "
+           "and Liuhe District exchanged speeches. The city of Nanjing will build ...")
+
+
+def test_districts_vote_for_their_city_over_a_wrong_model_answer() -> None:
+    assert article_place(NANJING, "Shanghai, Shanghai") == "Nanjing, Jiangsu"
+
+
+def test_a_person_is_not_the_place() -> None:
+    text = "Yingtan held a meeting. Party secretary Xu Nanji spoke in Yingtan about Yingtan."
+    assert article_place(text, "Xu Nanji, Jiangxi",
+                         [{"name": "Xu Nanji", "mentions": ["Xu Nanji"]}]) == "Yingtan, Jiangxi"
+
+
+def test_an_officials_given_name_is_not_read_as_a_county() -> None:
+    text = "Mayor Li Yongxing of Changsha inspected Changsha's parks."
+    officials = [{"name": "Li Yongxing", "mentions": ["Li Yongxing"]}]
+    assert all("Yongxing" not in {p.name for p in m} for m in place_mentions(text, officials))
+    assert article_place(text, None, officials) == "Changsha, Hunan"
+
+
+def test_a_county_named_more_often_than_its_city_is_the_place() -> None:
+    text = ("Kunshan held its work meeting. Kunshan's output grew; Suzhou praised Kunshan. "
+            "Jiangsu province ...")
+    assert article_place(text, "Suzhou, Jiangsu") == "Kunshan, Jiangsu"
+
+
+def test_an_ambiguous_name_takes_the_province_the_article_names() -> None:
+    text = "Taizhou, Zhejiang: Taizhou's private economy in Zhejiang grew fast."
+    assert article_place(text, None) == "Taizhou, Zhejiang"
+    text = "Taizhou in Jiangsu province: Taizhou's medical city, Jiangsu's pride."
+    assert article_place(text, None) == "Taizhou, Jiangsu"
+
+
+def test_a_province_level_article_and_no_place_at_all() -> None:
+    assert article_place("Hebei province issued a plan. Hebei will ...", None) == "Hebei"
+    assert article_place("The city held a meeting.", "Somewhere") == "Somewhere"
+    assert article_place("Chongqing's Liangjiang area and Chongqing ...", None) == "Chongqing"
