@@ -235,7 +235,10 @@ FLAGS: dict[str, str] = {
     "value_not_in_evidence": "a target's number does not occur in its evidence",
     "not_a_person_name": "an 'official' whose name is not a romanised personal name "
                          "(a district, a company)",
+    "not_an_official": "a person credited as editor, reporter or photographer, not an official",
     "not_a_quantity": "a 'target' whose unit is a year or a date",
+    "class_threshold": "a 'target' whose amount only defines which projects or enterprises "
+                       "count ('projects of over 2 billion yuan')",
     "unit_not_in_evidence": "a target's unit (%, yuan, tons, rank, percentage points) is not "
                             "stated in its evidence",
     "participant_from_injected_instruction": "a meeting names a participant found only in an "

@@ -413,3 +413,14 @@ def test_merge_meetings_collapses_repeats_of_one_meeting() -> None:
                                            "Provincial promotion meeting"]
     assert merged[0]["speakers"] == ["Xu Nanji", "Yu Hongyan"]
     assert merged[0]["merged_from"] == 2 and merged[1]["merged_from"] == 1
+
+
+def test_merge_targets_keeps_one_record_per_figure_and_clause() -> None:
+    from extractor.text.canonical import merge_targets
+
+    first = {"metric": "output", "value": 600, "unit": "billion yuan",
+             "evidence": "Industrial taxable sales exceeded 600 billion yuan"}
+    echo = {**first, "metric": "industrial taxable sales", "evidence": "exceeded 600 billion yuan"}
+    elsewhere = {**first, "evidence": "the 600 billion yuan of sales in the headline"}
+    other_unit = {**first, "unit": "%"}
+    assert merge_targets([first, echo, elsewhere, other_unit]) == [first, elsewhere, other_unit]

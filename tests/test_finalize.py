@@ -149,3 +149,29 @@ def test_an_official_that_is_no_person_is_rejected_with_its_reason() -> None:
     assert "Qixia" not in [o["name"] for o in result["officials"]]
     [rejected] = [r for r in result["rejected"] if r["table"] == "officials"]
     assert rejected["name"] == "Qixia" and rejected["flags"] == ["not_a_person_name"]
+
+
+def test_editors_single_surnames_sentences_and_thresholds_are_rejected() -> None:
+    from extractor.postprocess.finalize import plausibility_flags
+
+    assert plausibility_flags("officials", {"name": "Liu Min", "mentions": ["Liu Min"],
+                                            "title": None, "evidence": "Editor: Liu Min"}) == [
+        "not_an_official"]
+    assert plausibility_flags("officials", {"name": "Peng", "mentions": ["Peng City"]}) == [
+        "not_a_person_name"]
+    assert plausibility_flags("officials", {"name": "Wu Wei", "mentions": ["Wu Wei"],
+                                            "title": "deputy mayor", "evidence": "Wu Wei"}) == []
+    for name, mentions in (("ten industrial chains", ["ten"]),
+                           ("before we rely on people look, now rely on data talk",
+                            ["“before we rely on people look, now rely on data talk.”"]),
+                           ("Yingtan industrial work conference", ["the conference"])):
+        assert plausibility_flags("initiatives", {"name": name, "mentions": mentions}) == [
+            "not_a_programme_name"]
+    for name, mentions in (("“765” plan", ["“765”"]), ("Four Groups and Eight Chains", ["x"]),
+                           ("smart copper road, strong rich beautiful excellent", ["x"])):
+        assert plausibility_flags("initiatives", {"name": name, "mentions": mentions}) == []
+    assert plausibility_flags("targets", {"value": 2, "unit": "billion yuan",
+                                          "evidence": "10 projects of over 2 billion yuan"}) == [
+        "class_threshold"]
+    assert plausibility_flags("targets", {"value": 600, "unit": "billion yuan",
+                                          "evidence": "sales exceeded 600 billion yuan"}) == []

@@ -75,3 +75,16 @@ def test_all_enterprises_as_a_goal_is_one_hundred_percent() -> None:
     assert (share.value, share.unit, share.comparator) == (100.0, "%", "=")
     assert share.clause in text
     assert find_quantities("All enterprises attended the meeting.") == []
+
+
+def test_money_that_defines_a_class_of_projects_is_not_a_quantity() -> None:
+    from extractor.text.quantities import class_thresholds
+
+    text = ("Including 10 projects of over 2 billion yuan; enterprises with annual revenue of "
+            "20 million yuan or more reached 5,860, and the city will introduce projects with "
+            "investment of 5 billion yuan and above. Industrial sales exceeded 600 billion yuan.")
+    found = {(q.value, q.unit) for q in find_quantities(text)}
+    assert (600.0, "billion yuan") in found and (10.0, "projects") in found
+    assert not found & {(2.0, "billion yuan"), (20.0, "million yuan"), (5.0, "billion yuan")}
+    assert {(q.value, q.unit) for q in class_thresholds(text)} == {
+        (2.0, "billion yuan"), (20.0, "million yuan"), (5.0, "billion yuan")}

@@ -14,8 +14,10 @@ import re
 from collections.abc import Sequence
 
 from extractor.models import RECORD_TYPES
+from extractor.postprocess.assemble import PROGRAMME_HEADS
 from extractor.postprocess.repairs import apply_repairs
 from extractor.postprocess.rules import (
+    NOT_OFFICIAL,
     glossary_programme_names,
     rule_initiatives,
     rule_officials,
@@ -23,10 +25,17 @@ from extractor.postprocess.rules import (
     rule_targets,
 )
 from extractor.text.candidates import glossary_hits, sentence_spans
-from extractor.text.canonical import SURNAMES, merge_initiatives, merge_meetings, merge_officials
+from extractor.text.canonical import (
+    SURNAMES,
+    merge_initiatives,
+    merge_meetings,
+    merge_officials,
+    merge_targets,
+)
 from extractor.text.dates import supported_date
 from extractor.text.grounding import align
 from extractor.text.numbers import value_in_evidence
+from extractor.text.quantities import Quantity, class_thresholds, find_quantities
 
 INSTRUCTION_LIKE = re.compile(
     r"\b(?:ignore (?:all |any )?(?:the )?(?:previous|prior|above) (?:instructions|prompts?)|"
@@ -49,9 +58,9 @@ UNIT_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
 GROUNDED = frozenset({"exact", "normalized", "fuzzy"})
 # Flags that keep a record out of its table (it goes to ``rejected``): the text does not say it.
 REJECTED_FLAGS: dict[str, frozenset[str]] = {
-    "officials": frozenset({"not_a_person_name"}),
+    "officials": frozenset({"not_a_person_name", "not_an_official"}),
     "targets": frozenset({"evidence_not_found", "value_not_in_evidence", "unit_not_in_evidence",
-                          "not_a_quantity"}),
+                          "not_a_quantity", "class_threshold"}),
     "initiatives": frozenset({"not_a_programme_name"}),
     "repairs": frozenset({"repair_copies_another", "repair_still_garbled"}),
 }
@@ -92,11 +101,14 @@ def plausibility_flags(table: str, record: dict) -> list[str]:
     """Flags for records that are grounded but cannot be what their type says."""
     if table == "officials":
         tokens = (record.get("name") or "").split()
-        if (not tokens or tokens[0].casefold() not in SURNAMES or len(tokens) > 3
+        if (len(tokens) < 2 or tokens[0].casefold() not in SURNAMES or len(tokens) > 3
                 or NOT_A_NAME.search(record.get("name") or "")):
             return ["not_a_person_name"]
-    if table == "initiatives" and len(_NAME_WORD.findall(record.get("name") or "")) < 2:
-        return ["not_a_programme_name"]  # an initiative called "upgrade" or "10"
+        if _credited_not_official(record):
+            return ["not_an_official"]
+    if table == "initiatives" and (len(_NAME_WORD.findall(record.get("name") or "")) < 2
+                                   or not _names_a_programme(record)):
+        return ["not_a_programme_name"]  # "upgrade", "10", "hundred", a sentence, a meeting
     if table == "targets":
         unit = (record.get("unit") or "").strip()
         if NOT_A_UNIT.fullmatch(unit):
@@ -105,7 +117,58 @@ def plausibility_flags(table: str, record: dict) -> list[str]:
         cue = next((c for u, c in UNIT_CUES if u.search(unit)), None)
         if cue is not None and evidence and not cue.search(evidence):
             return ["unit_not_in_evidence"]
+        if _only_a_threshold(record, evidence):
+            return ["class_threshold"]
     return []
+
+
+_NUMBER_WORDS = re.compile(
+    r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|"
+    r"hundred|thousand|million|billion|trillion|double|\s|-|\+)+", re.I)
+_EVENT_HEAD = re.compile(r"\b(?:meeting|conference|symposium|forum|session|ceremony|expo)s?$",
+                         re.I)
+_PROGRAMME_HEAD = re.compile(rf"\b(?:{PROGRAMME_HEADS})\b", re.I)
+
+
+def _names_a_programme(initiative: dict) -> bool:
+    """A name with a programme word (plan, action, system, ...) is one. Else not a programme:
+    every mention is only a number ("hundred"), the name is an event ("... work meeting"), or
+    it is a sentence (an exhortation: mostly lower case, six words or more ending in . ! ?, or
+    ten or more broken by a comma; a quoted slogan is shorter)."""
+    name = (initiative.get("name") or "").strip(" “”‘’\"'")
+    mentions = [m.strip(" “”‘’\"'.") for m in initiative.get("mentions") or [] if m.strip()]
+    if _PROGRAMME_HEAD.search(name):
+        return True
+    if mentions and all(_NUMBER_WORDS.fullmatch(m) for m in mentions):
+        return False
+    if _EVENT_HEAD.search(name):
+        return False
+    words = name.split()
+    lowercase = sum(word[:1].islower() for word in words) > len(words) / 2
+    ends_a_sentence = re.search(r"[.!?。]$", name) and len(words) >= 6
+    return not (lowercase and (ends_a_sentence or ("," in name and len(words) >= 10)))
+
+
+def _credited_not_official(official: dict) -> bool:
+    """An editor, reporter or photographer credited by name (``Editor: Liu Min``), not an
+    official: the title says so, or every mention follows such a word in its evidence."""
+    if NOT_OFFICIAL.search(official.get("title") or ""):
+        return True
+    evidence = official.get("matched_text") or official.get("evidence") or ""
+    places = [m.start() for form in official.get("mentions") or [official.get("name") or ""]
+              for m in re.finditer(re.escape(form), evidence)]
+    return bool(places) and all(NOT_OFFICIAL.search(evidence[max(0, at - 20):at])
+                                for at in places)
+
+
+def _only_a_threshold(target: dict, evidence: str) -> bool:
+    """The target's amount stands in its evidence only as a class threshold ("projects of over
+    2 billion yuan")."""
+    def same(q: Quantity) -> bool:
+        return q.unit == " ".join(str(target.get("unit") or "").lower().split()) and (
+            abs(q.value - float(target.get("value") or 0)) < 1e-9)
+    thresholds = class_thresholds(evidence)
+    return any(map(same, thresholds)) and not any(map(same, find_quantities(evidence)))
 
 
 def _content_words(text: str) -> set[str]:
@@ -176,6 +239,8 @@ def finalize(records: dict[str, list[dict]], text: str, published: str | None = 
     if "meetings" in merged:
         merged["meetings"] = [{**m, "date": supported_date(m.get("date"), text, published)}
                               for m in merge_meetings(merged["meetings"])]
+    if "targets" in merged:
+        merged["targets"] = merge_targets(merged["targets"])
     if "officials" in merged:
         officials = merge_officials(merged["officials"])
         merged["officials"] = officials + rule_officials(text, officials)

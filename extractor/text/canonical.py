@@ -362,3 +362,30 @@ def merge_meetings(meetings: Sequence[dict]) -> list[dict]:
             target[key] = target.get(key) or record.get(key)
         target["merged_from"] += record.get("merged_from", 1)
     return merged
+
+
+def _figure_key(target: dict) -> tuple[float, str] | None:
+    try:
+        value = float(target.get("value"))
+    except (TypeError, ValueError):
+        return None
+    return value, " ".join(str(target.get("unit") or "").casefold().split())
+
+
+def _spaced(text: str) -> str:
+    return " ".join(str(text or "").casefold().split())
+
+
+def merge_targets(targets: Sequence[dict]) -> list[dict]:
+    """One record per figure stated once: records with the same value and unit whose evidence
+    is the same clause (or one clause inside the other) are the model repeating itself (the
+    first is kept). A figure stated in two places stays two."""
+    merged: list[dict] = []
+    for record in targets:
+        key, evidence = _figure_key(record), _spaced(record.get("evidence"))
+        same = next((m for m in merged if key is not None and _figure_key(m) == key and evidence
+                     and ((other := _spaced(m.get("evidence"))) in evidence
+                          or evidence in other)), None)
+        if same is None:
+            merged.append(record)
+    return merged

@@ -3,7 +3,7 @@
 Used to complete the model's targets: a quantity in the text that no model target covers is
 added as a target with ``source = "rule"`` (so nothing stated with a unit is missed), its
 evidence being the clause it sits in. Numbers without a unit (years, counts of plan items)
-are never taken.
+and money amounts that define a class ("projects of over 2 billion yuan") are never taken.
 """
 
 from __future__ import annotations
@@ -82,6 +82,29 @@ _FUNDING_WORDS = re.compile(r"\b(?:fund|funds|subsid\w*|special funds|financial 
 _YEAR = re.compile(r"\b(?:by (?:the end of )?)?(20\d\d)\b", re.I)
 
 
+# A money amount that defines which projects or enterprises count (以上 thresholds): "projects
+# of over 2 billion yuan", "enterprises with annual revenue of 20 million yuan or more",
+# "introduce projects with investment of 5 billion yuan and above". Not a goal or a result.
+_CLASS_NOUN = r"\b(?:projects?|enterprises?|companies|firms|factories)\b"
+_THRESHOLD_BEFORE = re.compile(
+    _CLASS_NOUN + r"[^,;.，；]{0,50}?\b(?:of|over|above|with|exceeding)\s+"
+    r"(?:(?:more than|over|above|at least)\s+)?$", re.I)
+_THRESHOLD_AFTER = re.compile(r"^[^,;.，；]{0,40}?\b(?:and|or)\s+(?:above|more|over)\b", re.I)
+_THRESHOLD_CONTEXT = re.compile(_CLASS_NOUN + r"|\binvestment\b", re.I)
+_THRESHOLD_WINDOW = 60
+
+
+def is_class_threshold(text: str, start: int, end: int) -> bool:
+    """Whether the money amount at ``text[start:end]`` defines a class of projects or
+    enterprises rather than stating a figure."""
+    before = text[max(0, start - _THRESHOLD_WINDOW):start]
+    before = re.split(r"[,;.，；]", before)[-1]  # the same clause only
+    if _THRESHOLD_BEFORE.search(before):
+        return True
+    return bool(_THRESHOLD_AFTER.match(text[end:end + _THRESHOLD_WINDOW])
+                and _THRESHOLD_CONTEXT.search(before))
+
+
 @dataclass(frozen=True)
 class Quantity:
     value: float
@@ -123,8 +146,7 @@ def find_quantities(text: str) -> list[Quantity]:
         for match in pattern.finditer(text):
             label = unit
             if unit == "yuan":
-                scale = (match.group("scale") or "").lower()
-                label = f"{scale} yuan".strip()
+                label = _yuan(text, match).unit
             elif unit == "count":
                 label = match.group("noun").lower()
             qualifier = _QUALIFIER_BEFORE.search(
@@ -161,7 +183,24 @@ def find_quantities(text: str) -> list[Quantity]:
     categories = [(m.start(), m.end()) for m in _CATEGORY.finditer(text)]
     found = [q for q in found if not any(s <= q.start < e for s, e in categories)]
     unique = {(q.start, q.unit): q for q in found}
-    return sorted(unique.values(), key=lambda q: q.start)
+    ordered = sorted(unique.values(), key=lambda q: q.start)
+    thresholds = class_thresholds(text, ordered)
+    return [q for q in ordered if q not in thresholds]
+
+
+def class_thresholds(text: str, quantities: list[Quantity] | None = None) -> list[Quantity]:
+    """The money amounts of ``text`` that define a class (see ``is_class_threshold``)."""
+    if quantities is None:
+        return [q for q in (_yuan(text, m) for m in UNIT_PATTERNS[2][1].finditer(text))
+                if is_class_threshold(text, q.start, q.end)]
+    return [q for q in quantities
+            if q.unit.endswith("yuan") and is_class_threshold(text, q.start, q.end)]
+
+
+def _yuan(text: str, match: re.Match[str]) -> Quantity:
+    label = f"{(match.group('scale') or '').lower()} yuan".strip()
+    return Quantity(_number(match.group("num")), label, "=", match.start("num"), match.end(),
+                    _clause_at(text, match.start(), match.end()))
 
 
 def guess_kind(clause: str, sentence: str) -> str:
