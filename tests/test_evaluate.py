@@ -542,6 +542,38 @@ def test_report_averages_repaired_text_chrf() -> None:
     assert score(pred, [_full_article("a3")]).repaired_text_chrf is None
 
 
+def test_chrf_gain_compares_the_repaired_and_the_original_text_on_the_same_articles() -> None:
+    gold = [_full_article("a1"), _full_article("a2")]
+    gold[0]["repaired_text"] = "Party secretary Xu Nanji attended the meeting."
+    gold[1]["repaired_text"] = "The city launched a plan."
+    pred = copy.deepcopy(gold)
+    pred[0]["repaired_text"] = "Party secretary Xu Nanji attend the meeting."
+    pred[1]["repaired_text"] = "The city launched a plan."
+    originals = {"a1": "Party secretary Xu Na attend the meeting."}  # a2's original unknown
+    report = score(pred, gold, originals)
+    assert report.repaired_text_chrf == pytest.approx(chrf(pred[0]["repaired_text"],
+                                                           gold[0]["repaired_text"]))
+    assert report.original_text_chrf == pytest.approx(chrf(originals["a1"],
+                                                           gold[0]["repaired_text"]))
+    assert report.repair_chrf_gain > 0
+    assert score(pred, gold).repair_chrf_gain is None  # no originals: no gain claimed
+
+
+def test_place_is_scored_on_articles_with_a_prediction_and_a_gold_place() -> None:
+    gold = [_full_article(f"a{i}") for i in range(4)]
+    for article, place in zip(gold, ["Zhenjiang, Jiangsu", "Kunshan, Jiangsu", "Hebei", None],
+                              strict=True):
+        article["place"] = place
+    pred = copy.deepcopy(gold[:3])
+    pred[0]["place"] = "Zhenjiang City, Jiangsu Province"  # right
+    pred[1]["place"] = "Suzhou, Jiangsu"  # the city, not the county the article is about
+    pred[2]["place"] = "Hebei"
+    report = score(pred, gold)
+    assert report.place_right == {"a0": True, "a1": False, "a2": True}
+    assert report.place_accuracy == pytest.approx(2 / 3)
+    assert report.to_dict()["place_right"] == 2 and report.to_dict()["place_scored"] == 3
+
+
 # --------------------------------------------------------------------------- robustness
 
 
