@@ -157,6 +157,10 @@ def test_editors_single_surnames_sentences_and_thresholds_are_rejected() -> None
     assert plausibility_flags("officials", {"name": "Liu Min", "mentions": ["Liu Min"],
                                             "title": None, "evidence": "Editor: Liu Min"}) == [
         "not_an_official"]
+    assert plausibility_flags("officials", {
+        "name": "Li Shu", "mentions": ["Li Shu"], "title": "Secretary",
+        "evidence": "Dongguan, December 7 (Xu Qingqing, Li Shu) 6 day afternoon, ..."}) == [
+        "not_an_official"]  # a dispatch's byline
     assert plausibility_flags("officials", {"name": "Peng", "mentions": ["Peng City"]}) == [
         "not_a_person_name"]
     assert plausibility_flags("officials", {"name": "Wu Wei", "mentions": ["Wu Wei"],
@@ -175,3 +179,16 @@ def test_editors_single_surnames_sentences_and_thresholds_are_rejected() -> None
         "class_threshold"]
     assert plausibility_flags("targets", {"value": 600, "unit": "billion yuan",
                                           "evidence": "sales exceeded 600 billion yuan"}) == []
+
+
+def test_a_figure_of_the_headline_stated_again_in_the_body_is_stored_once() -> None:
+    from extractor.postprocess.finalize import lead_end, without_lead_repeats
+
+    text = ("City signs 359 projects\n\nHighlights: the conference signed 359 projects.\n"
+            "On Monday the conference signed 359 projects worth 21.8 billion yuan. Growth was 5%.")
+    assert text[lead_end(text):].startswith("On Monday")
+    head = {"value": 359, "unit": "projects", "char_start": 11}
+    summary = {"value": 359, "unit": "projects", "char_start": 50}
+    body = {"value": 359, "unit": "projects", "char_start": text.index("359 projects worth")}
+    only_in_lead = {"value": 7, "unit": "%", "char_start": 5}
+    assert without_lead_repeats([head, summary, body, only_in_lead], text) == [body, only_in_lead]

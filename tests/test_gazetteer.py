@@ -15,6 +15,7 @@ def test_cities_counties_and_provinces_are_found_by_their_pinyin() -> None:
     assert _readings("jiangsu") == [("Jiangsu", "province", "Jiangsu", None)]
     assert _readings("shaanxi") == [("Shaanxi", "province", "Shaanxi", None)]
     assert ("Binhai", "county", "Tianjin", "Tianjin") in _readings("binhai")  # 滨海新区
+    assert _readings("dongguan") == [("Dongguan", "city", "Guangdong", "Dongguan")]  # no counties
 
 
 def test_a_name_shared_by_two_places_has_both_readings_cities_first() -> None:

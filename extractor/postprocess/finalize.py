@@ -149,15 +149,55 @@ def _names_a_programme(initiative: dict) -> bool:
     return not (lowercase and (ends_a_sentence or ("," in name and len(words) >= 10)))
 
 
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
+           "December")
+# the reporters of a dispatch, named in brackets after its date: "Dongguan, December 7 (Xu
+# Qingqing, Li Shu)"
+_BYLINE = re.compile(rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\s*[(（]([^()（）]{{3,60}})[)）]")
+
+
+_LEAD_LINE = re.compile(r"^\s*(?:highlights?|summary|abstract|lead|核心提示|导读)\s*[:：]", re.I)
+
+
+def lead_end(text: str) -> int:
+    """Where the article's lead ends: its headline (first line) and a "Highlights:" summary
+    right after it, which repeat figures the body states in full."""
+    lines = text.splitlines(keepends=True)
+    end = len(lines[0]) if lines else 0
+    for line in lines[1:4]:
+        if _LEAD_LINE.match(line):
+            return text.index(line, end) + len(line)
+        if line.strip():
+            break
+        end += len(line)
+    return end
+
+
+def without_lead_repeats(targets: list[dict], text: str) -> list[dict]:
+    """Targets of the headline or summary whose figure (value and unit) the body states again
+    are the body's: the lead copy is dropped."""
+    end = lead_end(text)
+
+    def figure(target: dict) -> tuple[float, str]:
+        return float(target["value"]), " ".join(str(target.get("unit") or "").casefold().split())
+
+    in_body = {figure(t) for t in targets if (t.get("char_start") or 0) >= end}
+    return [t for t in targets
+            if t.get("char_start") is None or t["char_start"] >= end or figure(t) not in in_body]
+
+
 def _credited_not_official(official: dict) -> bool:
-    """An editor, reporter or photographer credited by name (``Editor: Liu Min``), not an
-    official: the title says so, or every mention follows such a word in its evidence."""
+    """An editor, reporter or photographer credited by name (``Editor: Liu Min``, a dispatch's
+    byline), not an official: the title says so, or every mention in its evidence follows such
+    a word or stands in the byline."""
     if NOT_OFFICIAL.search(official.get("title") or ""):
         return True
     evidence = official.get("matched_text") or official.get("evidence") or ""
+    bylines = [(m.start(1), m.end(1)) for m in _BYLINE.finditer(evidence)]
     places = [m.start() for form in official.get("mentions") or [official.get("name") or ""]
               for m in re.finditer(re.escape(form), evidence)]
     return bool(places) and all(NOT_OFFICIAL.search(evidence[max(0, at - 20):at])
+                                or any(start <= at < end for start, end in bylines)
                                 for at in places)
 
 
@@ -262,7 +302,7 @@ def finalize(records: dict[str, list[dict]], text: str, published: str | None = 
         claimed = {(t["char_start"], t["char_end"]) for t in model_targets
                    if t["alignment"] in GROUNDED}
         extra = ground_records("targets", rule_targets(text, model_targets), text, claimed)
-        grounded["targets"] = model_targets + extra
+        grounded["targets"] = without_lead_repeats(model_targets + extra, text)
     rejected: list[dict] = []
     for table, flags in REJECTED_FLAGS.items():
         if table in grounded:

@@ -5,8 +5,8 @@ gazetteer (extractor/text/gazetteer.py): each mention of a county or district co
 for its city, each city for its province. An ambiguous name ("Taizhou" is in Jiangsu and in
 Zhejiang) goes to the reading whose province or city the article also names. Names inside an
 official's name ("Li Yongxing") are not places. The article is about a county or district when
-that unit is named at least twice and more often than its city; else about the city with the
-most votes; else about the province."""
+the text names that unit at least twice and at least as often as its city; else about the city
+with the most votes; else about the province."""
 
 from __future__ import annotations
 
@@ -66,10 +66,11 @@ def article_place(text: str, model_place: str | None,
     model_readings = gazetteer().get(place_word_key(local or "")) if local else None
     if model_readings and not any(r in m for m in mentions for r in model_readings):
         model_readings = None  # the model named a place the text never names
-    if model_readings:
-        mentions.append(model_readings)
     if not mentions:
         return model_place
+    in_text = len(mentions)  # the model's vote counts for the city, not against a county
+    if model_readings:
+        mentions.append(model_readings)
     # first pass: unambiguous mentions set the context; second: every mention, disambiguated
     provinces: Counter[str] = Counter()
     cities: Counter[str] = Counter()
@@ -85,11 +86,11 @@ def article_place(text: str, model_place: str | None,
     city, _ = city_votes.most_common(1)[0]
     in_city = [p for p in unit_votes if p.city == city]
     province = in_city[0].province
-    direct = sum(n for p, n in unit_votes.items() if p.city == city and p.level in
-                 ("city", "province"))
-    counties = [(n, p) for p, n in unit_votes.items() if p.city == city and p.level == "county"]
-    if counties and city not in PROVINCE_LEVEL_CITIES | {None}:
+    text_votes = Counter(chosen[:in_text])
+    direct = sum(n for p, n in text_votes.items() if p.city == city and p.level == "city")
+    counties = [(n, p) for p, n in text_votes.items() if p.city == city and p.level == "county"]
+    if counties and city not in PROVINCE_LEVEL_CITIES:
         n, county = max(counties, key=lambda item: item[0])
-        if n >= 2 and n > direct:
+        if n >= 2 and n >= direct:
             return f"{county.name}, {province}"
     return city if city in PROVINCE_LEVEL_CITIES else f"{city}, {province}"

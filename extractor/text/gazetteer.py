@@ -68,10 +68,11 @@ def _walk() -> Iterator[Place]:
         yield Place(english, "province", english, None)
         municipality = english in PROVINCE_LEVEL_CITIES
         for child in province.get("children", []):
-            if municipality or "children" not in child:  # a municipality's districts
-                city = english if municipality else None
-                yield Place(_romanised(_bare(child["name"])), "county", english, city)
+            if municipality:  # a municipality's districts and counties
+                yield Place(_romanised(_bare(child["name"])), "county", english, english)
                 continue
+            # a province's cities (Dongguan and Zhongshan have no counties; a county-level
+            # city under the province, Xiantao, stands for itself)
             city = _romanised(_bare(child["name"]))
             yield Place(city, "city", english, city)
             for county in child.get("children", []):

@@ -87,8 +87,11 @@ _YEAR = re.compile(r"\b(?:by (?:the end of )?)?(20\d\d)\b", re.I)
 # "introduce projects with investment of 5 billion yuan and above". Not a goal or a result.
 _CLASS_NOUN = r"\b(?:projects?|enterprises?|companies|firms|factories)\b"
 _THRESHOLD_BEFORE = re.compile(
-    _CLASS_NOUN + r"[^,;.，；]{0,50}?\b(?:of|over|above|with|exceeding)\s+"
-    r"(?:(?:more than|over|above|at least)\s+)?$", re.I)
+    _CLASS_NOUN + r"\s+(?:(?:with|of)\s+(?:an?\s+)?(?:(?:annual|total|fixed[- ]asset|"
+    r"equipment)\s+)*(?:investment|revenue|income|output(?:\s+value)?|sales|scale)\s+)?"
+    r"(?:of\s+)?(?:(?:over|above|more than|exceeding|at least|not less than)\s+)?$", re.I)
+_THRESHOLD_WORD = re.compile(r"\b(?:of|with|over|above|exceeding|more than|at least)\s*$|"
+                             r"\b(?:of|with|over|above)\b", re.I)
 _THRESHOLD_AFTER = re.compile(r"^[^,;.，；]{0,40}?\b(?:and|or)\s+(?:above|more|over)\b", re.I)
 _THRESHOLD_CONTEXT = re.compile(_CLASS_NOUN + r"|\binvestment\b", re.I)
 _THRESHOLD_WINDOW = 60
@@ -99,7 +102,8 @@ def is_class_threshold(text: str, start: int, end: int) -> bool:
     enterprises rather than stating a figure."""
     before = text[max(0, start - _THRESHOLD_WINDOW):start]
     before = re.split(r"[,;.，；]", before)[-1]  # the same clause only
-    if _THRESHOLD_BEFORE.search(before):
+    found = _THRESHOLD_BEFORE.search(before)
+    if found and _THRESHOLD_WORD.search(found.group()):  # a bare "projects 5 ..." is no class
         return True
     return bool(_THRESHOLD_AFTER.match(text[end:end + _THRESHOLD_WINDOW])
                 and _THRESHOLD_CONTEXT.search(before))
