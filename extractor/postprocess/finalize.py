@@ -153,7 +153,8 @@ _MONTHS = ("January|February|March|April|May|June|July|August|September|October|
            "December")
 # the reporters of a dispatch, named in brackets after its date: "Dongguan, December 7 (Xu
 # Qingqing, Li Shu)"
-_BYLINE = re.compile(rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\s*[(（]([^()（）]{{3,60}})[)）]")
+_BYLINE = re.compile(
+    rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\s*[(（]([^()（）]{{3,60}})[)）]")
 
 
 _LEAD_LINE = re.compile(r"^\s*(?:highlights?|summary|abstract|lead|核心提示|导读)\s*[:：]", re.I)
