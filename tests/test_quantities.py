@@ -88,3 +88,12 @@ def test_money_that_defines_a_class_of_projects_is_not_a_quantity() -> None:
     assert not found & {(2.0, "billion yuan"), (20.0, "million yuan"), (5.0, "billion yuan")}
     assert {(q.value, q.unit) for q in class_thresholds(text)} == {
         (2.0, "billion yuan"), (20.0, "million yuan"), (5.0, "billion yuan")}
+
+
+def test_per_enterprise_amounts_are_thresholds_but_yearly_amounts_are_not() -> None:
+    text = ("The 725 enterprises whose output exceeded 100 million yuan produced 584.54 billion "
+            "yuan; 243 enterprises exported more than 50 million yuan each; a special fund of "
+            "1 billion yuan each year supports enterprises.")
+    found = {(q.value, q.unit) for q in find_quantities(text)}
+    assert found == {(725.0, "enterprises"), (584.54, "billion yuan"), (243.0, "enterprises"),
+                     (1.0, "billion yuan")}

@@ -84,7 +84,9 @@ _YEAR = re.compile(r"\b(?:by (?:the end of )?)?(20\d\d)\b", re.I)
 
 # A money amount that defines which projects or enterprises count (以上 thresholds): "projects
 # of over 2 billion yuan", "enterprises with annual revenue of 20 million yuan or more",
-# "introduce projects with investment of 5 billion yuan and above". Not a goal or a result.
+# "introduce projects with investment of 5 billion yuan and above", "enterprises whose output
+# exceeded 100 million yuan", "243 enterprises exported more than 100 million yuan each". Not a
+# goal or a result (the count of such enterprises is).
 _CLASS_NOUN = r"\b(?:projects?|enterprises?|companies|firms|factories)\b"
 _THRESHOLD_BEFORE = re.compile(
     _CLASS_NOUN + r"\s+(?:(?:with|of)\s+(?:an?\s+)?(?:(?:annual|total|fixed[- ]asset|"
@@ -92,8 +94,15 @@ _THRESHOLD_BEFORE = re.compile(
     r"(?:of\s+)?(?:(?:over|above|more than|exceeding|at least|not less than)\s+)?$", re.I)
 _THRESHOLD_WORD = re.compile(r"\b(?:of|with|over|above|exceeding|more than|at least)\s*$|"
                              r"\b(?:of|with|over|above)\b", re.I)
-_THRESHOLD_AFTER = re.compile(r"^[^,;.，；]{0,40}?\b(?:and|or)\s+(?:above|more|over)\b", re.I)
-_THRESHOLD_CONTEXT = re.compile(_CLASS_NOUN + r"|\binvestment\b", re.I)
+# "enterprises whose output exceeded 100 million yuan", "enterprises that invested over ..."
+_THRESHOLD_RELATIVE = re.compile(
+    _CLASS_NOUN + r"\s+(?:whose|that|which|with)\b[^,;.，；\d]{0,50}$", re.I)
+# "... 100 million yuan or more", "... of exports each"
+_THRESHOLD_AFTER = re.compile(
+    r"^[^,;.，；]{0,40}?\b(?:(?:and|or)\s+(?:above|more|over)|"
+    r"each(?!\s+(?:year|month|quarter|week|day)))\b", re.I)
+_THRESHOLD_CONTEXT = re.compile(
+    _CLASS_NOUN + r"|\b(?:investment|revenue|income|output|sales)\b", re.I)
 _THRESHOLD_WINDOW = 60
 
 
@@ -104,6 +113,8 @@ def is_class_threshold(text: str, start: int, end: int) -> bool:
     before = re.split(r"[,;.，；]", before)[-1]  # the same clause only
     found = _THRESHOLD_BEFORE.search(before)
     if found and _THRESHOLD_WORD.search(found.group()):  # a bare "projects 5 ..." is no class
+        return True
+    if _THRESHOLD_RELATIVE.search(before):
         return True
     return bool(_THRESHOLD_AFTER.match(text[end:end + _THRESHOLD_WINDOW])
                 and _THRESHOLD_CONTEXT.search(before))
