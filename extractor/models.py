@@ -248,6 +248,8 @@ FLAGS: dict[str, str] = {
                              "unrelated span",
     "repair_still_garbled": "a model repair whose 'repair' holds a garbled form of the glossary "
                             "(the prompt example echoed)",
+    "repair_changes_nothing": "a model repair that only drops quotes or punctuation, or echoes a "
+                              "long stretch nearly unchanged",
     "evidence_in_injected_instruction": "the evidence lies in a sentence addressed to an AI "
                                         "('ignore previous instructions', 'SYSTEM:'): prompt "
                                         "injection inside the article",

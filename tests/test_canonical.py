@@ -424,3 +424,13 @@ def test_merge_targets_keeps_one_record_per_figure_and_clause() -> None:
     elsewhere = {**first, "evidence": "the 600 billion yuan of sales in the headline"}
     other_unit = {**first, "unit": "%"}
     assert merge_targets([first, echo, elsewhere, other_unit]) == [first, elsewhere, other_unit]
+
+
+def test_a_post_fused_onto_a_name_is_not_the_canonical_name() -> None:
+    from extractor.text.canonical import choose_canonical, fused_title
+
+    assert choose_canonical(["Xiao Yafeishu"], ["Xiao Yafei", "Xiao Yafeishu"]) == "Xiao Yafei"
+    assert fused_title("Xiao Yafeishu", "Xiao Yafei") == "Secretary"
+    assert fused_title("Li Qiangshizhang", "Li Qiang") == "Mayor"
+    assert fused_title("Xu Nanji", "Xu Na") is None  # a name cut short is not a fused post
+    assert choose_canonical(["Li Shuji"], ["Li Shuji"]) == "Li Shuji"  # no shorter mention

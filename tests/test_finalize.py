@@ -192,3 +192,17 @@ def test_a_figure_of_the_headline_stated_again_in_the_body_is_stored_once() -> N
     body = {"value": 359, "unit": "projects", "char_start": text.index("359 projects worth")}
     only_in_lead = {"value": 7, "unit": "%", "char_start": 5}
     assert without_lead_repeats([head, summary, body, only_in_lead], text) == [body, only_in_lead]
+
+
+def test_a_model_repair_that_changes_nothing_is_rejected() -> None:
+    from extractor.postprocess.finalize import changes_nothing, repair_flags
+
+    assert changes_nothing("“765”", "765")
+    long = "At the end of the year the city had 1,896 industrial enterprises above designated"
+    assert changes_nothing(long, long + " size")
+    assert not changes_nothing("fall to the ground", "are implemented")
+    assert not changes_nothing("Xu Na", "Xu Nanji")
+    flags = repair_flags([{"original": "“765”", "repaired": "765", "source": "model"},
+                          {"original": "“good start”", "repaired": "good start",
+                           "source": "rule"}], [])
+    assert flags == [["repair_changes_nothing"], []]  # the rules' own repairs are trusted

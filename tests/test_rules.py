@@ -116,3 +116,12 @@ def test_items_of_and_other_systems_lists_are_initiatives() -> None:
         ("Industrial operation scheduling system", ["industrial operation scheduling"]),
         ("Enterprise commissioner system", ["enterprise commissioner"]),
     ]
+
+
+def test_a_post_fused_onto_a_name_is_repaired_to_the_post_and_the_name() -> None:
+    from extractor.postprocess.rules import rule_repairs
+
+    officials = [{"name": "Xiao Yafei", "mentions": ["Xiao Yafei", "Xiao Yafeishu"]}]
+    assert rule_repairs([], officials, []) == [{
+        "original": "Xiao Yafeishu", "repaired": "Secretary Xiao Yafei", "category": "name",
+        "note": "the post fused onto the name", "source": "rule"}]

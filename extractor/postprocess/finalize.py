@@ -10,6 +10,7 @@ every stored target is grounded; the rules then state the quantity of that sente
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 
@@ -62,7 +63,8 @@ REJECTED_FLAGS: dict[str, frozenset[str]] = {
     "targets": frozenset({"evidence_not_found", "value_not_in_evidence", "unit_not_in_evidence",
                           "not_a_quantity", "class_threshold"}),
     "initiatives": frozenset({"not_a_programme_name"}),
-    "repairs": frozenset({"repair_copies_another", "repair_still_garbled"}),
+    "repairs": frozenset({"repair_copies_another", "repair_still_garbled",
+                          "repair_changes_nothing"}),
 }
 _NAME_WORD = re.compile(r"[^\W_]+")
 
@@ -232,8 +234,24 @@ def repair_flags(repairs: Sequence[dict], glossary: Sequence[dict]) -> list[list
                 found.append("repair_copies_another")
             if glossary_hits(repair.get("repaired") or "", glossary):
                 found.append("repair_still_garbled")
+            if changes_nothing(repair.get("original") or "", repair.get("repaired") or ""):
+                found.append("repair_changes_nothing")
         flags.append(found)
     return flags
+
+
+def _letters(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def changes_nothing(original: str, repaired: str) -> bool:
+    """A "repair" that only drops quotes or punctuation ("“765”" -> "765"), or copies a long
+    stretch with a word or two changed (a sentence echoed as its own repair)."""
+    before, after = _letters(original), _letters(repaired)
+    if before == after:
+        return True
+    return (len(before.split()) >= 10
+            and difflib.SequenceMatcher(None, before, after).ratio() >= 0.9)
 
 
 def instruction_spans(text: str) -> list[tuple[int, int]]:

@@ -25,6 +25,7 @@ from extractor.text.candidates import (
 from extractor.text.canonical import (
     choose_canonical,
     clean_person_name,
+    fused_title,
     initiative_key,
     is_truncation,
     same_person,
@@ -246,6 +247,10 @@ def _name_repairs(officials: Sequence[dict]) -> list[dict]:
     for official in officials:
         name = official.get("name") or ""
         for mention in official.get("mentions") or []:
+            if title := fused_title(mention, name):
+                found.append({"original": mention, "repaired": f"{title} {name}",
+                              "category": "name", "note": "the post fused onto the name"})
+                continue
             if is_truncation(mention, name):
                 note = "name cut short"
             elif (mention != clean_person_name(mention) and mention.casefold() == name.casefold()

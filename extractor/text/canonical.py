@@ -151,6 +151,22 @@ def _contains_words(haystack: str, needle: str) -> bool:
     return re.search(pattern, haystack, flags=re.IGNORECASE) is not None
 
 
+# A post's pinyin fused onto the given name: "Xiao Yafeishu" is 萧亚非书记, Secretary Xiao Yafei.
+TITLE_SYLLABLES = {"shuji": "Secretary", "shu": "Secretary", "shizhang": "Mayor",
+                   "quzhang": "District Head", "xianzhang": "County Head", "zhuren": "Director",
+                   "juzhang": "Director", "buzhang": "Minister", "tingzhang": "Director"}
+
+
+def fused_title(mention: str, name: str) -> str | None:
+    """The post fused onto ``name`` in ``mention`` ("Xiao Yafeishu", "Xiao Yafei" ->
+    "Secretary"), or None."""
+    m_sur, m_given = _split_name(mention)
+    n_sur, n_given = _split_name(name)
+    if not (m_sur and n_given) or m_sur != n_sur or not m_given.startswith(n_given):
+        return None
+    return TITLE_SYLLABLES.get(m_given[len(n_given):])
+
+
 def choose_canonical(
     candidates: Sequence[str], mentions: Sequence[str], *, text: str | None = None
 ) -> str:
@@ -179,8 +195,12 @@ def choose_canonical(
     if accepted:
         best = max(accepted, key=len)
         longer = [m for m in cleaned_mentions if is_truncation(best, m)]
-        return max(longer, key=len) if longer else best
-    return max(cleaned_mentions, key=len)
+        best = max(longer, key=len) if longer else best
+    else:
+        best = max(cleaned_mentions, key=len)
+    # a name with a post fused on is the shorter mention it extends ("Xiao Yafeishu")
+    bare = [m for m in cleaned_mentions if fused_title(best, m)]
+    return max(bare, key=len) if bare else best
 
 
 def person_key(name: str) -> str:
