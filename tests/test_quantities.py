@@ -97,3 +97,9 @@ def test_per_enterprise_amounts_are_thresholds_but_yearly_amounts_are_not() -> N
     found = {(q.value, q.unit) for q in find_quantities(text)}
     assert found == {(725.0, "enterprises"), (584.54, "billion yuan"), (243.0, "enterprises"),
                      (1.0, "billion yuan")}
+
+
+def test_counts_with_words_between_number_and_noun_but_not_years() -> None:
+    text = "There are 77 industrial projects, 20 service projects; the 2023 key projects started."
+    assert {(q.value, q.unit) for q in find_quantities(text)} == {
+        (77.0, "projects"), (20.0, "projects")}

@@ -27,9 +27,11 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("%", re.compile(_NUM + r"\s*(?:%|percent\b)", re.I)),
     ("yuan", re.compile(_NUM + r"\s*" + _SCALE + r"(?:yuan|RMB)\b", re.I)),
     ("tons of standard coal", re.compile(_NUM + r"\s*tons? of standard coal\b", re.I)),
-    ("count", re.compile(_NUM + r"\s+(?:new\s+)?(?P<noun>projects|enterprises|"
-                         r"companies|firms)\b", re.I)),
+    # "77 industrial projects", "120 new high-tech enterprises": up to two words between
+    ("count", re.compile(_NUM + r"\s+(?:(?!of\b|and\b|in\b|to\b|from\b)[a-z][a-z-]*\s+){0,2}"
+                         r"(?P<noun>projects|enterprises|companies|firms)\b", re.I)),
 )
+_YEAR_NUMBER = re.compile(r"(?:19|20)\d\d")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
              "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10}
 _WORD_NUMBERS = {"ten": 10, "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100}
@@ -159,6 +161,8 @@ def find_quantities(text: str) -> list[Quantity]:
     found: list[Quantity] = []
     for unit, pattern in UNIT_PATTERNS:
         for match in pattern.finditer(text):
+            if unit == "count" and _YEAR_NUMBER.fullmatch(match.group("num")):
+                continue  # "2023 key projects" is a year
             label = unit
             if unit == "yuan":
                 label = _yuan(text, match).unit
