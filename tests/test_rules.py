@@ -125,3 +125,14 @@ def test_a_post_fused_onto_a_name_is_repaired_to_the_post_and_the_name() -> None
     assert rule_repairs([], officials, []) == [{
         "original": "Xiao Yafeishu", "repaired": "Secretary Xiao Yafei", "category": "name",
         "note": "the post fused onto the name", "source": "rule"}]
+
+
+def test_programmes_written_out_in_words_are_found_but_not_plain_verbs_of_action() -> None:
+    from extractor.postprocess.rules import plan_phrases
+
+    text = ("Implement the chain-wide digital empower action and the intelligent project "
+            "construction action; set up 20 billion high quality development fund. We must take "
+            "practical action, carry out the action of the city, and the government fund pays.")
+    assert plan_phrases(text) == ["chain-wide digital empower action",
+                                  "intelligent project construction action",
+                                  "high quality development fund"]

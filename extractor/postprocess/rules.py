@@ -118,6 +118,11 @@ def _is_programme_phrase(phrase: str) -> bool:
 # for improving the business environment", "industrial software development action plan",
 # "a pilot zone for the integrated development of ...", "national ... pilot city".
 _DESIGNATION = r"(?:zones?|cit(?:y|ies)|areas?|bases?)\b"
+_NOT_IN_NAME = (r"(?:the|a|an|this|that|these|its|their|our|of|to|in|on|for|with|and|or|by|"
+                r"as|at|from|into|take|taking|took|launch|launched|carry|carried|out|implement|"
+                r"implementing|start|started|will|shall|must|should|joint|practical|concrete|"
+                r"strong|more|further|such|other|every|each|all|any|new|is|are|was|were|be|"
+                r"been|has|have|had|yuan|hundred|thousand|million|billion|trillion)\b")
 _PLAN_TAIL = r"(?:\s+(?:for|of|on)\s+(?:the\s+)?[^,;.:()“”\"\n]{3,70})?(?=[,;.:()“”\"\n]|$)"
 PLAN_PHRASES = (
     re.compile(r"\b(?:new round of\s+)?(?:three|five|two)-year action plan" + _PLAN_TAIL, re.I),
@@ -128,6 +133,11 @@ PLAN_PHRASES = (
                + r" for (?:the\s+)?[^,;.:()“”\"\n]{3,70}?(?=[,;.:()“”\"\n])", re.I),
     re.compile(r"\bnational\s+(?:[a-z-]+\s+){0,3}?(?:innovative|demonstration|manufacturing)\s+"
                + _DESIGNATION, re.I),
+    # a programme written out in words: "chain-wide digital empower action", "high quality
+    # development fund", "industrial transformation upgrading special fund" (no article, verb
+    # or adverb among its two to four words)
+    re.compile(r"(?<![\w-])(?:(?!" + _NOT_IN_NAME + r")[a-z][a-z-]+\s+){2,4}"
+               r"(?:action|fund|special campaign)\b(?!\s+(?:of|to|for|on)\b)", re.I),
 )
 
 
