@@ -235,6 +235,8 @@ FLAGS: dict[str, str] = {
     "value_not_in_evidence": "a target's number does not occur in its evidence",
     "not_a_person_name": "an 'official' whose name is not a romanised personal name "
                          "(a district, a company)",
+    "not_a_meeting": "a 'meeting' whose evidence reports no meeting, visit or event (a "
+                     "paragraph of results)",
     "not_an_official": "a person credited as editor, reporter or photographer, not an official",
     "not_a_quantity": "a 'target' whose unit is a year or a date",
     "class_threshold": "a 'target' whose amount only defines which projects or enterprises "

@@ -206,3 +206,12 @@ def test_a_model_repair_that_changes_nothing_is_rejected() -> None:
                           {"original": "“good start”", "repaired": "good start",
                            "source": "rule"}], [])
     assert flags == [["repair_changes_nothing"], []]  # the rules' own repairs are trusted
+
+
+def test_a_meeting_whose_evidence_reports_no_event_is_rejected() -> None:
+    from extractor.postprocess.finalize import plausibility_flags
+
+    results = "In 2018, the value added by industry reached 161 billion yuan, up 8.8 percent."
+    assert plausibility_flags("meetings", {"evidence": results}) == ["not_a_meeting"]
+    visit = "Secretary Chen Yong went deep into parks of Xiangzhou District for research."
+    assert plausibility_flags("meetings", {"evidence": visit}) == []

@@ -60,6 +60,7 @@ GROUNDED = frozenset({"exact", "normalized", "fuzzy"})
 # Flags that keep a record out of its table (it goes to ``rejected``): the text does not say it.
 REJECTED_FLAGS: dict[str, frozenset[str]] = {
     "officials": frozenset({"not_a_person_name", "not_an_official"}),
+    "meetings": frozenset({"not_a_meeting"}),
     "targets": frozenset({"evidence_not_found", "value_not_in_evidence", "unit_not_in_evidence",
                           "not_a_quantity", "class_threshold"}),
     "initiatives": frozenset({"not_a_programme_name"}),
@@ -108,6 +109,9 @@ def plausibility_flags(table: str, record: dict) -> list[str]:
             return ["not_a_person_name"]
         if _credited_not_official(record):
             return ["not_an_official"]
+    if table == "meetings" and not _MEETING_WORDS.search(record.get("matched_text")
+                                                         or record.get("evidence") or ""):
+        return ["not_a_meeting"]  # a paragraph of results is no meeting
     if table == "initiatives" and (len(_NAME_WORD.findall(record.get("name") or "")) < 2
                                    or not _names_a_programme(record)):
         return ["not_a_programme_name"]  # "upgrade", "10", "hundred", a sentence, a meeting
@@ -124,6 +128,11 @@ def plausibility_flags(table: str, record: dict) -> list[str]:
     return []
 
 
+_MEETING_WORDS = re.compile(
+    r"\b(?:meeting|conference|symposium|forum|session|ceremony|seminar|congress|assembly|"
+    r"visit\w*|inspect\w*|investigat\w*|research|survey\w*|held|hold|holds|convened|"
+    r"presided|chaired|attended|signed|signing|launch\w*|mobiliz\w*|deploy\w*|tour\w*)\b"
+    r"|会议|座谈|调研", re.I)
 _NUMBER_WORDS = re.compile(
     r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|"
     r"hundred|thousand|million|billion|trillion|double|\s|-|\+)+", re.I)
