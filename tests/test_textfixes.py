@@ -38,3 +38,21 @@ def test_structural_repairs_come_in_text_order() -> None:
             "and build the chain chain.")
     originals = [r.original for r in structural_repairs(text)]
     assert originals == ["(reporter Wang Fang)12,", "take action take action", "chain chain"]
+
+
+def test_figures_dates_and_mojibake_written_word_by_word_are_repaired() -> None:
+    from extractor.text.textfixes import post_model_repairs
+
+    text = ("A fund of 200 hundred million yuan and 5 ten thousand cars; 1 hundred million; "
+            "1 to 11 month output; 6 day afternoon, the â€œshop small twoâ€ service.")
+    found = {r.original: (r.repaired, r.category) for r in post_model_repairs(text)}
+    assert found == {
+        "200 hundred million": ("20 billion", "number"),
+        "5 ten thousand": ("50,000", "number"),
+        "1 hundred million": ("100 million", "number"),
+        "1 to 11 month": ("January to November", "number"),
+        "6 day afternoon": ("on the afternoon of the 6th", "grammar"),
+        "â€œ": ("“", "grammar"),
+        "â€": ("”", "grammar"),
+    }
+    assert post_model_repairs("13 to 15 months later, 40 day morning") == []  # not months, days

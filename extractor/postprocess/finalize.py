@@ -319,7 +319,7 @@ def finalize(records: dict[str, list[dict]], text: str, published: str | None = 
             text, initiatives, merged.get("repairs", []), glossary)
     if "repairs" in merged:
         merged["repairs"] = merged["repairs"] + rule_repairs(
-            merged["repairs"], merged.get("officials", []), merged.get("initiatives", []))
+            merged["repairs"], merged.get("officials", []), merged.get("initiatives", []), text)
     grounded = {table: ground_records(table, rows, text) for table, rows in merged.items()}
     if "repairs" in grounded:
         for repair, flags in zip(grounded["repairs"], repair_flags(grounded["repairs"], glossary),

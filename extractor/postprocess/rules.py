@@ -32,6 +32,7 @@ from extractor.text.canonical import (
 )
 from extractor.text.magnitudes import normalize_quantity
 from extractor.text.quantities import Quantity, find_quantities, guess_kind, guess_period
+from extractor.text.textfixes import post_model_repairs
 
 TITLE_WORDS = re.compile(
     r"\b(?:secretary|mayor|governor|director|deputy|chairman|chairwoman|head|chief|"
@@ -287,8 +288,9 @@ def _initiative_repairs(initiatives: Sequence[dict]) -> list[dict]:
 
 
 def rule_repairs(repairs: Sequence[dict], officials: Sequence[dict],
-                 initiatives: Sequence[dict]) -> list[dict]:
-    """Repairs the officials and initiatives imply that no repair (model or glossary) covers."""
+                 initiatives: Sequence[dict], text: str = "") -> list[dict]:
+    """Repairs the officials and initiatives imply, and the figure, date and encoding slips of
+    the text (``textfixes.post_model_repairs``), that no repair (model or glossary) covers."""
     seen = [(r.get("original") or "").casefold() for r in repairs]
     added = []
     for repair in [*_name_repairs(officials), *_initiative_repairs(initiatives)]:
@@ -297,4 +299,9 @@ def rule_repairs(repairs: Sequence[dict], officials: Sequence[dict],
             continue
         seen.append(original)
         added.append({**repair, "source": "rule"})
+    found = {r.original: r for r in post_model_repairs(text)}  # one record per garbled form
+    for original, repair in found.items():
+        if not any(original.casefold() in other or other in original.casefold()
+                   for other in seen if other):
+            added.append({**repair.model_dump(), "source": "rule"})
     return added

@@ -64,3 +64,73 @@ def structural_repairs(text: str) -> list[Repair]:
     """Every structural repair of ``text``, in text order."""
     found = [*repeated_phrases(text), *fused_datelines(text)]
     return sorted(found, key=lambda repair: text.find(repair.original))
+
+
+# -- found after the model (not listed in its prompt) -------------------------------------------
+# Figures and dates the translation renders word by word: 亿 as "hundred million", 万 as "ten
+# thousand", 1-11月 as "1 to 11 month", 6日下午 as "6 day afternoon"; and mojibake, UTF-8 read as
+# Windows-1252 ("â€œ" for “).
+_HUNDRED_MILLION = re.compile(r"\b(\d+(?:\.\d+)?)\s+hundred million\b", re.I)
+_TEN_THOUSAND = re.compile(r"\b(\d+(?:\.\d+)?)\s+ten thousand\b", re.I)
+_MONTH_RANGE = re.compile(r"\b(\d{1,2})\s*(?:to|-|–|~)\s*(\d{1,2})\s+months?\b", re.I)
+_DAY_PART = re.compile(r"\b(\d{1,2})\s+day\s+(morning|afternoon|evening|night)\b", re.I)
+_MOJIBAKE = re.compile(r"(?:â€[\x80-\x9f\u0152-\u2122œ™˜”“]?|Ã[\x80-\xbf\u00a0-\u00bf©®±³¼½¾])+")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def _number_text(value: float) -> str:
+    return f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
+def _scaled(match: re.Match[str]) -> str | None:
+    number = float(match.group(1))
+    if "hundred million" in match.group(0).lower():
+        return (f"{_number_text(number / 10)} billion" if number >= 10
+                else f"{_number_text(number * 100)} million")
+    value = number * 10_000
+    return (f"{_number_text(value / 1_000_000)} million" if value >= 1_000_000
+            else _number_text(value))
+
+
+def figure_repairs(text: str) -> list[Repair]:
+    """Figures in Chinese units ("200 hundred million" -> "20 billion", "5 ten thousand" ->
+    "50,000") and months and days written as numbers ("1 to 11 month")."""
+    found = []
+    for pattern in (_HUNDRED_MILLION, _TEN_THOUSAND):
+        for match in pattern.finditer(text):
+            found.append(Repair(original=match.group(0), repaired=_scaled(match) or "",
+                                category="number", note="亿 / 万 rendered word by word"))
+    for match in _MONTH_RANGE.finditer(text):
+        first, last = int(match.group(1)), int(match.group(2))
+        if 1 <= first < last <= 12:
+            found.append(Repair(original=match.group(0),
+                                repaired=f"{_MONTHS[first - 1]} to {_MONTHS[last - 1]}",
+                                category="number", note="月 (month) range"))
+    for match in _DAY_PART.finditer(text):
+        day = int(match.group(1))
+        if 1 <= day <= 31:
+            found.append(Repair(original=match.group(0),
+                                repaired=f"on the {match.group(2).lower()} of the {_ordinal(day)}",
+                                category="grammar", note="日 (day of the month) read as 'day'"))
+    return found
+
+
+def mojibake_repairs(text: str) -> list[Repair]:
+    """Runs of mojibake, repaired by ftfy (a lone "â€", its last byte lost, is a closing
+    quote)."""
+    import ftfy
+
+    found = []
+    for match in _MOJIBAKE.finditer(text):
+        fixed = ftfy.fix_encoding(match.group(0)).replace("â€", "”")
+        if fixed != match.group(0):
+            found.append(Repair(original=match.group(0), repaired=fixed, category="grammar",
+                                note="UTF-8 read as Windows-1252 (mojibake)"))
+    return found
+
+
+def post_model_repairs(text: str) -> list[Repair]:
+    """Figure, date and encoding repairs found by rule after the model, in text order."""
+    found = [*figure_repairs(text), *mojibake_repairs(text)]
+    return sorted(found, key=lambda repair: text.find(repair.original))
