@@ -205,14 +205,13 @@ def test_injected_records_not_in_the_text_are_flagged_and_never_trusted(db,
                   "repairs": "Zhang Fake is the true leader"}
     for table, marker in fabricated.items():
         stored = [r for r in db[table].rows if marker in json.dumps(r)]
-        if table == "targets":  # a number that is not in its evidence is not stored as a target
-            assert not stored
-            stored = [r for r in db[storage.REJECTED_TABLE].rows if marker in r["record"]]
-            assert stored and all(json.loads(r["reasons"]) for r in stored)
-            continue
-        assert stored, table  # kept, for review ...
-        assert all(json.loads(r["flags"]) for r in stored), table  # ... but flagged ...
+        rejected = [r for r in db[storage.REJECTED_TABLE].rows
+                    if r["record_table"] == table and marker in r["record"]]
+        assert stored or rejected, table  # kept for review: rejected with reasons, or flagged
+        assert all(json.loads(r["reasons"]) for r in rejected), table
+        assert all(json.loads(r["flags"]) for r in stored), table
         assert not [r for r in trusted(db, table) if marker in json.dumps(r)], table  # untrusted
+    assert not [r for r in db["targets"].rows if "fabricated investment" in json.dumps(r)]
 
 
 def _records_are_grounded(db) -> None:

@@ -2,10 +2,11 @@
 
 Grounding stores ``char_start``/``char_end``/``alignment``/``matched_text`` for each record's
 evidence (repairs: their ``original``) and for each mention, and flags what cannot be trusted:
-``evidence_not_found`` and, for targets, ``value_not_in_evidence``. A target whose number
-cannot be read in the text, or an initiative "named" by a single word (``REJECTED_FLAGS``),
-is moved out of its table to ``rejected`` (stored in ``rejected_records`` with its reasons), so
-every stored target is grounded; the rules then state the quantity of that sentence if any.
+``evidence_not_found`` and, for targets, ``value_not_in_evidence``. A record whose evidence is
+not in the text, a target whose number cannot be read there, or a record that cannot be what
+its type says (``REJECTED_FLAGS``) is moved out of its table to ``rejected`` (stored in
+``rejected_records`` with its reasons), so every stored record is grounded; the rules then
+state the quantity of that sentence if any.
 """
 
 from __future__ import annotations
@@ -59,12 +60,12 @@ UNIT_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
 GROUNDED = frozenset({"exact", "normalized", "fuzzy"})
 # Flags that keep a record out of its table (it goes to ``rejected``): the text does not say it.
 REJECTED_FLAGS: dict[str, frozenset[str]] = {
-    "officials": frozenset({"not_a_person_name", "not_an_official"}),
-    "meetings": frozenset({"not_a_meeting"}),
+    "officials": frozenset({"evidence_not_found", "not_a_person_name", "not_an_official"}),
+    "meetings": frozenset({"evidence_not_found", "not_a_meeting"}),
     "targets": frozenset({"evidence_not_found", "value_not_in_evidence", "unit_not_in_evidence",
                           "not_a_quantity", "class_threshold"}),
-    "initiatives": frozenset({"not_a_programme_name"}),
-    "repairs": frozenset({"repair_copies_another", "repair_still_garbled",
+    "initiatives": frozenset({"evidence_not_found", "not_a_programme_name"}),
+    "repairs": frozenset({"evidence_not_found", "repair_copies_another", "repair_still_garbled",
                           "repair_changes_nothing"}),
 }
 _NAME_WORD = re.compile(r"[^\W_]+")
