@@ -161,6 +161,9 @@ def test_editors_single_surnames_sentences_and_thresholds_are_rejected() -> None
         "name": "Li Shu", "mentions": ["Li Shu"], "title": "Secretary",
         "evidence": "Dongguan, December 7 (Xu Qingqing, Li Shu) 6 day afternoon, ..."}) == [
         "not_an_official"]  # a dispatch's byline
+    assert plausibility_flags("officials", {
+        "name": "Liao Zhong", "mentions": ["Liao Zhong"], "title": "Secretary",
+        "evidence": "so that the Liao Zhong sub-center rises"}) == ["not_a_person_name"]
     assert plausibility_flags("officials", {"name": "Peng", "mentions": ["Peng City"]}) == [
         "not_a_person_name"]
     assert plausibility_flags("officials", {"name": "Wu Wei", "mentions": ["Wu Wei"],

@@ -42,3 +42,16 @@ def test_a_province_level_article_and_no_place_at_all() -> None:
     assert article_place("Hebei province issued a plan. Hebei will ...", None) == "Hebei"
     assert article_place("The city held a meeting.", "Somewhere") == "Somewhere"
     assert article_place("Chongqing's Liangjiang area and Chongqing ...", None) == "Chongqing"
+
+
+def test_a_districts_own_news_is_about_the_district_it_names() -> None:
+    text = ("On March 9, the district committee and district government held the mobilization "
+            "conference; the whole district will act. Shenyang's plan ... so that the Liao Zhong "
+            "sub-center rises. Shenyang and Shenyang again.")
+    assert article_place(text, "Shenyang, Liaoning") == "Liaozhong, Liaoning"
+
+
+def test_named_district_governments_are_not_the_article_speaking_as_a_district() -> None:
+    text = ("Qixia District Government, Pukou District Government and Liuhe District Government "
+            "spoke. Nanjing will ... Nanjing's plan.")
+    assert article_place(text, None) == "Nanjing, Jiangsu"

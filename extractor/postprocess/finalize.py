@@ -110,6 +110,8 @@ def plausibility_flags(table: str, record: dict) -> list[str]:
             return ["not_a_person_name"]
         if _credited_not_official(record):
             return ["not_an_official"]
+        if _names_a_place(record):
+            return ["not_a_person_name"]
     if table == "meetings" and not _MEETING_WORDS.search(record.get("matched_text")
                                                          or record.get("evidence") or ""):
         return ["not_a_meeting"]  # a paragraph of results is no meeting
@@ -197,6 +199,19 @@ def without_lead_repeats(targets: list[dict], text: str) -> list[dict]:
     in_body = {figure(t) for t in targets if (t.get("char_start") or 0) >= end}
     return [t for t in targets
             if t.get("char_start") is None or t["char_start"] >= end or figure(t) not in in_body]
+
+
+_PLACE_AFTER = re.compile(r"\s+(?:sub-?cent(?:er|re)|district|county|city|new area|zone|town|"
+                          r"port|park|economic|development|high-tech)\b", re.I)
+
+
+def _names_a_place(official: dict) -> bool:
+    """An "official" whose every mention in its evidence is followed by a place word ("Peng
+    City", "Liao Zhong sub-center"): a place, not a person."""
+    evidence = official.get("matched_text") or official.get("evidence") or ""
+    ends = [m.end() for form in official.get("mentions") or [official.get("name") or ""]
+            for m in re.finditer(re.escape(form), evidence)]
+    return bool(ends) and all(_PLACE_AFTER.match(evidence, end) for end in ends)
 
 
 def _credited_not_official(official: dict) -> bool:

@@ -5,8 +5,9 @@ gazetteer (extractor/text/gazetteer.py): each mention of a county or district co
 for its city, each city for its province. An ambiguous name ("Taizhou" is in Jiangsu and in
 Zhejiang) goes to the reading whose province or city the article also names. Names inside an
 official's name ("Li Yongxing") are not places. The article is about a county or district when
-the text names that unit at least twice and at least as often as its city; else about the city
-with the most votes; else about the province."""
+the text names that unit at least twice and at least as often as its city, or when the text
+speaks as a county or district ("the district committee and district government held ...")
+and names one; else about the city with the most votes; else about the province."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from collections.abc import Sequence
 from extractor.text.gazetteer import PROVINCE_LEVEL_CITIES, Place, gazetteer, place_word_key
 from extractor.text.placenames import split_article_place
 
+# a district's or county's own news calls it "the district", in lower case ("the district
+# committee and district government held ..."); "Qixia District Government" names another
+_COUNTY_SELF = re.compile(
+    r"\b(?:[Tt]he (?:whole )?|[Oo]ur |[Tt]his |all the )(?:district|county)\b")
 _WORD = re.compile(r"[A-Za-z](?:[A-Za-z\-]|['’](?![sS]\b))*[A-Za-z]")  # "Kunshan's": Kunshan
 
 
@@ -91,6 +96,7 @@ def article_place(text: str, model_place: str | None,
     counties = [(n, p) for p, n in text_votes.items() if p.city == city and p.level == "county"]
     if counties and city not in PROVINCE_LEVEL_CITIES:
         n, county = max(counties, key=lambda item: item[0])
-        if n >= 2 and n >= direct:
+        speaks_as_county = len(_COUNTY_SELF.findall(text)) >= 2
+        if (n >= 2 and n >= direct) or speaks_as_county:
             return f"{county.name}, {province}"
     return city if city in PROVINCE_LEVEL_CITIES else f"{city}, {province}"

@@ -123,7 +123,11 @@ _NOT_IN_NAME = (r"(?:the|a|an|this|that|these|its|their|our|of|to|in|on|for|with
                 r"as|at|from|into|take|taking|took|launch|launched|carry|carried|out|implement|"
                 r"implementing|start|started|will|shall|must|should|joint|practical|concrete|"
                 r"strong|more|further|such|other|every|each|all|any|new|is|are|was|were|be|"
-                r"been|has|have|had|yuan|hundred|thousand|million|billion|trillion)\b")
+                r"been|has|have|had|yuan|hundred|thousand|million|billion|trillion|"
+                r"(?:arrange|set|establish|use|allocate|provide|support|give|grant|invest|"
+                r"increase|expand|build|create|promote|launch|make|do|strengthen|improve|"
+                r"deepen|accelerate|focus|set up|put|open|push|release|issue)"
+                r"(?:s|es|d|ed|ing)?)\b")
 _PLAN_TAIL = r"(?:\s+(?:for|of|on)\s+(?:the\s+)?[^,;.:()“”\"\n]{3,70})?(?=[,;.:()“”\"\n]|$)"
 PLAN_PHRASES = (
     re.compile(r"\b(?:new round of\s+)?(?:three|five|two)-year action plan" + _PLAN_TAIL, re.I),
