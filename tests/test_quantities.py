@@ -103,3 +103,10 @@ def test_counts_with_words_between_number_and_noun_but_not_years() -> None:
     text = "There are 77 industrial projects, 20 service projects; the 2023 key projects started."
     assert {(q.value, q.unit) for q in find_quantities(text)} == {
         (77.0, "projects"), (20.0, "projects")}
+
+
+def test_enterprises_counted_with_the_measure_word_translated_as_families() -> None:
+    text = ("The city newly added industrial enterprises 27 families, the total number reached "
+            "512 families. He visited 3 families in the village.")
+    assert {(q.value, q.unit) for q in find_quantities(text)} == {
+        (27.0, "enterprises"), (512.0, "enterprises")}

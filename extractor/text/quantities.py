@@ -53,6 +53,11 @@ _THOUSANDS = re.compile(
 _SIZED_INDUSTRY = re.compile(
     _NUM + r"\s*(?P<scale>trillion|billion|hundred million)(?:[- ]yuan)?\s+industr(?:y|ies)\b",
     re.I)
+# 家, the measure word for enterprises, translated literally: "industrial enterprises 27 families",
+# "22 home intelligent factory"; a count of enterprises where the clause speaks of them.
+_FAMILIES = re.compile(_NUM + r"\s+(?:families|family|homes|home)\b", re.I)
+_ENTERPRISE_WORDS = re.compile(r"\b(?:enterprises?|compan(?:y|ies)|firms?|factor(?:y|ies)|"
+                               r"regulation|above-rule|above-scale|designated size)\b", re.I)
 # "the number of high-tech enterprises had exceeded 3,000": a count whose noun precedes it.
 _NUMBER_OF = re.compile(
     r"\bthe number of\s+(?:[\w-]+\s+){0,4}?(?P<noun>projects|enterprises|companies|firms)\b"
@@ -189,6 +194,14 @@ def find_quantities(text: str) -> list[Quantity]:
         found.append(Quantity(_number(match.group("num")), match.group("noun").lower(),
                               _comparator(match.group("qual")), match.start("num"),
                               match.end(), _clause_at(text, match.start(), match.end())))
+    for match in _FAMILIES.finditer(text):
+        clause = _clause_at(text, match.start(), match.end())
+        sentence = next((text[a:b] for a, b in sentence_spans(text) if a <= match.start() < b),
+                        clause)
+        if (_ENTERPRISE_WORDS.search(sentence)
+                and not _YEAR_NUMBER.fullmatch(match.group("num"))):
+            found.append(Quantity(_number(match.group("num")), "enterprises", "=",
+                                  match.start("num"), match.end(), clause))
     for match in _ALL_OF.finditer(text):
         found.append(Quantity(100.0, "%", "=", match.start(), match.end(),
                               _clause_at(text, match.start(), match.end())))
