@@ -110,3 +110,16 @@ def test_enterprises_counted_with_the_measure_word_translated_as_families() -> N
             "512 families. He visited 3 families in the village.")
     assert {(q.value, q.unit) for q in find_quantities(text)} == {
         (27.0, "enterprises"), (512.0, "enterprises")}
+
+
+def test_size_classes_named_by_an_amount_count_their_members_not_the_amount() -> None:
+    from extractor.text.quantities import class_thresholds
+
+    text = ("By 2025 cultivate 6 trillion-level industries; the province has 14 industries of "
+            "100 billion level, and 10 billion yuan enterprises. Eyeglasses, a 10 billion "
+            "industry; the construction industry cultivates 1 trillion industry.")
+    assert {(q.value, q.unit) for q in find_quantities(text)} == {
+        (6.0, "industries"), (14.0, "industries"), (10.0, "billion yuan"), (1.0, "industries")}
+    assert {(q.value, q.unit) for q in class_thresholds(text)} == {
+        (6.0, "trillion yuan"), (100.0, "billion yuan"), (10.0, "billion yuan"),
+        (1.0, "trillion yuan")}

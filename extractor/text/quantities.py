@@ -28,7 +28,8 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("yuan", re.compile(_NUM + r"\s*" + _SCALE + r"(?:yuan|RMB)\b", re.I)),
     ("tons of standard coal", re.compile(_NUM + r"\s*tons? of standard coal\b", re.I)),
     # "77 industrial projects", "120 new high-tech enterprises": up to two words between
-    ("count", re.compile(_NUM + r"\s+(?:(?!of\b|and\b|in\b|to\b|from\b)[a-z][a-z-]*\s+){0,2}"
+    ("count", re.compile(_NUM + r"\s+(?:(?!(?:of|and|in|to|from|yuan|rmb|hundred|thousand|"
+                         r"million|billion|trillion)\b|[a-z-]*level\b)[a-z][a-z-]*\s+){0,2}"
                          r"(?P<noun>projects|enterprises|companies|firms)\b", re.I)),
 )
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d")
@@ -94,7 +95,20 @@ _YEAR = re.compile(r"\b(?:by (?:the end of )?)?(20\d\d)\b", re.I)
 # "introduce projects with investment of 5 billion yuan and above", "enterprises whose output
 # exceeded 100 million yuan", "243 enterprises exported more than 100 million yuan each". Not a
 # goal or a result (the count of such enterprises is).
-_CLASS_NOUN = r"\b(?:projects?|enterprises?|companies|firms|factories)\b"
+_CLASS_NOUN = r"\b(?:projects?|enterprises?|companies|firms|factories|clusters?|industr(?:y|ies))\b"
+_SCALE_WORD = (r"(?:trillion|(?:hundred|thousand|ten)[- ]billion|billion|hundred[- ]million|"
+               r"million)")
+# A size class named by its amount (千亿级 / 百亿 enterprises): "6 trillion-level industries",
+# "5 enterprises of 100 billion level", "10-billion industries", "billion-yuan projects". The
+# amount names the class; the count before it is the figure.
+_SIZE_CLASS = re.compile(
+    r"(?:\b\d[\d,.]*\s*|\b)" + _SCALE_WORD + r"(?:[- ]yuan)?(?:(?:[- ]level)\b|"
+    r"(?=\s+(?:industries|enterprises|projects|clusters|parks)\b))", re.I)
+_COUNTED_CLASS = re.compile(
+    r"\b(?P<count>\d{1,3})\s+(?:(?P<scale>" + _SCALE_WORD + r")(?:[- ]yuan)?(?P<level>[- ]level)?"
+    r"\s+(?P<noun>industr(?:y|ies)|enterprises?|projects?|clusters?)\b|"
+    r"(?P<noun2>industr(?:y|ies)|enterprises?|projects?|clusters?)\s+of\s+(?:[\d.,]+\s*)?"
+    + _SCALE_WORD + r"(?:[- ]yuan)?[- ]level\b)", re.I)
 _THRESHOLD_BEFORE = re.compile(
     _CLASS_NOUN + r"\s+(?:(?:with|of)\s+(?:an?\s+)?(?:(?:annual|total|fixed[- ]asset|"
     r"equipment)\s+)*(?:investment|revenue|income|output(?:\s+value)?|sales|scale)\s+)?"
@@ -212,6 +226,18 @@ def find_quantities(text: str) -> list[Quantity]:
         found.append(Quantity(_number(match.group("num")), f"{match.group('scale').lower()} yuan",
                               ">=", match.start("num"), match.end(),
                               _clause_at(text, match.start(), match.end())))
+    counted_classes = _counted_classes(text)
+    for match in counted_classes:
+        noun = (match.group("noun") or match.group("noun2")).lower()
+        unit = "industries" if noun.startswith("industr") else noun.rstrip("s") + "s"
+        found.append(Quantity(float(match.group("count")), unit,
+                              "=", match.start("count"), match.end(),
+                              _clause_at(text, match.start(), match.end())))
+    classes = [(m.start(), m.end()) for m in _SIZE_CLASS.finditer(text)]
+    counted = [(m.start(), m.end()) for m in counted_classes]
+    found = [q for q in found
+             if not (q.unit.endswith("yuan") and any(s <= q.start < e for s, e in classes))
+             and not (q.unit.endswith("yuan") and any(s <= q.start < e for s, e in counted))]
     categories = [(m.start(), m.end()) for m in _CATEGORY.finditer(text)]
     found = [q for q in found if not any(s <= q.start < e for s, e in categories)]
     unique = {(q.start, q.unit): q for q in found}
@@ -221,12 +247,43 @@ def find_quantities(text: str) -> list[Quantity]:
 
 
 def class_thresholds(text: str, quantities: list[Quantity] | None = None) -> list[Quantity]:
-    """The money amounts of ``text`` that define a class (see ``is_class_threshold``)."""
+    """The money amounts of ``text`` that define a class (see ``is_class_threshold``), and the
+    amounts that name a size class ("6 trillion-level industries": 6 trillion yuan)."""
     if quantities is None:
-        return [q for q in (_yuan(text, m) for m in UNIT_PATTERNS[2][1].finditer(text))
-                if is_class_threshold(text, q.start, q.end)]
+        return [*[q for q in (_yuan(text, m) for m in UNIT_PATTERNS[2][1].finditer(text))
+                  if is_class_threshold(text, q.start, q.end)], *_size_class_amounts(text)]
     return [q for q in quantities
             if q.unit.endswith("yuan") and is_class_threshold(text, q.start, q.end)]
+
+
+def _counted_classes(text: str) -> list[re.Match[str]]:
+    """"6 trillion-level industries", "4 trillion industries", "5 enterprises of 100 billion
+    level": a count of a size class. Without "level" only a one-digit count of trillions reads
+    so ("10 billion yuan enterprises" is a class with no count; "a 10 billion industry" an
+    amount)."""
+    found = []
+    for match in _COUNTED_CLASS.finditer(text):
+        if (match.group("scale") and not match.group("level")
+                and not (len(match.group("count")) == 1
+                         and match.group("scale").lower() == "trillion")):
+            continue
+        found.append(match)
+    return found
+
+
+def _size_class_amounts(text: str) -> list[Quantity]:
+    """What a size class's amount would be read as: "4 trillion industries" as 4 trillion yuan,
+    "100 billion level" as 100 billion yuan."""
+    found = []
+    for match in re.finditer(r"(?P<num>\d[\d,.]*)\s*(?P<scale>" + _SCALE_WORD + r")", text, re.I):
+        in_class = any(m.start() <= match.start() < m.end()
+                       for m in [*_SIZE_CLASS.finditer(text), *_counted_classes(text)])
+        if in_class:
+            scale = " ".join(match.group("scale").lower().replace("-", " ").split())
+            found.append(Quantity(_number(match.group("num").rstrip(".,")), f"{scale} yuan", "=",
+                                  match.start(), match.end(),
+                                  _clause_at(text, match.start(), match.end())))
+    return found
 
 
 def _yuan(text: str, match: re.Match[str]) -> Quantity:
