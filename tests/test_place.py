@@ -55,3 +55,9 @@ def test_named_district_governments_are_not_the_article_speaking_as_a_district()
     text = ("Qixia District Government, Pukou District Government and Liuhe District Government "
             "spoke. Nanjing will ... Nanjing's plan.")
     assert article_place(text, None) == "Nanjing, Jiangsu"
+
+
+def test_a_provinces_news_naming_a_city_in_passing_is_about_the_province() -> None:
+    text = ("Hengyang Daily: Hunan issues its plan. Our province will cultivate ...; the whole "
+            "province ...; our province has ...; the province will ...; our province ... Hunan.")
+    assert article_place(text, "Hengyang, Hunan") == "Hunan"

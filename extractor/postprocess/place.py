@@ -22,6 +22,7 @@ from extractor.text.placenames import split_article_place
 # committee and district government held ..."); "Qixia District Government" names another
 _COUNTY_SELF = re.compile(
     r"\b(?:[Tt]he (?:whole )?|[Oo]ur |[Tt]his |all the )(?:district|county)\b")
+_PROVINCE_SELF = re.compile(r"\b(?:[Tt]he (?:whole )?|[Oo]ur |[Tt]his |all the )province\b")
 _WORD = re.compile(r"[A-Za-z](?:[A-Za-z\-]|['’](?![sS]\b))*[A-Za-z]")  # "Kunshan's": Kunshan
 
 
@@ -89,6 +90,11 @@ def article_place(text: str, model_place: str | None,
         province = Counter(p.province for p in chosen).most_common(1)[0][0]
         return province
     city, _ = city_votes.most_common(1)[0]
+    city_in_text = sum(1 for p in chosen[:in_text] if p.city == city)
+    speaks_as_province = len(_PROVINCE_SELF.findall(text))
+    if speaks_as_province >= 3 and speaks_as_province > 2 * city_in_text:
+        province_votes = Counter(p.province for p in chosen)
+        return province_votes.most_common(1)[0][0]  # a province's news names a city in passing
     in_city = [p for p in unit_votes if p.city == city]
     province = in_city[0].province
     text_votes = Counter(chosen[:in_text])
