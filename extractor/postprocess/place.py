@@ -7,7 +7,9 @@ Zhejiang) goes to the reading whose province or city the article also names. Nam
 official's name ("Li Yongxing") are not places. The article is about a county or district when
 the text names that unit at least twice and at least as often as its city, or when the text
 speaks as a county or district ("the district committee and district government held ...")
-and names one; else about the city with the most votes; else about the province."""
+and names one; else about the city with the most votes, unless the text speaks as a province
+("our province", "the whole province") more than twice as often as it names that city; else
+about the province."""
 
 from __future__ import annotations
 
