@@ -112,3 +112,17 @@ def test_nothing_is_sent_twice_while_a_batch_is_open(tmp_path: Path) -> None:
         assert "nothing to send" in again.output and len(api.batches) == 1
         got = invoke("batch", "collect", "--db", str(db))
         assert "1 batch(es) still running" in " ".join(got.output.split())
+
+
+def test_a_large_wave_goes_in_several_batches(tmp_path: Path, monkeypatch) -> None:
+    from extractor.cluster import batch_api
+
+    monkeypatch.setattr(batch_api, "MAX_REQUESTS", 2)
+    articles = tmp_path / "articles"
+    write_fixture_articles(articles, CITIES)
+    db = tmp_path / "batch.db"
+    with fake_batch_api(stage_answer) as api:
+        sent = invoke("batch", "submit", str(articles), "--db", str(db),
+                      "--base-url", api.base_url, "--model", MODEL)
+        assert sent.exit_code == 0 and len(api.batches) == 2
+        assert sorted(len(b["input_file_id"]) > 0 for b in api.batches.values()) == [True, True]

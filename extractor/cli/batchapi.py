@@ -86,11 +86,11 @@ def submit(paths: tuple[Path, ...], db_path: Path, base_url: str | None, model: 
         raise click.UsageError("no .txt articles found under the given paths")
     sent = send(db, settings, url, files,
                 command=" ".join(["extractor", *sys.argv[1:]])[:500])
-    if sent.batch_id is None:
+    if not sent.batch_ids:
         console.print(f"nothing to send: {sent.up_to_date} article(s) up to date, "
                       f"{sent.waiting} waiting for a batch not collected yet")
         return
-    console.print(f"submitted batch {sent.batch_id}: {sent.requests} request(s) for "
+    console.print(f"submitted batch {', '.join(sent.batch_ids)}: {sent.requests} request(s) for "
                   f"{sent.articles} article(s); {sent.up_to_date} up to date, {sent.waiting} "
                   "waiting for an earlier batch. Next: extractor batch collect --wait 3600")
 

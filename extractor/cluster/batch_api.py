@@ -32,6 +32,7 @@ import sqlite_utils
 from extractor.cluster.batch_requests import (
     ArticlePlan,
     NoCallClient,
+    StageRequest,
     is_stale,
     jsonl,
     parse_answer,
@@ -48,6 +49,8 @@ from extractor.store import storage
 from extractor.text.articles import ArticleError
 
 ENDED = frozenset({"completed", "expired", "failed", "cancelled"})
+MAX_REQUESTS = 50_000  # per batch (OpenAI's limit; its input file may also hold 200 MB)
+MAX_BYTES = 190_000_000
 
 
 class BatchAPIError(ExtractorError):
@@ -70,7 +73,7 @@ def _api(call: Any, *args: Any, **kwargs: Any) -> Any:
 
 @dataclass
 class Submitted:
-    batch_id: str | None
+    batch_ids: list[str]
     requests: int
     articles: int
     waiting: int  # articles with requests in batches not collected yet
@@ -109,13 +112,36 @@ def submit(db: sqlite_utils.Database, settings: Settings, base_url: str, files: 
     empty = [(p.article.article_id, key, output) for p in stale for key, output in p.empty]
     for article_id, key, output in empty:
         cache.store_output(db, article_id, key, run_id, output)
-    result = Submitted(None, len(requests), len({r.article_id for r in requests}),
+    result = Submitted([], len(requests), len({r.article_id for r in requests}),
                        sum(p.waiting and not p.requests for p in stale),
                        len(plans) - len(stale), len(empty))
     if not requests:
         storage.finish_run(db, run_id, status="finished", llm_calls=0)
         return result
     client = api_client(settings, base_url)
+    for group in _groups(requests):
+        result.batch_ids.append(_send(db, client, settings, base_url, run_id, group))
+    with storage.write(db):
+        db["runs"].update(run_id, {"status": "submitted"})
+    return result
+
+
+def _groups(requests: list[StageRequest]) -> list[list[StageRequest]]:
+    """The requests in batches of at most MAX_REQUESTS and MAX_BYTES."""
+    groups: list[list[StageRequest]] = [[]]
+    size = 0
+    for request in requests:
+        line = len(jsonl([request]))
+        if groups[-1] and (len(groups[-1]) >= MAX_REQUESTS or size + line > MAX_BYTES):
+            groups.append([])
+            size = 0
+        groups[-1].append(request)
+        size += line
+    return groups
+
+
+def _send(db: sqlite_utils.Database, client: openai.OpenAI, settings: Settings, base_url: str,
+          run_id: int, requests: list[StageRequest]) -> str:
     uploaded = _api(client.files.create, file=("requests.jsonl", jsonl(requests)),
                     purpose="batch")
     batch = _api(client.batches.create, input_file_id=uploaded.id,
@@ -131,9 +157,7 @@ def submit(db: sqlite_utils.Database, settings: Settings, base_url: str, files: 
             "path": r.path, "part": r.part, "stage": r.key.stage, "key": r.key.key,
             "inputs": json.dumps(r.key.inputs), "status": "pending", "error": None}
             for r in requests], pk="custom_id", replace=True)
-        db["runs"].update(run_id, {"status": "submitted"})
-    result.batch_id = batch.id
-    return result
+    return str(batch.id)
 
 
 def status(db: sqlite_utils.Database, settings: Settings, base_url: str) -> list[dict]:
