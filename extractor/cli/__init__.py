@@ -66,4 +66,4 @@ def cli() -> None:
 
 
 # the commands register themselves on `cli` when their modules are imported
-from extractor.cli import reports, run, serving  # noqa: E402, F401
+from extractor.cli import batchapi, cluster, reports, run, serving  # noqa: E402, F401

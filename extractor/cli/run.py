@@ -62,13 +62,31 @@ from extractor.store import storage
 @click.option("--tokens-per-minute", "tokens_per_minute", type=click.IntRange(min=1),
               help="Prompt + completion tokens per minute the backend allows, estimated before "
               "each call and corrected with the reported usage (env EXTRACTOR_TOKENS_PER_MINUTE).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: this process. ray: Ray workers, each writing a shard under "
+              "--workdir (merge them with `extractor ingest`); needs the [cluster] extra.")
+@click.option("--endpoints", help="--engine ray: model servers, comma-separated URLs; all "
+              "stages of an article go to the same one (default: --base-url).")
+@click.option("--address", help="--engine ray: an existing Ray cluster (e.g. auto); without "
+              "it a local cluster is started on this machine.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="--engine ray: worker actors (one shard each).")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("shards"), show_default=True,
+              help="--engine ray: folder of the shards (one SQLite database per worker).")
+@click.option("--num-cpus", type=click.IntRange(min=1),
+              help="--engine ray: CPUs of the local cluster (default: all).")
+@click.option("--retries", type=click.IntRange(min=0), default=1, show_default=True,
+              help="--engine ray: new workers for a shard whose worker died.")
 @cli_errors
 def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str | None,
         mode: str | None, replay_dir: Path | None, record_dir: Path | None, force: bool,
         only: tuple[str, ...], article_ids: tuple[str, ...], limit: int | None, dry_run: bool,
         prompts_dir: Path | None, max_tokens_per_article: int | None,
         concurrency: int | None, requests_per_minute: int | None,
-        tokens_per_minute: int | None) -> None:
+        tokens_per_minute: int | None, engine: str, endpoints: str | None,
+        address: str | None, workers: int, workdir: Path, num_cpus: int | None,
+        retries: int) -> None:
     """Extract meetings, officials, initiatives, targets and repairs from articles.
 
     PATHS are .txt files or folders of them. Each article is stored in one transaction;
@@ -90,6 +108,8 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
       extractor run seeds --record cassettes --force     # re-record cassettes
       extractor run seeds --dry-run
       extractor run seeds --only targets --articles 000_3911936b9cb8e675
+      extractor run news/ --engine ray --endpoints http://gpu1:8000/v1,http://gpu2:8000/v1 \
+          --model qwen2.5-7b --workers 8 --workdir shards   # then: extractor ingest shards
     """
     from extractor.backends.selection import open_backend
     from extractor.pipeline.batch import (
@@ -116,18 +136,35 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
     if dry_run and not db_path.is_file():
         raise NotFoundError(f"database not found: {db_path}; a dry run compares with what a "
                             "database holds and creates none (run without --dry-run first)")
+    command = " ".join(["extractor", *map(_without_secrets, sys.argv[1:])])[:500]
+    if engine == "ray":
+        from extractor.cli.cluster import run_ray
+
+        if replay_dir or record_dir or dry_run:
+            raise click.UsageError("--engine ray runs against --endpoints (or --base-url); "
+                                   "--replay, --record and --dry-run are for the local engine")
+        urls = [u.strip() for u in (endpoints or base_url or "").split(",") if u.strip()]
+        if not urls:
+            raise click.UsageError("--engine ray needs --endpoints (or --base-url)")
+        settings = Settings.load(model=model, base_url=urls[0], mode=mode,
+                                 prompts_dir=prompts_dir,
+                                 max_tokens_per_article=max_tokens_per_article,
+                                 concurrency=concurrency,
+                                 requests_per_minute=requests_per_minute,
+                                 tokens_per_minute=tokens_per_minute)
+        run_ray(files, settings, urls, workers=workers, workdir=workdir, address=address,
+                num_cpus=num_cpus, retries=retries,
+                options=RunOptions(force=force, only=frozenset(only),
+                                   articles=frozenset(article_ids), command=command))
+        return
     db = storage.open_db(db_path)
     if dry_run:
         _print_dry_run(db, files, settings, force=force, only=set(only))
         return
 
-    def without_secrets(arg: str) -> str:  # runs.command must not store URL credentials
-        name, sep, value = arg.partition("=") if arg.startswith("--") else ("", "", arg)
-        return f"{name}{sep}{redact_url(value)}" if "://" in value else arg
-
     options = RunOptions(replay_dir=replay_dir, record_dir=record_dir, force=force,
                          only=frozenset(only), articles=frozenset(article_ids),
-                         command=" ".join(["extractor", *map(without_secrets, sys.argv[1:])])[:500])
+                         command=command)
     with open_backend(settings, replay=replay_dir is not None, echo=console.print) as url, \
             Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                      TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
@@ -163,6 +200,15 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
     _print_summary(summary, db_path)
     if summary.all_failed:
         raise SystemExit(1)
+
+
+def _without_secrets(arg: str) -> str:
+    """A command-line word as runs.command stores it: URL credentials redacted (each URL of a
+    comma-separated list)."""
+    name, sep, value = arg.partition("=") if arg.startswith("--") else ("", "", arg)
+    if "://" not in value:
+        return arg
+    return f"{name}{sep}" + ",".join(redact_url(url) or "" for url in value.split(","))
 
 
 def _print_dry_run(db: Any, files: list[Path], settings: Settings, *, force: bool,

@@ -298,35 +298,46 @@ class Batch:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def open(self) -> None:
+        """Start the run's writer, worker processes and client (``run`` does this; a caller
+        that feeds ``process_all`` several times, such as a Ray worker, calls it once)."""
+        self.writer.start()
+        self.offload.start()  # the workers start in the background while the client is built
+        prepare = getattr(self.client, "prepare", None)
+        if prepare is not None:
+            prepare()
+
+    async def close(self, status: str, started: float, *, rebuild: bool = True) -> None:
+        """Stop the workers, drain the writer, close the client; rebuild the cross-article
+        identities and places (unless ``rebuild`` is False: a shard leaves that to ingest)
+        and record the run's end with ``status``."""
+        self.offload.close()
+        try:
+            await self.writer.close()
+        finally:
+            close = getattr(self.client, "aclose", None)
+            if close is not None:
+                await close()
+            if self.summary.done and rebuild:
+                rebuild_identities(self.db)
+                rebuild_places(self.db)
+            self.finish(status, started)
+
     async def run(self, paths: Sequence[Path],
                   progress: ProgressCallback | None = None) -> RunSummary:
         """The whole batch; failures are recorded, never raised (except a model server that died
         again after its restart, and cancellation: the run is marked ``interrupted``)."""
         started = time.perf_counter()
-        self.writer.start()
         status = "interrupted"
         try:
-            self.offload.start()  # the workers start in the background while the client is built
-            prepare = getattr(self.client, "prepare", None)
-            if prepare is not None:
-                prepare()
+            await self.open()
             await self.process_all(selected_files(paths, self.options.articles), progress)
             status = "finished"
             if self.options.record_dir is not None:
                 write_manifest(self.options.record_dir, prompt_hashes=self.prompt_hashes,
                                schema_hash=schema_hash(), model=self.settings.model)
         finally:
-            self.offload.close()
-            try:
-                await self.writer.close()
-            finally:
-                close = getattr(self.client, "aclose", None)
-                if close is not None:
-                    await close()
-                if self.summary.done:
-                    rebuild_identities(self.db)
-                    rebuild_places(self.db)
-                self.finish(status, started)
+            await self.close(status, started)
         return self.summary
 
     def finish(self, status: str, started: float) -> RunSummary:

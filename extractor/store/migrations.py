@@ -223,3 +223,37 @@ def m007_places(db: sqlite_utils.Database) -> None:
         if name not in db["targets"].columns_dict:
             db["targets"].add_column(name, str)
     db["targets"].create_index(["place_id"], if_not_exists=True)
+
+
+@migration
+def m008_ingested_shards(db: sqlite_utils.Database) -> None:
+    """What `extractor ingest` has merged from each shard (the per-worker databases of a Ray
+    run): each shard run's row here, and the last llm_calls, errors and article_versions row
+    copied, so re-ingesting a shard adds nothing twice."""
+    if "ingested_runs" not in db.table_names():
+        db["ingested_runs"].create({"shard": str, "shard_run_id": int, "run_id": int},
+                                   pk=("shard", "shard_run_id"),
+                                   foreign_keys=[("run_id", "runs", "id")])
+    if "ingest_marks" not in db.table_names():
+        db["ingest_marks"].create({"shard": str, "tbl": str, "last_id": int},
+                                  pk=("shard", "tbl"))
+
+
+@migration
+def m009_llm_batches(db: sqlite_utils.Database) -> None:
+    """Jobs sent to an OpenAI-format Batch API (`extractor batch`) and their requests, one per
+    stage of an article part, by ``custom_id``."""
+    if "llm_batches" not in db.table_names():
+        db["llm_batches"].create(
+            {"id": str, "run_id": int, "created": str, "base_url": str, "model": str,
+             "status": str, "input_file_id": str, "output_file_id": str,
+             "error_file_id": str, "requests": int, "request_counts": str,
+             "collected": str},
+            pk="id", foreign_keys=[("run_id", "runs", "id")])
+    if "llm_batch_requests" not in db.table_names():
+        db["llm_batch_requests"].create(
+            {"custom_id": str, "batch_id": str, "article_id": str, "path": str, "part": int,
+             "stage": str, "key": str, "inputs": str, "status": str, "error": str},
+            pk="custom_id", foreign_keys=[("batch_id", "llm_batches", "id")])
+        db["llm_batch_requests"].create_index(["batch_id"])
+        db["llm_batch_requests"].create_index(["article_id", "stage"])

@@ -17,6 +17,7 @@ another process: it prints its base URL on the first line and serves until kille
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import threading
@@ -78,8 +79,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.enter()
         try:
             self.server.wait_at_gate()
-            if self.server.latency:
-                time.sleep(self.server.latency)
+            with self.server.slots or contextlib.nullcontext():
+                if self.server.latency:
+                    time.sleep(self.server.latency)
             try:
                 key = request_key(json.loads(body))
             except ValueError:
@@ -105,9 +107,12 @@ class _ReplayHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
-    def __init__(self, answers: dict[Key, bytes], latency: float, gate: int) -> None:
+    def __init__(self, answers: dict[Key, bytes], latency: float, gate: int,
+                 slots: int = 0) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.answers, self.latency, self.gate = answers, latency, gate
+        # like a model server's parallel slots: at most ``slots`` requests served at once
+        self.slots = threading.BoundedSemaphore(slots) if slots else None
         self._lock = threading.Lock()
         self._gate_open = threading.Condition(self._lock)
         self.requests = 0
@@ -143,8 +148,8 @@ class ReplayServer:
     """Handle on a running replay server: its URL and what it has seen."""
 
     def __init__(self, cassette_dir: Path = CASSETTES, latency: float = 0.0,
-                 gate: int = 0) -> None:
-        self._httpd = _ReplayHTTPServer(load_answers(cassette_dir), latency, gate)
+                 gate: int = 0, slots: int = 0) -> None:
+        self._httpd = _ReplayHTTPServer(load_answers(cassette_dir), latency, gate, slots)
         host, port = self._httpd.server_address[:2]
         self.base_url = f"http://{host}:{port}/v1"
         self._thread = threading.Thread(target=self._httpd.serve_forever,
@@ -208,8 +213,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cassettes", type=Path, default=CASSETTES)
     parser.add_argument("--latency", type=float, default=1.0)
+    parser.add_argument("--slots", type=int, default=0,
+                        help="requests served at once (0: no limit), like a model server")
     args = parser.parse_args()
-    server = ReplayServer(args.cassettes, args.latency)
+    server = ReplayServer(args.cassettes, args.latency, slots=args.slots)
     print(server.base_url, flush=True)
     with suppress(KeyboardInterrupt):
         server._httpd.serve_forever(poll_interval=0.05)
