@@ -171,7 +171,9 @@ def test_editors_single_surnames_sentences_and_thresholds_are_rejected() -> None
     for name, mentions in (("ten industrial chains", ["ten"]),
                            ("before we rely on people look, now rely on data talk",
                             ["“before we rely on people look, now rely on data talk.”"]),
-                           ("Yingtan industrial work conference", ["the conference"])):
+                           ("Yingtan industrial work conference", ["the conference"]),
+                           ("45 Projects", ["45 projects"]), ("Sinopec Group", ["Sinopec Group"]),
+                           ("50 million yuan industrial chain special funds", ["x"])):
         assert plausibility_flags("initiatives", {"name": name, "mentions": mentions}) == [
             "not_a_programme_name"]
     for name, mentions in (("“765” plan", ["“765”"]), ("Four Groups and Eight Chains", ["x"]),

@@ -61,3 +61,8 @@ def test_a_provinces_news_naming_a_city_in_passing_is_about_the_province() -> No
     text = ("Hengyang Daily: Hunan issues its plan. Our province will cultivate ...; the whole "
             "province ...; our province has ...; the province will ...; our province ... Hunan.")
     assert article_place(text, "Hengyang, Hunan") == "Hunan"
+
+
+def test_a_municipalitys_district_can_be_the_place() -> None:
+    text = "Binhai New Area of Tianjin: Binhai New Area's output grew; Binhai leads Tianjin."
+    assert article_place(text, "Tianjin") == "Binhai, Tianjin"

@@ -123,3 +123,8 @@ def test_size_classes_named_by_an_amount_count_their_members_not_the_amount() ->
     assert {(q.value, q.unit) for q in class_thresholds(text)} == {
         (6.0, "trillion yuan"), (100.0, "billion yuan"), (10.0, "billion yuan"),
         (1.0, "trillion yuan")}
+
+
+def test_one_projects_investment_is_a_figure_not_a_class() -> None:
+    text = "the solid waste treatment project with a total investment of 650 million yuan"
+    assert [(q.value, q.unit) for q in find_quantities(text)] == [(650.0, "million yuan")]

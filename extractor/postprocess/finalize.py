@@ -139,18 +139,27 @@ _MEETING_WORDS = re.compile(
 _NUMBER_WORDS = re.compile(
     r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|"
     r"hundred|thousand|million|billion|trillion|double|\s|-|\+)+", re.I)
+# "45 Projects", "50 million yuan industrial chain special funds", "Sinopec Group": an amount,
+# a count or a company, not a programme
+_AMOUNT_OR_COMPANY = re.compile(
+    r"^\d[\d,.]*\s*(?:%|percent|(?:hundred |ten )?(?:thousand|million|billion|trillion)|yuan|"
+    r"projects?|enterprises?|companies)\b|\b(?:group|co\.|company|corporation|ltd\.?|"
+    r"limited)$", re.I)
 _EVENT_HEAD = re.compile(r"\b(?:meeting|conference|symposium|forum|session|ceremony|expo)s?$",
                          re.I)
 _PROGRAMME_HEAD = re.compile(rf"\b(?:{PROGRAMME_HEADS})\b", re.I)
 
 
 def _names_a_programme(initiative: dict) -> bool:
-    """A name with a programme word (plan, action, system, ...) is one. Else not a programme:
+    """An amount, a count or a company ("45 Projects", "Sinopec Group") is no programme; a
+    name with a programme word (plan, action, system, ...) is one. Else not a programme:
     every mention is only a number ("hundred"), the name is an event ("... work meeting"), or
     it is a sentence (an exhortation: mostly lower case, six words or more ending in . ! ?, or
     ten or more broken by a comma; a quoted slogan is shorter)."""
     name = (initiative.get("name") or "").strip(" “”‘’\"'")
     mentions = [m.strip(" “”‘’\"'.") for m in initiative.get("mentions") or [] if m.strip()]
+    if _AMOUNT_OR_COMPANY.search(name):
+        return False
     if _PROGRAMME_HEAD.search(name):
         return True
     if mentions and all(_NUMBER_WORDS.fullmatch(m) for m in mentions):

@@ -102,7 +102,7 @@ def article_place(text: str, model_place: str | None,
     text_votes = Counter(chosen[:in_text])
     direct = sum(n for p, n in text_votes.items() if p.city == city and p.level == "city")
     counties = [(n, p) for p, n in text_votes.items() if p.city == city and p.level == "county"]
-    if counties and city not in PROVINCE_LEVEL_CITIES:
+    if counties:  # a municipality's districts too (Pudong, Binhai New Area)
         n, county = max(counties, key=lambda item: item[0])
         speaks_as_county = len(_COUNTY_SELF.findall(text)) >= 2
         if (n >= 2 and n >= direct) or speaks_as_county:

@@ -94,7 +94,8 @@ _YEAR = re.compile(r"\b(?:by (?:the end of )?)?(20\d\d)\b", re.I)
 # of over 2 billion yuan", "enterprises with annual revenue of 20 million yuan or more",
 # "introduce projects with investment of 5 billion yuan and above", "enterprises whose output
 # exceeded 100 million yuan", "243 enterprises exported more than 100 million yuan each". Not a
-# goal or a result (the count of such enterprises is).
+# goal or a result (the count of such enterprises is). A class is plural: "the Zhonghuan project
+# with a total investment of 9 billion yuan" states the project's figure.
 _CLASS_NOUN = r"\b(?:projects?|enterprises?|companies|firms|factories|clusters?|industr(?:y|ies))\b"
 _SCALE_WORD = (r"(?:trillion|(?:hundred|thousand|ten)[- ]billion|billion|hundred[- ]million|"
                r"million)")
@@ -109,15 +110,16 @@ _COUNTED_CLASS = re.compile(
     r"\s+(?P<noun>industr(?:y|ies)|enterprises?|projects?|clusters?)\b|"
     r"(?P<noun2>industr(?:y|ies)|enterprises?|projects?|clusters?)\s+of\s+(?:[\d.,]+\s*)?"
     + _SCALE_WORD + r"(?:[- ]yuan)?[- ]level\b)", re.I)
+_CLASS_NOUNS = r"\b(?:projects|enterprises|companies|firms|factories|clusters|industries)\b"
 _THRESHOLD_BEFORE = re.compile(
-    _CLASS_NOUN + r"\s+(?:(?:with|of)\s+(?:an?\s+)?(?:(?:annual|total|fixed[- ]asset|"
+    _CLASS_NOUNS + r"\s+(?:(?:with|of)\s+(?:an?\s+)?(?:(?:annual|total|fixed[- ]asset|"
     r"equipment)\s+)*(?:investment|revenue|income|output(?:\s+value)?|sales|scale)\s+)?"
     r"(?:of\s+)?(?:(?:over|above|more than|exceeding|at least|not less than)\s+)?$", re.I)
 _THRESHOLD_WORD = re.compile(r"\b(?:of|with|over|above|exceeding|more than|at least)\s*$|"
                              r"\b(?:of|with|over|above)\b", re.I)
 # "enterprises whose output exceeded 100 million yuan", "enterprises that invested over ..."
 _THRESHOLD_RELATIVE = re.compile(
-    _CLASS_NOUN + r"\s+(?:whose|that|which|with)\b[^,;.，；\d]{0,50}$", re.I)
+    _CLASS_NOUNS + r"\s+(?:whose|that|which|with)\b[^,;.，；\d]{0,50}$", re.I)
 # "... 100 million yuan or more", "... of exports each"
 _THRESHOLD_AFTER = re.compile(
     r"^[^,;.，；]{0,40}?\b(?:(?:and|or)\s+(?:above|more|over)|"
