@@ -176,8 +176,10 @@ def test_editors_single_surnames_sentences_and_thresholds_are_rejected() -> None
                            ("50 million yuan industrial chain special funds", ["x"])):
         assert plausibility_flags("initiatives", {"name": name, "mentions": mentions}) == [
             "not_a_programme_name"]
-    for name, mentions in (("“765” plan", ["“765”"]), ("Four Groups and Eight Chains", ["x"]),
-                           ("smart copper road, strong rich beautiful excellent", ["x"])):
+    for name, mentions in (("“765” plan", ["“765”"]),
+                           ("Four Groups and Eight Chains", ["Four Groups and Eight chains"]),
+                           ("smart copper road, strong rich beautiful excellent",
+                            ["smart copper road, strong rich beautiful excellent"])):
         assert plausibility_flags("initiatives", {"name": name, "mentions": mentions}) == []
     assert plausibility_flags("targets", {"value": 2, "unit": "billion yuan",
                                           "evidence": "10 projects of over 2 billion yuan"}) == [
@@ -220,3 +222,18 @@ def test_a_meeting_whose_evidence_reports_no_event_is_rejected() -> None:
     assert plausibility_flags("meetings", {"evidence": results}) == ["not_a_meeting"]
     visit = "Secretary Chen Yong went deep into parks of Xiangzhou District for research."
     assert plausibility_flags("meetings", {"evidence": visit}) == []
+
+
+def test_a_plain_lower_case_concept_is_not_a_named_programme() -> None:
+    from extractor.postprocess.finalize import plausibility_flags
+
+    def flags(mention: str, evidence: str, source: str = "model") -> list[str]:
+        return plausibility_flags("initiatives", {"name": mention.title(), "mentions": [mention],
+                                                  "evidence": evidence, "source": source})
+
+    assert flags("wind power", "projects covering wind power") == ["not_a_programme_name"]
+    assert flags("business environment", "optimize the business environment") == [
+        "not_a_programme_name"]
+    assert flags("good start", "achieve a “good start”") == []  # quoted: a slogan
+    assert flags("chain leader system", "the chain leader system") == []  # a programme word
+    assert flags("wind power", "wind power", source="rule") == []

@@ -116,7 +116,8 @@ def plausibility_flags(table: str, record: dict) -> list[str]:
                                                          or record.get("evidence") or ""):
         return ["not_a_meeting"]  # a paragraph of results is no meeting
     if table == "initiatives" and (len(_NAME_WORD.findall(record.get("name") or "")) < 2
-                                   or not _names_a_programme(record)):
+                                   or not _names_a_programme(record)
+                                   or _generic_phrase(record)):
         return ["not_a_programme_name"]  # "upgrade", "10", "hundred", a sentence, a meeting
     if table == "targets":
         unit = (record.get("unit") or "").strip()
@@ -221,6 +222,19 @@ def _names_a_place(official: dict) -> bool:
     ends = [m.end() for form in official.get("mentions") or [official.get("name") or ""]
             for m in re.finditer(re.escape(form), evidence)]
     return bool(ends) and all(_PLACE_AFTER.match(evidence, end) for end in ends)
+
+
+def _generic_phrase(initiative: dict) -> bool:
+    """A model "initiative" that the text writes as a plain phrase of at most three lower-case
+    words, unquoted and with no programme word ("wind power", "business environment",
+    "carbon neutrality"): a concept, not a named programme."""
+    if initiative.get("source", "model") != "model":
+        return False
+    evidence = initiative.get("matched_text") or initiative.get("evidence") or ""
+    mentions = [m.strip(" “”‘’\"'") for m in initiative.get("mentions") or []]
+    return bool(mentions) and all(
+        m == m.lower() and len(m.split()) <= 3 and not _PROGRAMME_HEAD.search(m)
+        and not re.search(r"[“\"‘']\s*" + re.escape(m), evidence) for m in mentions)
 
 
 def _credited_not_official(official: dict) -> bool:
