@@ -180,7 +180,8 @@ def test_editors_single_surnames_sentences_and_thresholds_are_rejected() -> None
                            ("Four Groups and Eight Chains", ["Four Groups and Eight chains"]),
                            ("smart copper road, strong rich beautiful excellent",
                             ["smart copper road, strong rich beautiful excellent"])):
-        assert plausibility_flags("initiatives", {"name": name, "mentions": mentions}) == []
+        record = {"name": name, "mentions": mentions, "evidence": f"carry out the {mentions[0]}"}
+        assert plausibility_flags("initiatives", record) == []
     assert plausibility_flags("targets", {"value": 2, "unit": "billion yuan",
                                           "evidence": "10 projects of over 2 billion yuan"}) == [
         "class_threshold"]
