@@ -51,3 +51,26 @@ def articles_stored(db_path: Path) -> int:
             return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
     except sqlite3.Error:
         return 0
+
+
+def invoke(*args: str):
+    """Run the ``extractor`` command in process (exceptions propagate)."""
+    from click.testing import CliRunner
+
+    from extractor.cli import cli
+
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def exported(db_path: Path) -> list[dict]:
+    """The database's export, one dict per article."""
+    import json
+
+    from extractor.store.export import to_jsonl
+
+    db = storage.open_db(db_path)
+    try:
+        return [json.loads(line) for line in to_jsonl(db)]
+    finally:
+        db.close()
+

@@ -10,11 +10,6 @@ import json
 import sqlite3
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from extractor.cli import cli
-from extractor.store import storage
-from extractor.store.export import to_jsonl
 from extractor.testing.fake_batch_api import fake_batch_api
 from extractor.testing.fault_server import (
     make_fault_server,
@@ -23,21 +18,10 @@ from extractor.testing.fault_server import (
     stage_answer,
     write_fixture_articles,
 )
+from tests.conftest import exported, invoke
 
 MODEL = "fixture-model"
 CITIES = ["Wuxi", "Suzhou", "Changzhou", "Nantong"]
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def export(db_path: Path) -> list[dict]:
-    db = storage.open_db(db_path)
-    try:
-        return [json.loads(line) for line in to_jsonl(db)]
-    finally:
-        db.close()
 
 
 def canonical(body: dict) -> str:
@@ -81,7 +65,7 @@ def test_batch_collect_stores_the_same_records_as_a_live_run(tmp_path: Path) -> 
     assert {b["status"] for b in batches.values()} == {"expired", "completed"}
     # every request sent is one the live path sent, byte for byte as JSON
     assert {canonical(line["body"]) for line in seen} == live_bodies
-    assert export(db) == export(live)
+    assert exported(db) == exported(live)
     verify = invoke("verify", str(articles), "--db", str(db))
     assert verify.exit_code == 0
     with contextlib.closing(sqlite3.connect(db)) as conn:

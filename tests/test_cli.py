@@ -21,13 +21,10 @@ from extractor.testing.serving import (
     port_open,
     start_serving,
 )
-from tests.conftest import CASSETTES, SEEDS
+from tests.conftest import CASSETTES, SEEDS, invoke
 
 GOLD = Path(__file__).resolve().parent.parent.parent / "shared" / "gold"
 
-
-def invoke(*args: str) -> object:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

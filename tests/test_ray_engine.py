@@ -11,15 +11,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from extractor.cli import cli
 from extractor.cluster.ray_engine import Progress, RayOptions, run_on_ray, stable_hash
 from extractor.cluster.shards import shard_files
 from extractor.config import LOCAL_MODEL_NAME, Settings
 from extractor.pipeline.batch import RunOptions, run_batch, selected_files
 from extractor.store import storage
-from extractor.store.export import to_jsonl
 from extractor.testing.fault_server import inject_ok, inject_reset, inject_status, make_fault_server
 from extractor.testing.replay_server import (
     load_answers,
@@ -27,7 +24,7 @@ from extractor.testing.replay_server import (
     request_key,
     synthetic_copies,
 )
-from tests.conftest import CASSETTES, SEEDS
+from tests.conftest import CASSETTES, SEEDS, exported, invoke
 
 ray = pytest.importorskip("ray")
 
@@ -39,16 +36,6 @@ def ray_cluster():
     ray.shutdown()
 
 
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def export(db_path: Path) -> list[dict]:
-    db = storage.open_db(db_path)
-    try:
-        return [json.loads(line) for line in to_jsonl(db)]
-    finally:
-        db.close()
 
 
 def settings(url: str, concurrency: int = 2) -> Settings:
@@ -92,7 +79,7 @@ def test_ray_run_equals_a_plain_run_on_the_seeds(ray_cluster, tmp_path: Path) ->
     assert len(shard_files(tmp_path / "shards")) == 2
     merged = tmp_path / "merged.db"
     assert invoke("ingest", str(tmp_path / "shards"), "--db", str(merged)).exit_code == 0
-    assert export(merged) == export(plain)
+    assert exported(merged) == exported(plain)
     with contextlib.closing(sqlite3.connect(merged)) as conn:
         calls = conn.execute("SELECT count(*) FROM llm_calls").fetchone()[0]
         stages = conn.execute("SELECT count(*) FROM stage_results").fetchone()[0]
@@ -105,7 +92,7 @@ def test_ray_run_equals_a_plain_run_on_the_seeds(ray_cluster, tmp_path: Path) ->
         assert conn.execute("SELECT count(*) FROM llm_calls").fetchone()[0] == calls
         assert conn.execute("SELECT count(*) FROM stage_results").fetchone()[0] == stages
         assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == runs
-    assert export(merged) == export(plain)
+    assert exported(merged) == exported(plain)
     verified = invoke("verify", str(SEEDS), "--db", str(merged), "--json")
     assert verified.exit_code == 0
     assert {row["state"] for row in json.loads(verified.output)} == {"stored"}
@@ -158,7 +145,7 @@ def test_a_killed_worker_loses_nothing_after_the_rerun(ray_cluster, tmp_path: Pa
         assert server.requests - calls_before <= 5 * len(first.missing)
     merged = tmp_path / "merged.db"
     assert invoke("ingest", str(workdir), "--db", str(merged)).exit_code == 0
-    assert export(merged) == export(tmp_path / "plain.db")
+    assert exported(merged) == exported(tmp_path / "plain.db")
     assert invoke("verify", str(tmp_path / "articles"), "--db", str(merged)).exit_code == 0
 
 
