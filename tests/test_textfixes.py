@@ -52,7 +52,6 @@ def test_figures_dates_and_mojibake_written_word_by_word_are_repaired() -> None:
         "1 hundred million": ("100 million", "number"),
         "1 to 11 month": ("January to November", "number"),
         "6 day afternoon": ("on the afternoon of the 6th", "grammar"),
-        "â€œ": ("“", "grammar"),
-        "â€": ("”", "grammar"),
+        "â€œshop small twoâ€": ("“shop small two”", "grammar"),
     }
     assert post_model_repairs("13 to 15 months later, 40 day morning") == []  # not months, days

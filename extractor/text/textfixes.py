@@ -75,6 +75,8 @@ _TEN_THOUSAND = re.compile(r"\b(\d+(?:\.\d+)?)\s+ten thousand\b", re.I)
 _MONTH_RANGE = re.compile(r"\b(\d{1,2})\s*(?:to|-|–|~)\s*(\d{1,2})\s+months?\b", re.I)
 _DAY_PART = re.compile(r"\b(\d{1,2})\s+day\s+(morning|afternoon|evening|night)\b", re.I)
 _MOJIBAKE = re.compile(r"(?:â€[\x80-\x9f\u0152-\u2122œ™˜”“]?|Ã[\x80-\xbf\u00a0-\u00bf©®±³¼½¾])+")
+# a quoted phrase whose quotes are both mojibake is one repair: â€œshop small twoâ€
+_MOJIBAKE_QUOTED = re.compile(r"â€[œ˜][^\n“”‘’]{1,60}?â€[\x9d™]?")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 
@@ -118,11 +120,15 @@ def figure_repairs(text: str) -> list[Repair]:
 
 def mojibake_repairs(text: str) -> list[Repair]:
     """Runs of mojibake, repaired by ftfy (a lone "â€", its last byte lost, is a closing
-    quote)."""
+    quote); a phrase between mojibake quotes is one repair."""
     import ftfy
 
     found = []
-    for match in _MOJIBAKE.finditer(text):
+    quoted = [(m.start(), m.end()) for m in _MOJIBAKE_QUOTED.finditer(text)]
+    runs = [*_MOJIBAKE_QUOTED.finditer(text),
+            *(m for m in _MOJIBAKE.finditer(text)
+              if not any(start <= m.start() < end for start, end in quoted))]
+    for match in sorted(runs, key=lambda m: m.start()):
         fixed = ftfy.fix_encoding(match.group(0)).replace("â€", "”")
         if fixed != match.group(0):
             found.append(Repair(original=match.group(0), repaired=fixed, category="grammar",
