@@ -29,6 +29,7 @@ from extractor.postprocess.rules import (
 from extractor.text.candidates import glossary_hits, sentence_spans
 from extractor.text.canonical import (
     SURNAMES,
+    figure_key,
     merge_initiatives,
     merge_meetings,
     merge_officials,
@@ -38,6 +39,7 @@ from extractor.text.dates import supported_date
 from extractor.text.grounding import align
 from extractor.text.numbers import value_in_evidence
 from extractor.text.quantities import Quantity, class_thresholds, find_quantities
+from extractor.text.textfixes import MONTH_NAMES
 
 INSTRUCTION_LIKE = re.compile(
     r"\b(?:ignore (?:all |any )?(?:the )?(?:previous|prior|above) (?:instructions|prompts?)|"
@@ -173,8 +175,7 @@ def _names_a_programme(initiative: dict) -> bool:
     return not (lowercase and (ends_a_sentence or ("," in name and len(words) >= 10)))
 
 
-_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
-           "December")
+_MONTHS = "|".join(MONTH_NAMES)
 # the reporters of a dispatch, named in brackets after its date: "Dongguan, December 7 (Xu
 # Qingqing, Li Shu)"
 _BYLINE = re.compile(
@@ -202,13 +203,10 @@ def without_lead_repeats(targets: list[dict], text: str) -> list[dict]:
     """Targets of the headline or summary whose figure (value and unit) the body states again
     are the body's: the lead copy is dropped."""
     end = lead_end(text)
-
-    def figure(target: dict) -> tuple[float, str]:
-        return float(target["value"]), " ".join(str(target.get("unit") or "").casefold().split())
-
-    in_body = {figure(t) for t in targets if (t.get("char_start") or 0) >= end}
+    in_body = {figure_key(t) for t in targets if (t.get("char_start") or 0) >= end}
     return [t for t in targets
-            if t.get("char_start") is None or t["char_start"] >= end or figure(t) not in in_body]
+            if t.get("char_start") is None or t["char_start"] >= end
+            or figure_key(t) not in in_body]
 
 
 _PLACE_AFTER = re.compile(r"\s+(?:sub-?cent(?:er|re)|district|county|city|new area|zone|town|"
@@ -255,9 +253,11 @@ def _credited_not_official(official: dict) -> bool:
 def _only_a_threshold(target: dict, evidence: str) -> bool:
     """The target's amount stands in its evidence only as a class threshold ("projects of over
     2 billion yuan")."""
+    key = figure_key(target)
+
     def same(q: Quantity) -> bool:
-        return q.unit == " ".join(str(target.get("unit") or "").lower().split()) and (
-            abs(q.value - float(target.get("value") or 0)) < 1e-9)
+        return key is not None and key[1] == q.unit and abs(q.value - key[0]) < 1e-9
+
     thresholds = class_thresholds(evidence)
     return any(map(same, thresholds)) and not any(map(same, find_quantities(evidence)))
 

@@ -384,7 +384,8 @@ def merge_meetings(meetings: Sequence[dict]) -> list[dict]:
     return merged
 
 
-def _figure_key(target: dict) -> tuple[float, str] | None:
+def figure_key(target: dict) -> tuple[float, str] | None:
+    """(value, unit) of a target, the unit case- and space-folded; None without a number."""
     try:
         value = float(target.get("value"))
     except (TypeError, ValueError):
@@ -402,8 +403,8 @@ def merge_targets(targets: Sequence[dict]) -> list[dict]:
     first is kept). A figure stated in two places stays two."""
     merged: list[dict] = []
     for record in targets:
-        key, evidence = _figure_key(record), _spaced(record.get("evidence"))
-        same = next((m for m in merged if key is not None and _figure_key(m) == key and evidence
+        key, evidence = figure_key(record), _spaced(record.get("evidence"))
+        same = next((m for m in merged if key is not None and figure_key(m) == key and evidence
                      and ((other := _spaced(m.get("evidence"))) in evidence
                           or evidence in other)), None)
         if same is None:

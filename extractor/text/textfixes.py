@@ -77,7 +77,7 @@ _DAY_PART = re.compile(r"\b(\d{1,2})\s+day\s+(morning|afternoon|evening|night)\b
 _MOJIBAKE = re.compile(r"(?:â€[\x80-\x9f\u0152-\u2122œ™˜”“]?|Ã[\x80-\xbf\u00a0-\u00bf©®±³¼½¾])+")
 # a quoted phrase whose quotes are both mojibake is one repair: â€œshop small twoâ€
 _MOJIBAKE_QUOTED = re.compile(r"â€[œ˜][^\n“”‘’]{1,60}?â€[\x9d™]?")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 
 
@@ -107,7 +107,7 @@ def figure_repairs(text: str) -> list[Repair]:
         first, last = int(match.group(1)), int(match.group(2))
         if 1 <= first < last <= 12:
             found.append(Repair(original=match.group(0),
-                                repaired=f"{_MONTHS[first - 1]} to {_MONTHS[last - 1]}",
+                                repaired=f"{MONTH_NAMES[first - 1]} to {MONTH_NAMES[last - 1]}",
                                 category="number", note="月 (month) range"))
     for match in _DAY_PART.finditer(text):
         day = int(match.group(1))
