@@ -289,6 +289,8 @@ class CallRecord:
     completion_tokens: int | None = None
     prompt_tokens_processed: int | None = None  # llama.cpp timings.prompt_n (after prompt cache)
     server_ms: float | None = None  # llama.cpp timings.prompt_ms + predicted_ms (server's own time)
+    server_prompt_ms: float | None = None  # llama.cpp timings.prompt_ms (reading the prompt)
+    server_generation_ms: float | None = None  # llama.cpp timings.predicted_ms (writing)
     error_type: str | None = None
     error: str | None = None
     response_text: str | None = None  # the model's raw output, for review

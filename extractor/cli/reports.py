@@ -61,8 +61,9 @@ def status(paths: tuple[Path, ...], db_path: Path, model: str | None, fmt: str |
 @cli_errors
 def tokens(db_path: Path, run_id: int | None, per_article: bool, fmt: str | None) -> None:
     """Show the prompt and completion tokens a run spent, per stage: per article and per
-    record extracted (every attempt counts, re-asks and failures included), and the share of
-    prompt tokens the server really processed (llama.cpp's prompt cache skips the rest).
+    record extracted (every attempt counts, re-asks and failures included), the share of
+    prompt tokens the server really processed (llama.cpp's prompt cache skips the rest), and
+    the seconds the server spent reading prompts and generating, against the run's wall time.
 
     \b
     Example:
@@ -70,7 +71,12 @@ def tokens(db_path: Path, run_id: int | None, per_article: bool, fmt: str | None
       extractor tokens --db extract.db --run 3 --per-article
       extractor tokens --db extract.db --json
     """
-    from extractor.pipeline.tokens import article_tokens, latest_run_with_calls, token_report
+    from extractor.pipeline.tokens import (
+        article_tokens,
+        latest_run_with_calls,
+        time_report,
+        token_report,
+    )
 
     db = open_existing_db(db_path)
     run_id = run_id or latest_run_with_calls(db)
@@ -80,15 +86,30 @@ def tokens(db_path: Path, run_id: int | None, per_article: bool, fmt: str | None
                                    + (f" for run {run_id}" if run_id else ""))
 
     numbers = ("calls", "articles", "prompt_tokens", "completion_tokens", "tokens_per_article",
-               "records", "tokens_per_record", "prompt_processed_share")
+               "records", "tokens_per_record", "prompt_processed_share", "server_prompt_s",
+               "server_generation_s")
     if not (per_article and fmt):  # a format prints one kind of row: per article if asked
         emit([{"stage": row.stage, "calls": row.calls, "articles": row.articles,
                "prompt_tokens": row.prompt_tokens, "completion_tokens": row.completion_tokens,
                "tokens_per_article": _rounded(row.per_article), "records": row.records,
                "tokens_per_record": _rounded(row.per_record),
-               "prompt_processed_share": _rounded(row.processed_share, 3)} for row in rows],
+               "prompt_processed_share": _rounded(row.processed_share, 3),
+               "server_prompt_s": _rounded(row.server_prompt_s, 1),
+               "server_generation_s": _rounded(row.server_generation_s, 1)} for row in rows],
              fmt, title=f"Tokens of run {run_id} in {db_path}", columns=("stage", *numbers),
              right=frozenset(numbers))
+        times = time_report(db, run_id, rows)
+        if not fmt and times.outside_server_s is not None:
+            line = (f"run {run_id}: {times.wall_s:.1f} s wall; the model server spent "
+                    f"{times.server_prompt_s:.1f} s reading prompts and "
+                    f"{times.server_generation_s:.1f} s generating")
+            if times.outside_server_s >= 0:
+                line += (f"; the other {times.outside_server_s:.1f} s are the pipeline's own "
+                         "work and waiting")
+            else:  # a replay carries the recording's times; parallel calls overlap
+                line += (" (more than the wall time: replayed answers carry the recording's "
+                         "times, and calls in flight together overlap; no overhead computed)")
+            click.echo(line)
     if per_article:
         emit([dict(item) for item in article_tokens(db, run_id)], fmt,
              title=f"Tokens per article of run {run_id} in {db_path}",

@@ -209,8 +209,8 @@ class LLMClient:
             used: int | None = None
             try:
                 response = await create(*args, **kwargs)
-                prompt, completion, _, _ = _usage(response)
-                used = (prompt or 0) + (completion or 0)
+                spent = _usage(response)
+                used = (spent.prompt_tokens or 0) + (spent.completion_tokens or 0)
                 return response
             finally:
                 if self.limiter.enabled:
@@ -259,8 +259,13 @@ class LLMClient:
 
     def _on_response(self, response: Any) -> None:
         record = self._new_record("ok")
-        (record.prompt_tokens, record.completion_tokens, record.prompt_tokens_processed,
-         record.server_ms) = _usage(response)
+        spent = _usage(response)
+        record.prompt_tokens = spent.prompt_tokens
+        record.completion_tokens = spent.completion_tokens
+        record.prompt_tokens_processed = spent.prompt_processed
+        record.server_ms = spent.server_ms
+        record.server_prompt_ms = spent.prompt_ms
+        record.server_generation_ms = spent.generation_ms
         record.response_text = _response_text(response)
         spent = (record.prompt_tokens or 0) + (record.completion_tokens or 0)
         article_id = self._require_context().article_id

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from json import JSONDecodeError
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -189,15 +190,36 @@ def _response_text(response: Any, limit: int = 20_000) -> str | None:
     return text[:limit] if isinstance(text, str) else None
 
 
-def _usage(response: Any) -> tuple[int | None, int | None, int | None, float | None]:
-    """Prompt and completion tokens, and from llama.cpp's ``timings`` the prompt tokens it
-    actually processed (the rest came from its prompt cache) and its own milliseconds."""
+@dataclass(frozen=True)
+class Usage:
+    """What a response says it cost: tokens, and from llama.cpp's ``timings`` the prompt tokens
+    it really processed (the rest came from its prompt cache) and its own milliseconds on the
+    prompt and on generation."""
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    prompt_processed: int | None = None
+    prompt_ms: float | None = None
+    generation_ms: float | None = None
+
+    @property
+    def server_ms(self) -> float | None:
+        if self.prompt_ms is None or self.generation_ms is None:
+            return None
+        return round(self.prompt_ms + self.generation_ms, 1)
+
+
+def _ms(value: Any) -> float | None:
+    return round(float(value), 1) if isinstance(value, int | float) else None
+
+
+def _usage(response: Any) -> Usage:
+    """The ``Usage`` of a chat completion response (any field it lacks is None)."""
     usage = getattr(response, "usage", None)
     prompt = getattr(usage, "prompt_tokens", None)
     completion = getattr(usage, "completion_tokens", None)
     timings = (getattr(response, "model_extra", None) or {}).get("timings") or {}
     if not isinstance(timings, dict):
-        return prompt, completion, None, None
-    spent = [timings.get(k) for k in ("prompt_ms", "predicted_ms")]
-    server_ms = round(sum(spent), 1) if all(isinstance(v, int | float) for v in spent) else None
-    return prompt, completion, timings.get("prompt_n"), server_ms
+        return Usage(prompt, completion)
+    return Usage(prompt, completion, timings.get("prompt_n"), _ms(timings.get("prompt_ms")),
+                 _ms(timings.get("predicted_ms")))

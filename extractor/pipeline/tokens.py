@@ -3,6 +3,7 @@ per record extracted (every HTTP attempt counts, failed ones and re-asks include
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -24,6 +25,8 @@ class TokenRow:
     completion_tokens: int
     prompt_tokens_processed: int | None  # llama.cpp: after its prompt cache (None: not reported)
     records: int | None  # records of the stage's table now stored for those articles
+    server_prompt_s: float | None = None  # llama.cpp timings: reading prompts (None: not reported)
+    server_generation_s: float | None = None  # llama.cpp timings: generating
 
     @property
     def tokens(self) -> int:
@@ -66,8 +69,9 @@ def token_report(db: sqlite_utils.Database, run_id: int) -> list[TokenRow]:
     found = {row["stage"]: row for row in db.query(
         "SELECT stage, count(*) AS calls, count(DISTINCT article_id) AS articles, "
         "coalesce(sum(prompt_tokens), 0) AS p, coalesce(sum(completion_tokens), 0) AS c, "
-        "sum(prompt_tokens_processed) AS processed FROM llm_calls WHERE run_id = ? "
-        "GROUP BY stage", [run_id])}
+        "sum(prompt_tokens_processed) AS processed, sum(server_prompt_ms) / 1000.0 AS "
+        "prompt_s, sum(server_generation_ms) / 1000.0 AS generation_s FROM llm_calls "
+        "WHERE run_id = ? GROUP BY stage", [run_id])}
     order = [s for s in STAGE_RECORDS if s in found] + sorted(set(found) - set(STAGE_RECORDS))
     rows = []
     for stage in order:
@@ -75,7 +79,8 @@ def token_report(db: sqlite_utils.Database, run_id: int) -> list[TokenRow]:
         table = STAGE_RECORDS.get(stage)
         rows.append(TokenRow(stage, row["calls"], row["articles"], row["p"], row["c"],
                              row["processed"],
-                             _records(db, table, run_id, stage) if table else None))
+                             _records(db, table, run_id, stage) if table else None,
+                             row["prompt_s"], row["generation_s"]))
     if rows:
         articles = db.execute("SELECT count(DISTINCT article_id) FROM llm_calls WHERE run_id = ?",
                               [run_id]).fetchone()[0]
@@ -85,8 +90,41 @@ def token_report(db: sqlite_utils.Database, run_id: int) -> list[TokenRow]:
             "total", sum(r.calls for r in rows), articles,
             sum(r.prompt_tokens for r in rows), sum(r.completion_tokens for r in rows),
             sum(processed) if processed else None,
-            sum(_records(db, t, run_id, None) for t in STAGE_RECORDS.values())))
+            sum(_records(db, t, run_id, None) for t in STAGE_RECORDS.values()),
+            _total(r.server_prompt_s for r in rows), _total(r.server_generation_s for r in rows)))
     return rows
+
+
+def _total(values: Iterable[float | None]) -> float | None:
+    found = [v for v in values if v is not None]
+    return sum(found) if found else None
+
+
+@dataclass
+class TimeReport:
+    """A run against its limit: the wall time, and how much of it the model server spent
+    reading prompts and generating (llama.cpp timings); the rest is the pipeline's own work and
+    waiting (with articles in flight together, server times overlap and can exceed the wall)."""
+
+    wall_s: float | None
+    server_prompt_s: float | None
+    server_generation_s: float | None
+
+    @property
+    def outside_server_s(self) -> float | None:
+        if None in (self.wall_s, self.server_prompt_s, self.server_generation_s):
+            return None
+        return self.wall_s - self.server_prompt_s - self.server_generation_s  # type: ignore
+
+
+def time_report(db: sqlite_utils.Database, run_id: int,
+                rows: Sequence[TokenRow]) -> TimeReport:
+    """The run's wall seconds (``runs.seconds``) beside the server's, from ``token_report``."""
+    found = list(db.query("SELECT seconds FROM runs WHERE id = ?", [run_id]))
+    total = rows[-1] if rows else None
+    return TimeReport(found[0]["seconds"] if found else None,
+                      total.server_prompt_s if total else None,
+                      total.server_generation_s if total else None)
 
 
 def article_tokens(db: sqlite_utils.Database, run_id: int) -> list[dict]:

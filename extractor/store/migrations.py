@@ -257,3 +257,13 @@ def m009_llm_batches(db: sqlite_utils.Database) -> None:
             pk="custom_id", foreign_keys=[("batch_id", "llm_batches", "id")])
         db["llm_batch_requests"].create_index(["batch_id"])
         db["llm_batch_requests"].create_index(["article_id", "stage"])
+
+
+@migration
+def m010_llm_calls_server_split(db: sqlite_utils.Database) -> None:
+    """The server's time per call split into reading the prompt and generating (llama.cpp
+    timings.prompt_ms and predicted_ms), so a run can be reported against its limit."""
+    for column in ("server_prompt_ms", "server_generation_ms"):
+        if column not in db["llm_calls"].columns_dict:
+            db["llm_calls"].add_column(column, float)
+
