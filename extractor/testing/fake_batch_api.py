@@ -30,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from extractor.testing.fault_server import Behaviour, completion_payload
+from extractor.testing.serving import LoopbackServer
 
 Responder = Callable[[dict[str, Any]], Behaviour]
 
@@ -187,20 +188,16 @@ class _FakeBatchServer(ThreadingHTTPServer):
         return file_id
 
 
-class FakeBatchAPI:
+class FakeBatchAPI(LoopbackServer):
     """Handle on a running fake Batch API: its base URL and what it received."""
 
     def __init__(self, responder: Responder, *, polls: int = 1,
                  expire_batches: set[int] | frozenset[int] = frozenset(),
                  invalid: Callable[[dict], bool] | None = None, shuffle: bool = True,
                  seed: int = 7) -> None:
-        self._httpd = _FakeBatchServer(responder, polls=polls, expire_batches=set(expire_batches),
-                                       invalid=invalid, shuffle=shuffle, seed=seed)
-        host, port = self._httpd.server_address[:2]
-        self.base_url = f"http://{host}:{port}/v1"
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True,
-                                        name="fake-batch-api")
+        super().__init__(_FakeBatchServer(responder, polls=polls,
+                                          expire_batches=set(expire_batches), invalid=invalid,
+                                          shuffle=shuffle, seed=seed), "fake-batch-api")
 
     @property
     def batches(self) -> dict[str, dict[str, Any]]:
@@ -212,14 +209,6 @@ class FakeBatchAPI:
         with self._httpd.lock:
             return list(self._httpd.requests_seen)
 
-    def start(self) -> FakeBatchAPI:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
 
 
 @contextmanager

@@ -30,6 +30,8 @@ from typing import Any
 
 import yaml
 
+from extractor.testing.serving import LoopbackServer
+
 # the source checkout's recordings (this package is test support, used from the source tree)
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 PREFIX_CHARS = 1000
@@ -144,17 +146,13 @@ class _ReplayHTTPServer(ThreadingHTTPServer):
                 self.stages.append(key[1])
 
 
-class ReplayServer:
+class ReplayServer(LoopbackServer):
     """Handle on a running replay server: its URL and what it has seen."""
 
     def __init__(self, cassette_dir: Path = CASSETTES, latency: float = 0.0,
                  gate: int = 0, slots: int = 0) -> None:
-        self._httpd = _ReplayHTTPServer(load_answers(cassette_dir), latency, gate, slots)
-        host, port = self._httpd.server_address[:2]
-        self.base_url = f"http://{host}:{port}/v1"
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True,
-                                        name="replay-server")
+        super().__init__(_ReplayHTTPServer(load_answers(cassette_dir), latency, gate, slots),
+                         "replay-server")
 
     @property
     def requests(self) -> int:
@@ -173,14 +171,6 @@ class ReplayServer:
             self._httpd.requests = self._httpd.misses = self._httpd.peak_in_flight = 0
             self._httpd.stages = []
 
-    def start(self) -> ReplayServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
 
 
 @contextmanager
