@@ -35,7 +35,6 @@ from extractor.pipeline.stages import (
 )
 from extractor.store import storage
 from extractor.text.articles import Article, read_article
-from extractor.text.chunks import article_parts
 
 CHAT_URL = "/v1/chat/completions"
 
@@ -125,12 +124,11 @@ async def plan_article(db: sqlite_utils.Database, path: Path, settings: Settings
     """What the next wave holds for one article (``pending``: custom ids already sent)."""
     article = read_article(path)
     hashes = library.hashes()
-    parts = article_parts(article, settings.part_chars, settings.part_overlap)
-    keys = [cache.stage_keys(part.sha256, settings.model, hashes) for part in parts]
-    plan = ArticlePlan(article, path, [], [], False, cache.article_key(*keys))
-    for number, (part, part_keys) in enumerate(zip(parts, keys, strict=True)):
-        legacy = cache.stage_keys(part.sha256, settings.model, hashes,
-                                  version=cache.LEGACY_STAGE_VERSION)
+    parts = cache.part_keys(article, settings, hashes)
+    plan = ArticlePlan(article, path, [], [], False,
+                       cache.article_key(*(planned.keys for planned in parts)))
+    for number, planned in enumerate(parts):
+        part, part_keys, legacy = planned.part, planned.keys, planned.legacy
         ctx = StageContext(part, library, RequestCollector(),  # type: ignore[arg-type]
                            settings.stage_max_tokens)
         inputs = await prepare_inputs(ctx)

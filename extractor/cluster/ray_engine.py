@@ -36,7 +36,6 @@ from extractor.pipeline import cache
 from extractor.pipeline.batch import Batch, RunOptions
 from extractor.pipeline.prompts import PromptLibrary
 from extractor.text.articles import ArticleError, read_article
-from extractor.text.chunks import article_parts
 
 
 class ClusterError(ExtractorError):
@@ -181,9 +180,8 @@ def current_key(path: Path, settings: Settings, prompt_hashes: dict[str, str]) -
         article = read_article(path)
     except ArticleError:
         return None
-    parts = article_parts(article, settings.part_chars, settings.part_overlap)
-    return cache.article_key(*(cache.stage_keys(part.sha256, settings.model, prompt_hashes)
-                               for part in parts))
+    return cache.article_key(*(planned.keys
+                               for planned in cache.part_keys(article, settings, prompt_hashes)))
 
 
 def plan(files: Sequence[Path], settings: Settings, options: RunOptions, workdir: Path,

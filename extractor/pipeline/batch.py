@@ -54,7 +54,6 @@ from extractor.store.identities import rebuild_identities
 from extractor.store.places import rebuild_places
 from extractor.text.articles import Article, ArticleError, find_article_files, read_article
 from extractor.text.candidates import load_dictionary
-from extractor.text.chunks import article_parts
 
 
 @dataclass
@@ -219,10 +218,8 @@ class Batch:
             self.summary.skipped += 1
             self.summary.duplicates.append((str(path), existing))
             return f"duplicate of {existing}"
-        parts = article_parts(article, self.settings.part_chars, self.settings.part_overlap)
-        part_keys = [cache.stage_keys(part.sha256, self.settings.model, self.prompt_hashes)
-                     for part in parts]
-        key = cache.article_key(*part_keys)
+        parts = cache.part_keys(article, self.settings, self.prompt_hashes)
+        key = cache.article_key(*(planned.keys for planned in parts))
         recompute = self.options.force or self.options.only
         if not recompute and storage.stored_key(self.db, article.article_id) == key:
             self.summary.skipped += 1
@@ -231,13 +228,12 @@ class Batch:
         report = ((lambda doing: progress(article.article_id, STAGE_PREFIX + doing))
                   if progress else (lambda doing: None))
         runners = []
-        for number, (part, keys) in enumerate(zip(parts, part_keys, strict=True), start=1):
-            legacy_keys = cache.stage_keys(part.sha256, self.settings.model, self.prompt_hashes,
-                                           version=cache.LEGACY_STAGE_VERSION)
-            ctx = StageContext(part, self.library, self.client, self.settings.stage_max_tokens,
-                               self.offload)
-            runners.append((ctx, StageRunner(self.db, self.writer, part, self.run_id, keys,
-                                             legacy_keys, self.options, self.summary,
+        for number, planned in enumerate(parts, start=1):
+            ctx = StageContext(planned.part, self.library, self.client,
+                               self.settings.stage_max_tokens, self.offload)
+            runners.append((ctx, StageRunner(self.db, self.writer, planned.part, self.run_id,
+                                             planned.keys, planned.legacy, self.options,
+                                             self.summary,
                                              report=part_report(report, number, len(parts)))))
         for attempt in (1, 2):  # a 2nd try only after the dead model server was restarted
             restarts_seen = self._restarts

@@ -22,9 +22,12 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from extractor.config import Settings
 from extractor.pipeline.stages import STAGES
 from extractor.store import storage
 from extractor.store.storage import now
+from extractor.text.articles import Article
+from extractor.text.chunks import article_parts
 
 # bump when a stage's request or the meaning of its stored result changes (re-runs the model);
 # 2: the stored result is the raw answer (1: the records after assembly, still reused)
@@ -71,6 +74,25 @@ def stage_keys(article_sha: str, model: str, prompt_hashes: dict[str, str],
         digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:24]
         keys[stage] = StageKey(stage, digest, inputs)
     return keys
+
+
+@dataclass(frozen=True)
+class PartKeys:
+    """One part of an article (the article itself when it fits) and its stage keys, current
+    and from before version 2."""
+
+    part: Article
+    keys: dict[str, StageKey]
+    legacy: dict[str, StageKey]
+
+
+def part_keys(article: Article, settings: Settings,
+              prompt_hashes: dict[str, str]) -> list[PartKeys]:
+    """The article's parts (``settings.part_chars``) with the stage keys of each."""
+    return [PartKeys(part, stage_keys(part.sha256, settings.model, prompt_hashes),
+                     stage_keys(part.sha256, settings.model, prompt_hashes,
+                                version=LEGACY_STAGE_VERSION))
+            for part in article_parts(article, settings.part_chars, settings.part_overlap)]
 
 
 def article_key(*part_keys: dict[str, StageKey]) -> str:

@@ -14,7 +14,6 @@ from extractor.pipeline import cache
 from extractor.pipeline.prompts import PromptLibrary
 from extractor.store import storage
 from extractor.text.articles import ArticleError, read_article
-from extractor.text.chunks import article_parts
 
 GROUNDING_KEYS = frozenset({"char_start", "char_end", "alignment", "matched_text", "flags",
                             "mention_spans", "merged_from"})
@@ -43,7 +42,7 @@ def _last_error_stage(db: sqlite_utils.Database, article_id: str) -> str | None:
 def stage_status(db: sqlite_utils.Database, files: Sequence[Path],
                  settings: Settings) -> list[StageStatus]:
     """Per article and stage: up to date, stale (and which input changed), failed, never run."""
-    model, prompt_hashes = settings.model, PromptLibrary(settings.prompts_dir).hashes()
+    prompt_hashes = PromptLibrary(settings.prompts_dir).hashes()
     statuses: list[StageStatus] = []
     for path in files:
         try:
@@ -52,13 +51,11 @@ def stage_status(db: sqlite_utils.Database, files: Sequence[Path],
             statuses.append(StageStatus(path.stem, "read", "failed", str(err)))
             continue
         failed_stage = _last_error_stage(db, article.article_id)
-        parts = article_parts(article, settings.part_chars, settings.part_overlap)
-        part_keys = [(cache.stage_keys(part.sha256, model, prompt_hashes),
-                      cache.stage_keys(part.sha256, model, prompt_hashes,
-                                       version=cache.LEGACY_STAGE_VERSION)) for part in parts]
+        parts = cache.part_keys(article, settings, prompt_hashes)
         for stage in cache.STAGES:
-            missing = [keys[stage] for keys, legacy in part_keys
-                       if not cache.has_result(db, article.article_id, keys[stage], legacy[stage])]
+            missing = [planned.keys[stage] for planned in parts
+                       if not cache.has_result(db, article.article_id, planned.keys[stage],
+                                               planned.legacy[stage])]
             if not missing:
                 statuses.append(StageStatus(article.article_id, stage, "up to date"))
                 continue

@@ -26,22 +26,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from extractor.testing.fault_server import Behaviour, completion_payload
-from extractor.testing.serving import LoopbackServer
+from extractor.testing.serving import LoopbackServer, QuietHandler
 
 Responder = Callable[[dict[str, Any]], Behaviour]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+class _Handler(QuietHandler):
     server: _FakeBatchServer
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass
 
     def _send(self, code: int, payload: Any, raw: bytes | None = None) -> None:
         data = raw if raw is not None else json.dumps(payload).encode()

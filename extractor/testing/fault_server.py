@@ -29,9 +29,11 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from extractor.testing.serving import QuietHandler
 
 CHAT_PATH = "/v1/chat/completions"
 MAX_BODY_BYTES = 1_000_000
@@ -231,14 +233,9 @@ def completion_payload(
     return payload
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(QuietHandler):
     timeout = HANDLER_SOCKET_TIMEOUT
-    disable_nagle_algorithm = True  # no 40 ms wait for a delayed ACK between headers and body
     server: _FaultHTTPServer
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass  # keep pytest output clean
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib naming
         if self.path == "/health" and self.server.health:

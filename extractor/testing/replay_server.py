@@ -24,13 +24,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from extractor.testing.serving import LoopbackServer
+from extractor.testing.serving import LoopbackServer, QuietHandler
 
 # the source checkout's recordings (this package is test support, used from the source tree)
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
@@ -65,16 +65,8 @@ def load_answers(cassette_dir: Path) -> dict[Key, bytes]:
     return answers
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # headers and body go out in two writes: with Nagle's algorithm on, the body would wait for
-    # the client's delayed ACK of the headers (about 40 ms a call on loopback), a latency that
-    # is the harness's, not the pipeline's
-    disable_nagle_algorithm = True
+class _Handler(QuietHandler):
     server: _ReplayHTTPServer
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib naming
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -12,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Self
 
@@ -106,6 +107,19 @@ def children_of(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(entry.name))
     return found
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler for the test servers: HTTP/1.1, no request log, Nagle off (headers
+    and body go out in two writes: with Nagle's algorithm on, the body would wait for the
+    client's delayed ACK, about 40 ms a call on loopback, a latency of the harness, not of the
+    pipeline)."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass  # keep pytest output clean
 
 
 class LoopbackServer:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 
+from extractor.text.gazetteer import PROVINCE_LEVEL_CITIES
+
 _SUFFIX = re.compile(r"\s+(city|province|district|county|municipality|prefecture|"
                      r"new area|development zone)$", re.I)
-PROVINCE_LEVEL_CITIES = frozenset({"beijing", "shanghai", "tianjin", "chongqing"})
+_MUNICIPALITIES = frozenset(city.casefold() for city in PROVINCE_LEVEL_CITIES)
 
 
 def place_key(name: str | None) -> str:
@@ -31,7 +33,7 @@ def split_article_place(place: str | None) -> tuple[str | None, str | None]:
         return None, None
     local = place_title(parts[0])
     province = place_title(parts[-1]) if len(parts) > 1 else None
-    if province is None and place_key(local) in PROVINCE_LEVEL_CITIES:
+    if province is None and place_key(local) in _MUNICIPALITIES:
         province = local
     return local, province
 

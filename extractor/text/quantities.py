@@ -277,10 +277,10 @@ def _size_class_amounts(text: str) -> list[Quantity]:
     """What a size class's amount would be read as: "4 trillion industries" as 4 trillion yuan,
     "100 billion level" as 100 billion yuan."""
     found = []
+    classes = [(m.start(), m.end())
+               for m in [*_SIZE_CLASS.finditer(text), *_counted_classes(text)]]
     for match in re.finditer(r"(?P<num>\d[\d,.]*)\s*(?P<scale>" + _SCALE_WORD + r")", text, re.I):
-        in_class = any(m.start() <= match.start() < m.end()
-                       for m in [*_SIZE_CLASS.finditer(text), *_counted_classes(text)])
-        if in_class:
+        if any(start <= match.start() < end for start, end in classes):
             scale = " ".join(match.group("scale").lower().replace("-", " ").split())
             found.append(Quantity(_number(match.group("num").rstrip(".,")), f"{scale} yuan", "=",
                                   match.start(), match.end(),
