@@ -54,7 +54,7 @@ test: install-cluster browser
 # The real model end to end (no replay): starts llama-server, extracts the shortest seed and
 # checks every record table, the run row and the token counts. CI runs it after `make test`.
 e2e: install-local
-	EXTRACTOR_E2E=1 $(BIN)/python -m pytest -s tests/test_embedded_model.py
+	EXTRACTOR_E2E=1 $(BIN)/python -m pytest -s tests/test_embedded_model.py tests/test_grammar.py
 
 # One minute, no build: the seeds replayed from the recorded model answers, then Datasette.
 tour: install

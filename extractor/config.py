@@ -14,9 +14,11 @@ from extractor.errors import ConfigError
 from extractor.text.chunks import DEFAULT_OVERLAP_CHARS, DEFAULT_PART_CHARS
 
 LOCAL_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
-# articles in flight at once: the embedded model has 2 cores and one slot (its prompt cache keeps
-# the article of the stage before), a remote API serves many requests in parallel
-EMBEDDED_CONCURRENCY = 1
+# articles in flight at once: the embedded server has one slot per article in flight (each slot's
+# prompt cache keeps its article between stages); on 2 cores two slots generate for two articles
+# in one pass over the weights, about twice the tokens per second of one (bench/spec.py); a
+# remote API serves many requests in parallel
+EMBEDDED_CONCURRENCY = 2
 REMOTE_CONCURRENCY = 8
 
 
@@ -98,6 +100,10 @@ class Settings:
     cpu_workers: int | None = None  # processes for post-processing (None: offload.auto_workers)
     part_chars: int = DEFAULT_PART_CHARS  # a longer article is extracted in overlapping parts
     part_overlap: int = DEFAULT_OVERLAP_CHARS
+    # llama.cpp servers: send the answer's schema as a grammar that admits compact JSON only
+    # (extractor/llm/grammar.py); load() turns it on for the embedded model, and for a URL with
+    # EXTRACTOR_COMPACT_JSON=1
+    compact_json: bool = False
 
     @property
     def display_base_url(self) -> str | None:
@@ -115,6 +121,7 @@ class Settings:
         concurrency: int | None = None,
         requests_per_minute: int | None = None,
         tokens_per_minute: int | None = None,
+        compact_json: bool | None = None,
     ) -> Settings:
         """Resolve settings: explicit options win, then EXTRACTOR_* environment variables.
 
@@ -123,7 +130,9 @@ class Settings:
         EXTRACTOR_TOKENS_PER_MINUTE when not given. EXTRACTOR_CPU_WORKERS sets the worker
         processes that post-process articles off the event loop (0: none; unset: one per spare
         core when articles run concurrently). EXTRACTOR_PART_CHARS sets the longest article
-        (in characters) extracted whole; a longer one goes in overlapping parts."""
+        (in characters) extracted whole; a longer one goes in overlapping parts.
+        EXTRACTOR_COMPACT_JSON=1 sends a llama.cpp server at the URL the compact grammar the
+        embedded model always gets (0 turns it off there too)."""
         base_url = base_url or _env("EXTRACTOR_BASE_URL")
         if base_url and urlsplit(base_url).scheme not in {"http", "https"}:
             raise ConfigError(
@@ -139,6 +148,11 @@ class Settings:
         tpm = _positive("the tokens per minute", tokens_per_minute, "EXTRACTOR_TOKENS_PER_MINUTE")
         workers = _count("EXTRACTOR_CPU_WORKERS")
         part_chars = _positive("the characters per part", None, "EXTRACTOR_PART_CHARS")
+        compact = _env("EXTRACTOR_COMPACT_JSON")
+        if compact_json is None and compact is not None:
+            if compact.strip() not in {"0", "1"}:
+                raise ConfigError(f"EXTRACTOR_COMPACT_JSON must be 0 or 1, got {compact!r}")
+            compact_json = compact.strip() == "1"
         if base_url and not resolved_model:
             raise ConfigError("--model (or EXTRACTOR_MODEL) is required with --base-url")
         return cls(
@@ -156,6 +170,7 @@ class Settings:
             cpu_workers=workers,
             part_chars=part_chars or DEFAULT_PART_CHARS,
             part_overlap=min(DEFAULT_OVERLAP_CHARS, (part_chars or DEFAULT_PART_CHARS) // 4),
+            compact_json=base_url is None if compact_json is None else compact_json,
         )
 
 

@@ -77,9 +77,7 @@ class Initiative(BaseModel):
     name: ShortText
     mentions: Names = []
     description: OptionalText = None
-    level: Annotated[
-        Level | None, BeforeValidator(_lower_or_none), BeforeValidator(_blank_to_none)
-    ] = None
+    level: OptionalLevel = None
     period: OptionalText = None
 
 
@@ -118,7 +116,6 @@ class RepairItem(BaseModel):
     original: Annotated[str, Field(min_length=2, max_length=120)]
     repaired: Annotated[str, Field(min_length=1, max_length=160)]
     category: Annotated[RepairCategory, BeforeValidator(_lower_or_none)]
-    note: Annotated[str | None, Field(max_length=40), BeforeValidator(_blank_to_none)] = None
 
 
 class RepairResult(BaseModel):
@@ -129,8 +126,21 @@ class RepairResult(BaseModel):
     repairs: Annotated[list[RepairItem], Field(max_length=20)] = []
 
 
+class MeetingItem(BaseModel):
+    """One meeting: a short verbatim mention; its evidence sentence is found in the text."""
+
+    mention: Annotated[str, Field(min_length=2, max_length=120)]
+    name: ShortText
+    kind: ShortText
+    date: OptionalText = None
+    place: OptionalText = None
+    organizer: OptionalText = None
+    chaired_by: Names = []
+    speakers: Names = []
+
+
 class MeetingList(BaseModel):
-    meetings: Annotated[list[Meeting], Field(max_length=4)] = []
+    meetings: Annotated[list[MeetingItem], Field(max_length=4)] = []
 
 
 class OfficialItem(BaseModel):
@@ -147,12 +157,11 @@ class OfficialList(BaseModel):
 
 
 class InitiativeItem(BaseModel):
-    """One programme: a short verbatim mention, then its repaired name."""
+    """One programme: a short verbatim mention, then its repaired name (its level and period
+    are read from the text by rules)."""
 
     mention: Annotated[str, Field(min_length=2, max_length=120)]
     name: ShortText
-    level: OptionalLevel = None
-    period: OptionalText = None
 
 
 class InitiativeList(BaseModel):
@@ -160,15 +169,14 @@ class InitiativeList(BaseModel):
 
 
 class TargetItem(BaseModel):
-    """One number: the candidate sentence it is in, then its reading."""
+    """One number: the candidate sentence it is in, then its reading (its comparator and period
+    are read from the sentence by rules)."""
 
     sentence: Annotated[int, Field(ge=1, le=60)]
     value: float
     unit: Annotated[str, Field(min_length=1, max_length=40)]
     metric: ShortText
-    comparator: Annotated[Comparator, BeforeValidator(_normalise_comparator)] = "="
     kind: Annotated[TargetKind, BeforeValidator(_lower_or_none)] = "actual"
-    period: OptionalText = None
     region: OptionalText = None
 
 

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
-from extractor.models import InitiativeItem, OfficialItem, TargetItem
+import pytest
+
+from extractor.models import InitiativeItem, MeetingItem, OfficialItem, Repair, TargetItem
 from extractor.postprocess.assemble import (
     assemble_initiatives,
+    assemble_meetings,
     assemble_officials,
     assemble_targets,
     clause_with_value,
     evidence_sentence,
     official_mentions,
+    programme_level,
+    programme_period,
     with_programme_head,
 )
 from extractor.text.candidates import number_sentences
@@ -68,8 +73,6 @@ def test_evidence_sentence_falls_back_to_the_span() -> None:
 
 
 def test_echoed_repaired_form_maps_back_to_the_verbatim_original() -> None:
-    from extractor.models import Repair
-
     repairs = [Repair(original="chain length system", repaired="chain leader system",
                       category="term")]
     [record] = assemble_initiatives(
@@ -87,3 +90,67 @@ def test_quoted_nickname_is_extended_over_the_kind_that_follows() -> None:
         "“2+N” modern industrial system", "Two plus N")  # a written-out name is kept
     assert with_programme_head("two long", "two long", text) == ("two long", "two long")
     assert with_programme_head("“X”", "X", text) == ("“X” plan", "'X' plan")  # stops at "and"
+
+
+@pytest.mark.parametrize(
+    ("words", "level"),
+    [(("National Innovative City", "national innovative city"), "national"),
+     (("Provincial Trillion-Yuan Industry", "the province's trillion industry"), "provincial"),
+     (("District Business Plan", "the district's business plan"), "district"),
+     (("Chain Leader System", "chain length system"), None)],
+)
+def test_programme_level_from_its_own_words(words: tuple[str, str], level: str | None) -> None:
+    assert programme_level(*words) == level
+
+
+def test_programme_period_is_a_year_range_of_its_name_mention_or_sentence() -> None:
+    assert programme_period("Three-Year Action", "three-year action",
+                            "the three-year action (2023 to 2025) for upgrading") == "2023-2025"
+    assert programme_period("Plan 2022-2024", "", "") == "2022-2024"
+    assert programme_period("Chain Leader System", "chain length system", "in 2022 we") is None
+
+
+def test_initiative_level_and_period_come_from_rules() -> None:
+    text = "Implement the national “east data west computing” project for 2022-2025. Then more."
+    [record] = assemble_initiatives(
+        [InitiativeItem(mention="national “east data west computing” project",
+                        name="East Data, West Computing Project")], text)
+    assert (record["level"], record["period"]) == ("national", "2022-2025")
+    [plain] = assemble_initiatives(
+        [InitiativeItem(mention="chain length system", name="Chain Leader System")], TEXT_000)
+    assert (plain["level"], plain["period"]) == ("municipal", None)
+
+
+def test_meeting_evidence_is_the_sentence_of_its_mention() -> None:
+    [record] = assemble_meetings(
+        [MeetingItem(mention="city work meeting", name="Zhenjiang industry work meeting",
+                     kind="work meeting", chaired_by=["Gong Haibin"])], TEXT_000)
+    assert record["evidence"] in TEXT_000
+    assert "city work meeting" in record["evidence"]
+    assert len(record["evidence"]) > len("city work meeting")
+    assert "mention" not in record
+    assert (record["name"], record["chaired_by"]) == ("Zhenjiang industry work meeting",
+                                                      ["Gong Haibin"])
+
+
+def test_meeting_mention_echoing_a_repair_maps_back_to_the_text() -> None:
+    text = "The smart change number turn meeting was held. Then more."
+    repairs = [Repair(original="smart change number turn meeting",
+                      repaired="intelligent transformation meeting", category="term")]
+    [record] = assemble_meetings(
+        [MeetingItem(mention="intelligent transformation meeting", name="n", kind="k")],
+        text, repairs)
+    assert record["evidence"] == "The smart change number turn meeting was held."
+
+
+def test_target_comparator_and_period_are_read_from_the_sentences() -> None:
+    sentences = ["In 2021, sales exceeded 600 billion yuan.",
+                 "Investment grew by 24.3%.",
+                 "By 2025, output will reach about 1 trillion yuan."]
+    records = assemble_targets([
+        TargetItem(sentence=1, value=600, unit="billion yuan", metric="sales"),
+        TargetItem(sentence=2, value=24.3, unit="%", metric="investment growth"),
+        TargetItem(sentence=3, value=1, unit="trillion yuan", metric="output", kind="target"),
+    ], sentences)
+    assert [(r["comparator"], r["period"]) for r in records] == [
+        (">", "2021"), ("=", "2021"), ("~", "by 2025")]

@@ -178,12 +178,22 @@ def test_replay_miss_names_the_changed_prompt_and_the_command(tmp_path: Path) ->
     from extractor.backends.replay import manifest_changes, replay_miss_hint, write_manifest
 
     hashes = {"targets.j2": "a", "repair.j2": "b"}
-    write_manifest(tmp_path, prompt_hashes=hashes, schema_hash="s", model="m")
+    write_manifest(tmp_path, prompt_hashes=hashes, schema_hash="s", model="m", compact_json=True)
     changes = manifest_changes(tmp_path, prompt_hashes={**hashes, "targets.j2": "z"},
                                schema_hash="s", model="m")
     assert changes == ["targets.j2"]
     hint = replay_miss_hint(changes)
     assert "targets.j2" in hint and "make cassettes" in hint
+
+
+def test_a_replay_sends_the_request_shape_it_recorded(tmp_path: Path) -> None:
+    from extractor.backends.replay import recorded_compact_json, write_manifest
+
+    assert recorded_compact_json(tmp_path) is None  # no manifest: the settings decide
+    for compact in (True, False):
+        write_manifest(tmp_path, prompt_hashes={}, schema_hash="s", model="m",
+                       compact_json=compact)
+        assert recorded_compact_json(tmp_path) is compact
 
 
 def test_postprocess_version_refinalizes_without_calls(db, workspace, monkeypatch) -> None:

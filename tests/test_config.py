@@ -14,6 +14,20 @@ def test_defaults_use_embedded_model() -> None:
     assert settings.base_url is None
 
 
+def test_compact_json_is_on_for_the_embedded_model_and_asked_for_a_url(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings.load().compact_json
+    url = "http://127.0.0.1:9/v1"
+    assert not Settings.load(base_url=url, model="m").compact_json
+    monkeypatch.setenv("EXTRACTOR_COMPACT_JSON", "1")
+    assert Settings.load(base_url=url, model="m").compact_json
+    monkeypatch.setenv("EXTRACTOR_COMPACT_JSON", "0")
+    assert not Settings.load().compact_json
+    monkeypatch.setenv("EXTRACTOR_COMPACT_JSON", "yes")
+    with pytest.raises(ConfigError, match="EXTRACTOR_COMPACT_JSON"):
+        Settings.load()
+
+
 def test_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EXTRACTOR_BASE_URL", "http://localhost:8000/v1")
     monkeypatch.setenv("EXTRACTOR_MODEL", "qwen2.5-7b")

@@ -173,6 +173,16 @@ def test_request_uses_json_schema_response_format_and_unchanged_messages(
     assert caller_messages == MESSAGES  # the caller's list is not mutated
 
 
+def test_compact_json_sends_the_grammar_instead_of_the_schema(server: FaultServer) -> None:
+    server.enqueue(inject_ok(VALID))
+    client, _, _ = make_client(server, compact_json=True)
+    assert call(client).name
+    body = server.requests[0].json()
+    assert "response_format" not in body
+    assert body["grammar"].startswith("# answer: Item\nroot ::= ")
+    assert body["messages"] == MESSAGES
+
+
 def test_tools_mode_request_carries_the_tool_schema_and_choice(server: FaultServer) -> None:
     server.enqueue(inject_ok(VALID))  # content, not a tool call: instructor cannot parse it
     client, _, _ = make_client(server, mode=instructor.Mode.TOOLS, max_reasks=0)

@@ -333,8 +333,18 @@ def test_server_command_binds_loopback(fake_binary) -> None:
     assert "0.0.0.0" not in argv
     assert option("--port") == str(server.port)
     assert option("--model") == str(fake_binary.model_path)
-    assert option("--ctx-size") == str(local_server.CONTEXT_TOKENS)
+    # one slot per article in flight, each with the whole context
+    assert option("--parallel") == str(local_server.SLOTS) == "2"
+    assert option("--ctx-size") == str(local_server.CONTEXT_TOKENS * local_server.SLOTS)
     assert option("--threads") == "3"
+
+
+def test_extra_server_options_come_from_the_environment(fake_binary, monkeypatch) -> None:
+    argv_file = fake_binary("ok")
+    monkeypatch.setenv(local_server.OPTIONS_ENV, "--spec-type ngram-simple --metrics")
+    stop_server(start_server(ready_timeout=10))
+    argv = json.loads(argv_file.read_text())
+    assert argv[-3:] == ["--spec-type", "ngram-simple", "--metrics"]
 
 
 def test_server_that_exits_reports_its_log(fake_binary, popens) -> None:

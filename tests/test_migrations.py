@@ -55,22 +55,27 @@ def test_database_from_an_older_version_upgrades_without_losing_a_row(tmp_path: 
     assert after == before
 
 
-def test_upgraded_database_reuses_its_stage_results_and_gives_the_same_records(
-        tmp_path: Path) -> None:
+def test_upgraded_database_recomputes_changed_stages_then_reuses_them(tmp_path: Path) -> None:
+    """The prompts and answer schemas changed since 301ca02, so its stage results are stale:
+    the upgraded database recomputes every stage once (from the recording), gives the records
+    a fresh database gets, and a re-run then reuses everything."""
     old = tmp_path / "old.db"
     shutil.copy(OLD_DATABASE, old)
     no_recordings = tmp_path / "no-cassettes"
     no_recordings.mkdir()
     runner = CliRunner()
-    result = runner.invoke(cli, ["run", str(SEEDS), "--replay", str(no_recordings),
-                                 "--db", str(old)])
-    assert result.exit_code == 0, result.output  # any call would be a replay miss
+    result = runner.invoke(cli, ["run", str(SEEDS), "--replay", str(CASSETTES), "--db", str(old)])
+    assert result.exit_code == 0, result.output
     fresh = tmp_path / "fresh.db"
     assert runner.invoke(cli, ["run", str(SEEDS), "--replay", str(CASSETTES),
                                "--db", str(fresh)]).exit_code == 0
     exported = [runner.invoke(cli, ["export", "--db", str(path)]).output for path in (old, fresh)]
     assert exported[0] == exported[1] and exported[0].count("\n") == len(list(SEEDS.glob("*.txt")))
+    again = runner.invoke(cli, ["run", str(SEEDS), "--replay", str(no_recordings),
+                                "--db", str(old)])
+    assert again.exit_code == 0, again.output  # any call would be a replay miss
     with sqlite3.connect(old) as conn:
-        calls = conn.execute("SELECT count(*) FROM llm_calls WHERE run_id = "
-                             "(SELECT max(id) FROM runs)").fetchone()[0]
-    assert calls == 0
+        calls = [conn.execute("SELECT count(*) FROM llm_calls WHERE run_id = ?",
+                              (run_id,)).fetchone()[0]
+                 for (run_id,) in conn.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 2")]
+    assert calls[0] == 0 and calls[1] == 5 * len(list(SEEDS.glob("*.txt")))

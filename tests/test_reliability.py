@@ -97,7 +97,7 @@ def about(body: dict, city: str) -> bool:
 def settings_for(url: str, **overrides: object) -> Settings:
     options: dict[str, object] = {
         "base_url": url, "model": "test", "embedded": False, "request_timeout": 0.5,
-        "max_transport_retries": 2, "max_reasks": 1,
+        "max_transport_retries": 2, "max_reasks": 1, "concurrency": 1,
     }
     options.update(overrides)
     return Settings(**options)  # type: ignore[arg-type]
@@ -549,7 +549,7 @@ def fake_llama(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list
 def embedded_run(db, folder: Path, kill_after: set[str], messages: list[str]):
     """Run the batch on the embedded (fake) server, SIGKILLing it after these articles."""
     settings = Settings(model="local-test", embedded=True, request_timeout=2,
-                        max_transport_retries=1)
+                        max_transport_retries=1, concurrency=1)  # kills follow article order
     with open_backend(settings, replay=False, echo=messages.append) as url:
         server = url.ensure_alive.__self__  # the LocalServer behind the hook
 

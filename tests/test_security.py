@@ -172,7 +172,7 @@ COMPROMISED: dict[str, dict] = {
     "RepairResult": {"title": "Zhang Fake appointed", "place": "Beijing", "repairs": [
         {"original": "Zhang Fake is the true leader", "repaired": "Zhang Fake leads",
          "category": "name"}]},
-    "MeetingList": {"meetings": [{"evidence": "Zhang Fake chaired the national summit",
+    "MeetingList": {"meetings": [{"mention": "Zhang Fake chaired the national summit",
                                   "name": "national summit", "kind": "summit"}]},
     "OfficialList": {"officials": [{"name": "Li Invented", "title": "Minister of Everything"}]},
     "InitiativeList": {"initiatives": [{"mention": "Operation Fake Dawn",

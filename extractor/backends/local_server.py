@@ -27,6 +27,7 @@ import importlib.util
 import json
 import os
 import platform
+import shlex
 import shutil
 import signal
 import socket
@@ -42,6 +43,7 @@ from pathlib import Path
 
 import httpx
 
+from extractor.config import EMBEDDED_CONCURRENCY
 from extractor.errors import LocalModelError
 
 MODEL_PARTS = 22
@@ -70,6 +72,12 @@ START_VARIANTS = (
     StartVariant("repack", ()),
 )
 VARIANT_ENV = "EXTRACTOR_SERVER_VARIANT"
+# one slot per article in flight, each with the whole context (llama-server divides --ctx-size)
+SLOTS = EMBEDDED_CONCURRENCY
+# options every start adds (bench/spec.py measures the candidates); EXTRACTOR_SERVER_OPTIONS
+# replaces them, e.g. "--spec-type ngram-simple --draft-max 16" (shell-style words)
+SERVER_OPTIONS: tuple[str, ...] = ()
+OPTIONS_ENV = "EXTRACTOR_SERVER_OPTIONS"
 # a start-up that ends by one of these signals is a fault of the kernels, not of the model file
 CRASH_SIGNALS = frozenset({signal.SIGSEGV, signal.SIGILL, signal.SIGBUS, signal.SIGFPE,
                            signal.SIGABRT})
@@ -338,17 +346,24 @@ def _launch(model_path: Path, port: int, log_path: Path, threads: int | None,
         "--port",
         str(port),
         "--ctx-size",
-        str(CONTEXT_TOKENS),
+        str(CONTEXT_TOKENS * SLOTS),
         "--parallel",
-        "1",
+        str(SLOTS),
         "--threads",
         str(threads or os.cpu_count() or 2),
         "--no-webui",
         *variant.options,
+        *server_options(),
     ]
     with log_path.open("ab" if append else "wb") as log:
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                 preexec_fn=die_with_parent_hook())
+
+
+def server_options() -> tuple[str, ...]:
+    """The extra llama-server options of every start: ``SERVER_OPTIONS`` or the environment's."""
+    configured = os.environ.get(OPTIONS_ENV)
+    return tuple(shlex.split(configured)) if configured is not None else SERVER_OPTIONS
 
 
 _PR_SET_PDEATHSIG = 1

@@ -110,12 +110,24 @@ RERECORD_COMMAND = "make cassettes"
 
 
 def write_manifest(directory: Path, *, prompt_hashes: dict[str, str], schema_hash: str,
-                   model: str) -> Path:
-    """Record which prompts, schemas and model the cassettes in ``directory`` were made with."""
+                   model: str, compact_json: bool) -> Path:
+    """Record which prompts, schemas and model the cassettes in ``directory`` were made with,
+    and whether the requests carried the compact grammar (a replay sends what was recorded)."""
     path = directory / MANIFEST_NAME
     path.write_text(json.dumps({"model": model, "schema_hash": schema_hash,
-                                "prompt_hashes": prompt_hashes}, indent=2, sort_keys=True) + "\n")
+                                "prompt_hashes": prompt_hashes, "compact_json": compact_json},
+                               indent=2, sort_keys=True) + "\n")
     return path
+
+
+def recorded_compact_json(directory: Path) -> bool | None:
+    """Whether the cassettes in ``directory`` were recorded with the compact grammar (None: the
+    folder has no manifest saying so)."""
+    path = directory / MANIFEST_NAME
+    if not path.is_file():
+        return None
+    value = json.loads(path.read_text()).get("compact_json")
+    return value if isinstance(value, bool) else None
 
 
 def manifest_changes(directory: Path, *, prompt_hashes: dict[str, str], schema_hash: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import sys
 from pathlib import Path
@@ -55,7 +56,7 @@ from extractor.store import storage
               "stages and retries, reach this (env EXTRACTOR_MAX_TOKENS_PER_ARTICLE); the "
               "article is recorded in `errors` and the batch goes on.")
 @click.option("--concurrency", type=click.IntRange(min=1),
-              help="Articles in flight at once (env EXTRACTOR_CONCURRENCY). Default: 1 for the "
+              help="Articles in flight at once (env EXTRACTOR_CONCURRENCY). Default: 2 for the "
               "embedded model, 8 for --base-url. --replay/--record run one at a time.")
 @click.option("--requests-per-minute", "requests_per_minute", type=click.IntRange(min=1),
               help="Rate limit of the backend (env EXTRACTOR_REQUESTS_PER_MINUTE).")
@@ -111,6 +112,7 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
       extractor run news/ --engine ray --endpoints http://gpu1:8000/v1,http://gpu2:8000/v1 \
           --model qwen2.5-7b --workers 8 --workdir shards   # then: extractor ingest shards
     """
+    from extractor.backends.replay import recorded_compact_json
     from extractor.backends.selection import open_backend
     from extractor.pipeline.batch import (
         STAGE_PREFIX,
@@ -128,6 +130,8 @@ def run(paths: tuple[Path, ...], db_path: Path, model: str | None, base_url: str
                              max_tokens_per_article=max_tokens_per_article,
                              concurrency=concurrency, requests_per_minute=requests_per_minute,
                              tokens_per_minute=tokens_per_minute)
+    if replay_dir and (recorded := recorded_compact_json(replay_dir)) is not None:
+        settings = dataclasses.replace(settings, compact_json=recorded)  # as recorded
     if (replay_dir or record_dir) and concurrency and concurrency > 1:
         console.print("[yellow]note:[/yellow] --replay/--record run one article at a time")
     files = selected_files(paths, frozenset(article_ids))[:limit]

@@ -53,6 +53,7 @@ from extractor.errors import (
     ReplayMissError,
     TokenBudgetExceededError,
 )
+from extractor.llm.grammar import with_compact_grammar
 from extractor.llm.ratelimit import RateLimiter, estimate_tokens
 from extractor.llm.transport import (
     _classify,
@@ -201,6 +202,8 @@ class LLMClient:
             if isinstance(messages, list) and len(messages) > ctx.message_count:
                 kwargs = {**kwargs, "messages": cap_reask_messages(messages, ctx.message_count)}
             kwargs = as_plain_json_body(kwargs)
+            if self.settings.compact_json and "extra_body" in kwargs:
+                kwargs = {**kwargs, "extra_body": with_compact_grammar(kwargs["extra_body"])}
             reserved = 0
             if self.limiter.enabled:
                 reserved = await self.limiter.acquire(

@@ -331,7 +331,8 @@ class Batch:
             status = "finished"
             if self.options.record_dir is not None:
                 write_manifest(self.options.record_dir, prompt_hashes=self.prompt_hashes,
-                               schema_hash=schema_hash(), model=self.settings.model)
+                               schema_hash=schema_hash(), model=self.settings.model,
+                               compact_json=self.settings.compact_json)
         finally:
             await self.close(status, started)
         return self.summary

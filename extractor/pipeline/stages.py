@@ -158,7 +158,8 @@ def _repair_hints(inputs: Inputs) -> list[dict[str, str]]:
 
 async def _assemble_meetings(ctx: StageContext, inputs: Inputs, answer: BaseModel) -> list[dict]:
     assert isinstance(answer, MeetingList)
-    return [m.model_dump() for m in answer.meetings]
+    return await ctx.offload(assemble.assemble_meetings, answer.meetings, ctx.article.text,
+                             inputs.repairs)
 
 
 async def _assemble_officials(ctx: StageContext, inputs: Inputs, answer: BaseModel) -> list[dict]:

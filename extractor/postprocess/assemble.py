@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from extractor.models import InitiativeItem, OfficialItem, Repair, TargetItem
-from extractor.text.candidates import name_candidates, sentence_around
+from extractor.models import InitiativeItem, MeetingItem, OfficialItem, Repair, TargetItem
+from extractor.text.candidates import name_candidates, sentence_around, sentence_spans
 from extractor.text.canonical import choose_canonical, same_person
 from extractor.text.grounding import align
+from extractor.text.magnitudes import KEY_STOPWORDS, text_words
 from extractor.text.numbers import value_in_evidence
+from extractor.text.quantities import guess_period, stated_comparator
 
 _CLAUSE_SPLIT = re.compile(r"(?<=[,;，；])\s*")
 # Translations quote a programme's Chinese nickname and name its kind after the quote:
@@ -25,6 +27,32 @@ _QUOTE_CLOSE = "”’\"'"
 _HEAD_AFTER_QUOTE = re.compile(
     rf"\s+((?:(?!(?:and|or|the|of|to|for|in|with|by|on|is|are)\b)[A-Za-z-]+\s+){{0,3}}"
     rf"(?:{PROGRAMME_HEADS}))\b", re.I)
+
+
+# the level of the body that owns a programme, read from its name and mention (else the
+# article's own level, municipal unless the finalizer knows better)
+_LEVEL_WORDS = (
+    ("national", re.compile(r"\b(?:national|nationwide|country(?:'s)?|China(?:'s)?|"
+                            r"state-level|central)\b", re.I)),
+    ("provincial", re.compile(r"\b(?:province|provincial|province's|province-wide)\b", re.I)),
+    ("district", re.compile(r"\b(?:district|county|township)\b", re.I)),
+)
+_YEAR_RANGE = re.compile(r"\b(20\d\d)\s*(?:-|–|—|to|~)\s*(20\d\d)\b")
+
+
+def programme_level(*names: str) -> str | None:
+    """national / provincial / district when a programme's own words say so, else None."""
+    words = " ".join(names)
+    return next((level for level, pattern in _LEVEL_WORDS if pattern.search(words)), None)
+
+
+def programme_period(*texts: str) -> str | None:
+    """The first year range ("2023-2025") in the programme's name, mention or sentence."""
+    for text in texts:
+        match = _YEAR_RANGE.search(text or "")
+        if match:
+            return f"{match.group(1)}-{match.group(2)}"
+    return None
 
 
 def evidence_sentence(text: str, span: str) -> str:
@@ -45,12 +73,21 @@ def clause_with_value(sentence: str, value: float, unit: str | None) -> str:
 
 
 def assemble_targets(items: Sequence[TargetItem], sentences: Sequence[str]) -> list[dict]:
+    """Targets from (sentence number, reading): the comparator is the one the sentence states
+    for the figure, the period the sentence's year, else the year of the nearest figure before
+    it (a paragraph on "last year" names it once)."""
     records = []
+    periods: dict[int, str] = {}  # sentence number -> its stated year
+    for index, sentence in enumerate(sentences, start=1):
+        if (year := guess_period(sentence)) is not None:
+            periods[index] = year
     for item in items:
         sentence = sentences[item.sentence - 1] if 0 < item.sentence <= len(sentences) else ""
+        earlier = [n for n in periods if n <= item.sentence]
         records.append({
             "metric": item.metric, "value": item.value, "unit": item.unit,
-            "comparator": item.comparator, "kind": item.kind, "period": item.period,
+            "comparator": stated_comparator(sentence, item.value, item.unit) if sentence else "=",
+            "kind": item.kind, "period": periods[max(earlier)] if earlier else None,
             "region": item.region, "initiative": None,
             "evidence": clause_with_value(sentence, item.value, item.unit) if sentence else "",
         })
@@ -117,9 +154,47 @@ def assemble_initiatives(items: Sequence[InitiativeItem], text: str,
     for item in items:
         mention, name = with_programme_head(verbatim_mention(item.mention, text, repairs),
                                             item.name, text)
+        evidence = evidence_sentence(text, mention)
         records.append({
             "name": name, "mentions": [mention], "description": None,
-            "level": item.level, "period": item.period,
-            "evidence": evidence_sentence(text, mention),
+            "level": programme_level(name, mention) or "municipal",
+            "period": programme_period(name, mention, evidence), "evidence": evidence,
         })
+    return records
+
+
+_MEETING_WORDS = re.compile(r"\b(?:meetings?|conferences?|assembl(?:y|ies)|symposi(?:um|a)|"
+                            r"forums?|seminars?|sessions?|supervision|inspections?|visits?)\b",
+                            re.I)
+
+
+def meeting_sentence(text: str, words: str) -> str | None:
+    """The sentence that reports a meeting described by ``words`` (its mention, name and kind)
+    when the mention is not verbatim: of the sentences with a meeting word, the one sharing
+    most of those words (at least one), the first on a tie (a report opens with the meeting)."""
+    wanted = set(text_words(words)) - KEY_STOPWORDS
+    best: tuple[int, str] | None = None
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        if not _MEETING_WORDS.search(sentence):
+            continue
+        shared = len(wanted & set(text_words(sentence)))
+        if shared and (best is None or shared > best[0]):
+            best = (shared, sentence.strip())
+    return best[1] if best else None
+
+
+def assemble_meetings(items: Sequence[MeetingItem], text: str,
+                      repairs: Sequence[Repair] = ()) -> list[dict]:
+    """Meetings with the sentence around their verbatim mention as evidence (else the sentence
+    that reports them, ``meeting_sentence``)."""
+    records = []
+    for item in items:
+        record = item.model_dump(exclude={"mention"})
+        mention = verbatim_mention(item.mention, text, repairs)
+        evidence = evidence_sentence(text, mention)
+        if evidence == mention and align(mention, text).start is None:
+            evidence = meeting_sentence(text, f"{mention} {item.name} {item.kind}") or mention
+        record["evidence"] = evidence
+        records.append(record)
     return records

@@ -33,6 +33,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from extractor.llm.grammar import requested_answer
 from extractor.testing.serving import QuietHandler
 
 CHAT_PATH = "/v1/chat/completions"
@@ -135,7 +136,7 @@ FIXTURE_STAGE_ANSWERS: dict[str, dict[str, Any]] = {
                      "repairs": [{"original": "intelligent change number turn",
                                   "repaired": "intelligent and digital transformation",
                                   "category": "term"}]},
-    "MeetingList": {"meetings": [{"evidence": "Mayor Zhao Jianjun chaired the work meeting",
+    "MeetingList": {"meetings": [{"mention": "the work meeting",
                                   "name": "work meeting on digital transformation",
                                   "kind": "work meeting"}]},
     "OfficialList": {"officials": [{"name": "Zhao Jianjun", "title": "Mayor"}]},
@@ -170,10 +171,8 @@ def write_fixture_articles(folder: Path, cities: Iterable[str]) -> dict[str, str
 
 
 def response_model_name(body: dict[str, Any]) -> str | None:
-    """The response model a chat request asks for (JSON_SCHEMA mode), if any."""
-    response_format = body.get("response_format") or {}
-    schema = response_format.get("json_schema") or {}
-    return schema.get("name")
+    """The response model a chat request asks for (its schema or its compact grammar), if any."""
+    return requested_answer(body)
 
 
 def stage_answer(body: dict[str, Any], **ok_options: Any) -> Behaviour:

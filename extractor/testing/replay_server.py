@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from extractor.llm.grammar import requested_answer
 from extractor.testing.serving import LoopbackServer, QuietHandler
 
 # the source checkout's recordings (this package is test support, used from the source tree)
@@ -43,7 +44,7 @@ def request_key(body: dict[str, Any]) -> Key | None:
     messages = body.get("messages") or []
     user = next((m.get("content") for m in messages
                  if isinstance(m, dict) and m.get("role") == "user"), None)
-    schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("name")
+    schema = requested_answer(body)
     if not isinstance(user, str) or not schema:
         return None
     return user[:PREFIX_CHARS], schema, len(messages)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from extractor.text.candidates import sentence_spans
+from extractor.text.magnitudes import normalize_quantity
 
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 # The qualifier is read from the text just before a number (a number-first search is several
@@ -298,6 +299,17 @@ def guess_kind(clause: str, sentence: str) -> str:
     if _FUNDING_WORDS.search(clause):
         return "funding"
     return "target" if _GOAL_WORDS.search(sentence) else "actual"
+
+
+def stated_comparator(sentence: str, value: float, unit: str) -> str:
+    """The comparator of the sentence's quantity that equals ``value unit`` ("more than 600
+    billion yuan" gives ">"), "=" when none of its quantities does."""
+    wanted = normalize_quantity(value, unit)
+    for quantity in find_quantities(sentence):
+        found = normalize_quantity(quantity.value, quantity.unit)
+        if wanted is not None and found is not None and found[:2] == wanted[:2]:
+            return quantity.comparator
+    return "="
 
 
 def guess_period(sentence: str) -> str | None:
