@@ -109,8 +109,6 @@ def peer_examples() -> list[Any]:
         item("initiative", "specialized special new",
              name="specialized, refined, distinctive and innovative little giant cultivation "
                   "action", level="municipal"),
-        item("repair", "specialized special new",
-             repaired="specialized, refined, distinctive and innovative", category="term"),
     ])]
 
 
