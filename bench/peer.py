@@ -5,10 +5,12 @@
 
 Needs the [local] and [peer] extras (`make install-local`, then `.venv/bin/pip install -e
 .[peer]`). One llama-server is started the way `extractor run` starts it (the same start-up
-variant, slots and context), and every run below talks to it, one after the other:
+variant and context per slot), with ``--slots`` slots (default 2: LangExtract's documented
+default sends 10 requests at once, so the server serves two at a time for both tools), and
+every run below talks to it, one after the other:
 
 - **extractor**: `extractor run` on the articles into a fresh database (so no stage is reused),
-  `--concurrency` = the server's slots, as the embedded default does;
+  `--concurrency` = the server's slots;
 - **LangExtract** (the pinned version of the [peer] extra) through its OpenAI provider, with its
   documented defaults (chunks of 1,000 characters, 10 workers, one extraction pass, schema
   constraints from the examples), one few-shot example written here for the genre (no gold
@@ -339,6 +341,8 @@ def main() -> None:
                         help="two articles; the peer at temperature 0 only")
     parser.add_argument("--articles", type=Path, default=ROOT / "seeds")
     parser.add_argument("--gold", type=Path, default=ROOT.parent / "shared" / "gold")
+    parser.add_argument("--slots", type=int, default=2,
+                        help="the server's slots, and extractor's --concurrency")
     parser.add_argument("--peer-timeout", type=float, default=3 * 3600)
     parser.add_argument("--peer-max-tokens", type=int, default=1024,
                         help="LangExtract's max_output_tokens per call")
@@ -353,6 +357,7 @@ def main() -> None:
         return
     work = Path(tempfile.mkdtemp(prefix="extractor-peer-"))
     articles, gold = select(args.articles, args.gold, args.quick, work)
+    local_server.SLOTS = args.slots
     server = local_server.start_server(echo=lambda line: print(line, file=sys.stderr))
     base_url = server.base_url
     print(f"llama-server: {server.variant.name} kernels, {local_server.SLOTS} slots, "

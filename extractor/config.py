@@ -14,11 +14,13 @@ from extractor.errors import ConfigError
 from extractor.text.chunks import DEFAULT_OVERLAP_CHARS, DEFAULT_PART_CHARS
 
 LOCAL_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
-# articles in flight at once: the embedded server has one slot per article in flight (each slot's
-# prompt cache keeps its article between stages); on 2 cores two slots generate for two articles
-# in one pass over the weights, about twice the tokens per second of one (bench/spec.py); a
-# remote API serves many requests in parallel
-EMBEDDED_CONCURRENCY = 2
+# articles in flight at once: the embedded server has one slot (its prompt cache keeps the
+# article of the stage before). Two slots (EXTRACTOR_SERVER_SLOTS=2 with --concurrency 2) batch
+# two articles' generation, but at temperature 0 the answers then depend on what was batched
+# together (16 of 25 stage answers of the seeds changed) and the seeds took as long (863 s
+# against 868 s), so one slot, whose answers repeat, is the default. A remote API serves many
+# requests in parallel.
+EMBEDDED_CONCURRENCY = 1
 REMOTE_CONCURRENCY = 8
 
 

@@ -334,7 +334,7 @@ def test_server_command_binds_loopback(fake_binary) -> None:
     assert option("--port") == str(server.port)
     assert option("--model") == str(fake_binary.model_path)
     # one slot per article in flight, each with the whole context
-    assert option("--parallel") == str(local_server.SLOTS) == "2"
+    assert option("--parallel") == str(local_server.SLOTS) == "1"
     assert option("--ctx-size") == str(local_server.CONTEXT_TOKENS * local_server.SLOTS)
     assert option("--threads") == "3"
 
@@ -551,3 +551,16 @@ def test_server_binary_from_environment(tmp_path: Path, monkeypatch: pytest.Monk
         local_server.server_binary()
     binary.chmod(0o755)
     assert local_server.server_binary() == binary
+
+
+def test_slots_come_from_the_environment() -> None:
+    import os
+    import subprocess
+    import sys
+
+    read = ("from extractor.backends import local_server as s; print(s.SLOTS)")
+    for env, slots in (({}, "1"), ({local_server.SLOTS_ENV: "2"}, "2")):
+        environ = {k: v for k, v in os.environ.items() if k != local_server.SLOTS_ENV}
+        done = subprocess.run([sys.executable, "-c", read], capture_output=True, text=True,
+                              env={**environ, **env}, check=True)
+        assert done.stdout.strip() == slots

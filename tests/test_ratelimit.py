@@ -137,7 +137,7 @@ def test_estimate_tokens_counts_message_characters_and_the_completion_cap() -> N
 
 def test_settings_take_limits_from_options_and_environment(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    assert Settings.load().concurrency == 2  # the embedded model: one slot per article
+    assert Settings.load().concurrency == 1  # the embedded model: one slot
     remote = Settings.load(base_url="http://127.0.0.1:1/v1", model="m")
     assert remote.concurrency == 8 and remote.requests_per_minute is None
     monkeypatch.setenv("EXTRACTOR_REQUESTS_PER_MINUTE", "500")

@@ -72,8 +72,10 @@ START_VARIANTS = (
     StartVariant("repack", ()),
 )
 VARIANT_ENV = "EXTRACTOR_SERVER_VARIANT"
-# one slot per article in flight, each with the whole context (llama-server divides --ctx-size)
-SLOTS = EMBEDDED_CONCURRENCY
+# slots (requests served at once), each with the whole context (llama-server divides
+# --ctx-size): one per article in flight; EXTRACTOR_SERVER_SLOTS sets more (see config)
+SLOTS_ENV = "EXTRACTOR_SERVER_SLOTS"
+SLOTS = int(os.environ.get(SLOTS_ENV) or EMBEDDED_CONCURRENCY)
 # options every start adds (bench/spec.py measures the candidates); EXTRACTOR_SERVER_OPTIONS
 # replaces them, e.g. "--spec-type ngram-simple --draft-max 16" (shell-style words)
 SERVER_OPTIONS: tuple[str, ...] = ()

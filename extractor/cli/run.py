@@ -56,7 +56,7 @@ from extractor.store import storage
               "stages and retries, reach this (env EXTRACTOR_MAX_TOKENS_PER_ARTICLE); the "
               "article is recorded in `errors` and the batch goes on.")
 @click.option("--concurrency", type=click.IntRange(min=1),
-              help="Articles in flight at once (env EXTRACTOR_CONCURRENCY). Default: 2 for the "
+              help="Articles in flight at once (env EXTRACTOR_CONCURRENCY). Default: 1 for the "
               "embedded model, 8 for --base-url. --replay/--record run one at a time.")
 @click.option("--requests-per-minute", "requests_per_minute", type=click.IntRange(min=1),
               help="Rate limit of the backend (env EXTRACTOR_REQUESTS_PER_MINUTE).")
