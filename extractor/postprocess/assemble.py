@@ -166,22 +166,53 @@ def assemble_initiatives(items: Sequence[InitiativeItem], text: str,
 _MEETING_WORDS = re.compile(r"\b(?:meetings?|conferences?|assembl(?:y|ies)|symposi(?:um|a)|"
                             r"forums?|seminars?|sessions?|supervision|inspections?|visits?)\b",
                             re.I)
+# a sentence that reports a meeting taking place (not one that refers to another meeting)
+_HELD = re.compile(r"\b(?:held|convened|opened|hosted|chaired|presided|took place|was staged)\b",
+                   re.I)
+# words every meeting description shares: they tell no meeting from another
+_GENERIC_MEETING_WORDS = frozenset({
+    "meeting", "meetings", "conference", "conferences", "work", "promotion", "mobilization",
+    "mobilisation", "symposium", "forum", "session", "sessions", "seminar", "assembly",
+    "supervision", "visit", "visits", "inspection", "executive", "study", "city", "municipal",
+    "county", "district", "provincial", "held", "on", "in", "at"})
+# the words before a meeting noun that name the meeting: "the city's industrial innovation and
+# development three year action mobilization conference"
+_MEETING_PHRASE = re.compile(
+    r"(?<![\w’'])((?:(?!(?:the|a|an|at|on|in|was|were|is|held|convened|chaired|attended|by|"
+    r"and then|to|said|that)\b)[\w’'“”\"\-]+\s+){1,12}?"
+    r"(?:meeting|conference|symposium|forum|seminar|assembly|session|supervision(?: service)?|"
+    r"inspection|visit))s?\b", re.I)
 
 
 def meeting_sentence(text: str, words: str) -> str | None:
     """The sentence that reports a meeting described by ``words`` (its mention, name and kind)
     when the mention is not verbatim: of the sentences with a meeting word, the one sharing
-    most of those words (at least one), the first on a tie (a report opens with the meeting)."""
-    wanted = set(text_words(words)) - KEY_STOPWORDS
+    most of the distinctive words (not "work", "meeting", "city", ...), the first on a tie;
+    with no such word shared, the first that reports a meeting held (a report opens with
+    its meeting)."""
+    wanted = set(text_words(words)) - KEY_STOPWORDS - _GENERIC_MEETING_WORDS
     best: tuple[int, str] | None = None
+    first_held: str | None = None
     for start, end in sentence_spans(text):
         sentence = text[start:end]
         if not _MEETING_WORDS.search(sentence):
             continue
+        if first_held is None and _HELD.search(sentence):
+            first_held = sentence.strip()
         shared = len(wanted & set(text_words(sentence)))
         if shared and (best is None or shared > best[0]):
             best = (shared, sentence.strip())
-    return best[1] if best else None
+    return best[1] if best else first_held
+
+
+def meeting_phrase(sentence: str) -> str | None:
+    """The words of ``sentence`` that name its meeting ("city's industrial ... mobilization
+    conference"), or None."""
+    match = _MEETING_PHRASE.search(sentence)
+    if not match:
+        return None
+    phrase = match.group(0).strip()
+    return phrase[0].upper() + phrase[1:]
 
 
 def assemble_meetings(items: Sequence[MeetingItem], text: str,
@@ -196,5 +227,7 @@ def assemble_meetings(items: Sequence[MeetingItem], text: str,
         if evidence == mention and align(mention, text).start is None:
             evidence = meeting_sentence(text, f"{mention} {item.name} {item.kind}") or mention
         record["evidence"] = evidence
+        if not _MEETING_WORDS.search(item.name):  # a person, a bureau or a city, not a meeting
+            record["name"] = meeting_phrase(evidence) or item.name
         records.append(record)
     return records

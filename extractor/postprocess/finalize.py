@@ -37,6 +37,7 @@ from extractor.text.canonical import (
 )
 from extractor.text.dates import supported_date
 from extractor.text.grounding import align
+from extractor.text.magnitudes import normalize_quantity
 from extractor.text.numbers import value_in_evidence
 from extractor.text.quantities import Quantity, class_thresholds, find_quantities
 from extractor.text.textfixes import MONTH_NAMES
@@ -151,17 +152,40 @@ _AMOUNT_OR_COMPANY = re.compile(
 _EVENT_HEAD = re.compile(r"\b(?:meeting|conference|symposium|forum|session|ceremony|expo)s?$",
                          re.I)
 _PROGRAMME_HEAD = re.compile(rf"\b(?:{PROGRAMME_HEADS})\b", re.I)
+# heads that make a programme only after a quoted nickname ("“two modernizations”
+# transformation"): "digital transformation" or "the manufacturing industry" alone is a concept
+_WEAK_HEAD = re.compile(r"^(?:transformation|industry|industries|city|cities|models?)$", re.I)
+# a body, not a programme: "Municipal Bureau of Economics and Information Technology"
+_ORGANIZATION = re.compile(
+    r"^(?:[\w’'-]+\s+){0,4}?(?:bureau|committee|department|commission|ministry|administration|"
+    r"office|government)(?:\s+of\b.*)?$", re.I)
+# a piece of a sentence: "and interoperability, yangzhou is ever", "distributed on"
+_FRAGMENT_START = re.compile(r"^(?:and|or|but|of|to|on|in|for|with|by|is|are|was|were)\b", re.I)
+_FRAGMENT_END = re.compile(r"\b(?:on|of|to|for|in|with|by|and|or|the|a|an|is|are|was|ever|not|"
+                           r"do|does)$", re.I)
+# a class of companies named without quotes: "national high-tech enterprises", "head enterprises"
+_COMPANY_CLASS = re.compile(r"^(?:[\w’'-]+\s+){0,2}(?:enterprises|companies|firms)$", re.I)
+
+
+def _strong_head(phrase: str) -> bool:
+    return any(not _WEAK_HEAD.match(m.group()) for m in _PROGRAMME_HEAD.finditer(phrase))
 
 
 def _names_a_programme(initiative: dict) -> bool:
-    """An amount, a count or a company ("45 Projects", "Sinopec Group") is no programme; a
-    name with a programme word (plan, action, system, ...) is one. Else not a programme:
+    """An amount, a count, a company, a body ("Bureau of Commerce"), a class of companies
+    named without quotes ("high-tech enterprises") or a piece of a sentence ("and ... is
+    ever") is no programme; a name with a programme word (plan, action, system, ...) is one.
+    Else not a programme:
     every mention is only a number ("hundred"), the name is an event ("... work meeting"), or
     it is a sentence (an exhortation: mostly lower case, six words or more ending in . ! ?, or
     ten or more broken by a comma; a quoted slogan is shorter)."""
     name = (initiative.get("name") or "").strip(" “”‘’\"'")
     mentions = [m.strip(" “”‘’\"'.") for m in initiative.get("mentions") or [] if m.strip()]
-    if _AMOUNT_OR_COMPANY.search(name):
+    if (_AMOUNT_OR_COMPANY.search(name) or _ORGANIZATION.match(name)
+            or _FRAGMENT_START.match(name) or _FRAGMENT_END.search(name)):
+        return False
+    quoted = any(re.search(r"[“\"‘']", m) for m in initiative.get("mentions") or [])
+    if _COMPANY_CLASS.match(name) and not quoted:
         return False
     if _PROGRAMME_HEAD.search(name):
         return True
@@ -209,6 +233,17 @@ def without_lead_repeats(targets: list[dict], text: str) -> list[dict]:
             or figure_key(t) not in in_body]
 
 
+def without_scale_repeats(targets: list[dict]) -> list[dict]:
+    """A money figure of 1,000 billion yuan or more that is ten times another figure of the
+    article is that figure with 亿 read as "billion" (2180亿 = 218 billion yuan written "2180
+    billion yuan"): the garbled copy is dropped."""
+    magnitudes = [normalize_quantity(t.get("value"), t.get("unit")) for t in targets]
+    money = {round(m[1] / 1e6) for m in magnitudes if m is not None and m[0] == "currency"}
+    return [t for t, m in zip(targets, magnitudes, strict=True)
+            if m is None or m[0] != "currency" or m[1] < 1e12
+            or round(m[1] / 1e7) not in money]
+
+
 _PLACE_AFTER = re.compile(r"\s+(?:sub-?cent(?:er|re)|district|county|city|new area|zone|town|"
                           r"port|park|economic|development|high-tech)\b", re.I)
 
@@ -231,7 +266,7 @@ def _generic_phrase(initiative: dict) -> bool:
     evidence = initiative.get("matched_text") or initiative.get("evidence") or ""
     mentions = [m.strip(" “”‘’\"'") for m in initiative.get("mentions") or []]
     return bool(mentions) and all(
-        m == m.lower() and len(m.split()) <= 3 and not _PROGRAMME_HEAD.search(m)
+        m == m.lower() and len(m.split()) <= 3 and not _strong_head(m)
         and not re.search(r"[“\"‘']\s*" + re.escape(m), evidence) for m in mentions)
 
 
@@ -369,7 +404,8 @@ def finalize(records: dict[str, list[dict]], text: str, published: str | None = 
         claimed = {(t["char_start"], t["char_end"]) for t in model_targets
                    if t["alignment"] in GROUNDED}
         extra = ground_records("targets", rule_targets(text, model_targets), text, claimed)
-        grounded["targets"] = without_lead_repeats(model_targets + extra, text)
+        grounded["targets"] = without_scale_repeats(
+            without_lead_repeats(model_targets + extra, text))
     rejected: list[dict] = []
     for table, flags in REJECTED_FLAGS.items():
         if table in grounded:

@@ -15,6 +15,10 @@ from extractor.text.candidates import sentence_spans
 from extractor.text.magnitudes import normalize_quantity
 
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+# nouns a count is stated in (the unit of a count target), singular and plural
+COUNT_NOUNS = (r"projects?|enterprises?|compan(?:y|ies)|firms|factor(?:y|ies)|workshops?|"
+               r"platforms?|parks|bases|cent(?:er|re)s|scenarios|buildings|demonstrations|plots|"
+               r"households|patents|production lines")
 # The qualifier is read from the text just before a number (a number-first search is several
 # times faster than trying every qualifier at every position of the article).
 _QUALIFIER_BEFORE = re.compile(
@@ -31,7 +35,13 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "77 industrial projects", "120 new high-tech enterprises": up to two words between
     ("count", re.compile(_NUM + r"\s+(?:(?!(?:of|and|in|to|from|yuan|rmb|hundred|thousand|"
                          r"million|billion|trillion)\b|[a-z-]*level\b)[a-z][a-z-]*\s+){0,2}"
-                         r"(?P<noun>projects|enterprises|companies|firms)\b", re.I)),
+                         r"(?P<noun>" + COUNT_NOUNS + r")\b(?!\s+(?:representatives|leaders|"
+                         r"heads|delegates|staff|employees|personnel)\b)", re.I)),
+    # physical quantities: "3.5859 million square meters", "10 million tons", "25GW", "12000 mu"
+    ("physical", re.compile(_NUM + r"\s*" + _SCALE + r"(?P<measure>square (?:meters|metres|"
+                            r"kilometers|kilometres)|cubic meters|cubic metres|"
+                            r"tons?(?! of standard coal)|tonnes|GW|MW|kW|mu|hectares|"
+                            r"kilometers|kilometres)\b", re.I)),
 )
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
@@ -74,9 +84,20 @@ _ALL_OF = re.compile(
     r"\s+(?:will|shall|should|must|are to)\s+(?:be\s+|have\s+)?(?:fully\s+)?"
     r"(?:achieve|realize|complete|carry|implement|transform|transformed|covered|digitally)\w*",
     re.I)
+# The Chinese order, noun before its count (项目359个, 企业8家): "signed industry project 359 and
+# ...", "new provincial intelligent workshop 2", "little giant enterprises more than 300",
+# "projects under construction have 186". The number ends its clause and has no unit after it.
+_COUNT_AFTER = re.compile(
+    r"\b(?P<noun>" + COUNT_NOUNS + r")\b(?P<gap>(?:\s+(?!(?:of|and|in|with|by|from|for|to)\b)"
+    r"[a-z][a-z-]*){0,3}?\s+(?:have|has|had|reach(?:ed|es)?|exceed(?:ed|s)?|break through|"
+    r"broke through|total(?:led|ed)?|numbered)|)\s+(?P<qual>more than\s+|over\s+|about\s+|"
+    r"nearly\s+|at least\s+)?" + _NUM
+    + r"(?![.,]?\d)(?=\s*(?:[,;.，；。)]|\band\b|$))", re.I)
+_LABEL_BEFORE = re.compile(r"\b(?:No|Number|Phase|Article|Item)\.?\s*$", re.I)  # "No. 1 Project"
 _TOP = re.compile(r"\btop\s+(?P<n>\d+|ten|twenty|thirty|fifty|hundred)\b", re.I)
 # "top 500 enterprises" names a category of companies, not a ranking or a count
-_CATEGORY = re.compile(r"\btop\s+\d+\s+(?:enterprises|companies|firms)\b", re.I)
+_CATEGORY = re.compile(r"\b(?:top|Fortune|Global|World|China|national)\s+\d+\s+"
+                       r"(?:enterprises|companies|firms)\b", re.I)
 _COMPARATORS = {
     "more than": ">", "over": ">", "exceed": ">", "at least": ">=", "not less than": ">=",
     "no less than": ">=", "up to": "<=", "no more than": "<=", "not more than": "<=",
@@ -154,6 +175,19 @@ class Quantity:
     clause: str  # verbatim clause containing it
 
 
+_MEASURES = {"ton": "tons", "tonnes": "tons", "square metres": "square meters",
+             "cubic metres": "cubic meters", "kilometres": "kilometers", "gw": "GW", "mw": "MW",
+             "kw": "kW", "square kilometres": "square kilometers"}
+
+
+def plural_noun(noun: str) -> str:
+    """The unit of a count: "enterprise" -> "enterprises", "factory" -> "factories"."""
+    noun = noun.lower()
+    if noun.endswith("y") and not noun.endswith("ey"):
+        return noun[:-1] + "ies"
+    return noun if noun.endswith("s") else noun + "s"
+
+
 def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
@@ -189,7 +223,11 @@ def find_quantities(text: str) -> list[Quantity]:
             if unit == "yuan":
                 label = _yuan(text, match).unit
             elif unit == "count":
-                label = match.group("noun").lower()
+                label = plural_noun(match.group("noun"))
+            elif unit == "physical":
+                label = " ".join([*(match.group("scale") or "").lower().split(),
+                                  _MEASURES.get(match.group("measure").lower(),
+                                                match.group("measure").lower())])
             qualifier = _QUALIFIER_BEFORE.search(
                 text, max(0, match.start() - _QUALIFIER_WINDOW), match.start())
             start = qualifier.start() if qualifier else match.start()
@@ -207,6 +245,12 @@ def find_quantities(text: str) -> list[Quantity]:
         value = _WORD_NUMBERS.get(token) or int(token)
         found.append(Quantity(float(value), "rank", "<=", match.start(), match.end(),
                               _clause_at(text, match.start(), match.end())))
+    for match in _COUNT_AFTER.finditer(text):
+        if _YEAR_NUMBER.fullmatch(match.group("num")):
+            continue
+        found.append(Quantity(_number(match.group("num")), plural_noun(match.group("noun")),
+                              _comparator(match.group("qual")), match.start("num"),
+                              match.end(), _clause_at(text, match.start(), match.end())))
     for match in _NUMBER_OF.finditer(text):
         found.append(Quantity(_number(match.group("num")), match.group("noun").lower(),
                               _comparator(match.group("qual")), match.start("num"),
@@ -243,6 +287,7 @@ def find_quantities(text: str) -> list[Quantity]:
              and not (q.unit.endswith("yuan") and any(s <= q.start < e for s, e in counted))]
     categories = [(m.start(), m.end()) for m in _CATEGORY.finditer(text)]
     found = [q for q in found if not any(s <= q.start < e for s, e in categories)]
+    found = [q for q in found if not _LABEL_BEFORE.search(text, max(0, q.start - 8), q.start)]
     unique = {(q.start, q.unit): q for q in found}
     ordered = sorted(unique.values(), key=lambda q: q.start)
     thresholds = class_thresholds(text, ordered)
