@@ -154,3 +154,27 @@ def test_target_comparator_and_period_are_read_from_the_sentences() -> None:
     ], sentences)
     assert [(r["comparator"], r["period"]) for r in records] == [
         (">", "2021"), ("=", "2021"), ("~", "by 2025")]
+
+
+def test_a_meeting_the_model_names_after_a_person_is_named_from_its_sentence() -> None:
+    text = ("Li Hua: build the backbone of industry\n\nMarch 3, the city's manufacturing upgrade "
+            "mobilization conference was held. Mayor Wang Gang chaired the meeting.")
+    [record] = assemble_meetings(
+        [MeetingItem(mention="work meetings", name="Li Hua", kind="work meeting")], text)
+    assert record["evidence"] == ("March 3, the city's manufacturing upgrade mobilization "
+                                  "conference was held.")
+    assert record["name"] == "City's manufacturing upgrade mobilization conference"
+    # a real name is kept, and a distinctive word still picks its sentence
+    [kept] = assemble_meetings(
+        [MeetingItem(mention="upgrade meetings", name="Upgrade conference", kind="k")], text)
+    assert kept["name"] == "Upgrade conference" and "upgrade" in kept["evidence"]
+
+
+def test_meeting_phrase() -> None:
+    from extractor.postprocess.assemble import meeting_phrase
+
+    assert meeting_phrase("On May 8, the county held the digital economy work meeting.") == (
+        "Digital economy work meeting")
+    assert meeting_phrase("The bureau launched the second quarter supervision service.") == (
+        "Second quarter supervision service")
+    assert meeting_phrase("Output rose 5%.") is None

@@ -238,3 +238,36 @@ def test_a_plain_lower_case_concept_is_not_a_named_programme() -> None:
     assert flags("good start", "achieve a “good start”") == []  # quoted: a slogan
     assert flags("chain leader system", "the chain leader system") == []  # a programme word
     assert flags("wind power", "wind power", source="rule") == []
+
+
+def test_a_money_figure_stated_again_with_yi_read_as_billion_is_stored_once() -> None:
+    from extractor.postprocess.finalize import without_scale_repeats
+
+    right = {"value": 218, "unit": "billion yuan"}
+    garbled = {"value": 2180, "unit": "billion yuan"}  # 2180亿 written "2180 billion yuan"
+    other = {"value": 21.8, "unit": "billion yuan"}  # ten times smaller but under a trillion
+    alone = {"value": 3000, "unit": "billion yuan"}  # no figure a tenth of it: kept
+    count = {"value": 2180, "unit": "projects"}
+    assert without_scale_repeats([garbled, right, other, alone, count]) == [
+        right, other, alone, count]
+
+
+def test_bodies_fragments_and_company_classes_are_not_programmes() -> None:
+    from extractor.postprocess.finalize import plausibility_flags
+
+    def flags(name: str, mention: str) -> list[str]:
+        return plausibility_flags("initiatives", {"name": name, "mentions": [mention],
+                                                  "evidence": f"we carry out {mention} now"})
+
+    for name in ("Municipal Bureau of Commerce and Industry",
+                 "Linyi city bureau of industry and information technology",
+                 "Leading Group Office of the Smart Transformation Work",
+                 "and connectivity, linyi is ever", "sent on", "national high-tech enterprises",
+                 "head enterprises"):
+        assert flags(name, name) == ["not_a_programme_name"], name
+    assert flags("digital transformation", "digital transformation") == ["not_a_programme_name"]
+    # a quoted designation, a slogan and a programme with a body in its name stay
+    assert flags("'Little Giant' Enterprises", "“little giant” enterprises") == []
+    assert flags("Attract Big and Strong Enterprises", "recruit large strong enterprise") == []
+    assert flags("Municipal Government Work Plan", "municipal government work plan") == []
+    assert flags("'Two Modernizations' Transformation", "“two modernizations” transformation") == []

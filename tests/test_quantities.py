@@ -128,3 +128,38 @@ def test_size_classes_named_by_an_amount_count_their_members_not_the_amount() ->
 def test_one_projects_investment_is_a_figure_not_a_class() -> None:
     text = "the solid waste treatment project with a total investment of 650 million yuan"
     assert [(q.value, q.unit) for q in find_quantities(text)] == [(650.0, "million yuan")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the Chinese order: the noun, then its count, at the end of the clause
+        ("the fair signed industrial project 212 and a total investment of 9 billion yuan",
+         [(212, "projects", "="), (9, "billion yuan", "=")]),
+        ("new provincial smart workshop 3, green factory 1.",
+         [(3, "workshops", "="), (1, "factories", "=")]),
+        ("specialized enterprises more than 150.", [(150, "enterprises", ">")]),
+        ("renovation projects under construction have 64, up 5%",
+         [(64, "projects", "="), (5, "%", "=")]),
+        # singular nouns and more counted things
+        ("help more than 8,000 enterprise move onto the cloud", [(8000, "enterprises", ">")]),
+        ("release 40 scenarios and 12 demonstrations", [(40, "scenarios", "="),
+                                                       (12, "demonstrations", "=")]),
+        # physical quantities with their scale
+        ("revitalise 1.2 million square meters of idle buildings",
+         [(1.2, "million square meters", "=")]),
+        ("coal output of 10 million tons and 25GW of wafers",
+         [(10, "million tons", "="), (25, "GW", "=")]),
+        ("industrial land of 3000 mu", [(3000, "mu", "=")]),
+        # not counts: a label, a category, attendance, a decimal amount
+        ("introduce the “No. 1 Project” first", []),
+        ("Fortune 500 companies invested here", []),
+        ("more than 300 enterprise representatives attended", []),
+        ("output of enterprises above designated size reached 161.5 billion yuan",
+         [(161.5, "billion yuan", "=")]),
+        ("projects started in 2023.", []),
+    ],
+)
+def test_counts_in_either_order_and_physical_quantities(text: str, expected: list[tuple]) -> None:
+    found = [(q.value, q.unit, q.comparator) for q in find_quantities(text)]
+    assert found == [(float(v), u, c) for v, u, c in expected]
