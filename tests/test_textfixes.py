@@ -55,3 +55,14 @@ def test_figures_dates_and_mojibake_written_word_by_word_are_repaired() -> None:
         "â€œshop small twoâ€": ("“shop small two”", "grammar"),
     }
     assert post_model_repairs("13 to 15 months later, 40 day morning") == []  # not months, days
+
+
+def test_an_amount_with_yi_read_as_billion_is_repaired_where_the_text_states_it_right() -> None:
+    from extractor.text.textfixes import yi_as_billion_repairs
+
+    text = ("Headline: deals of 2180 billion yuan. The fair signed deals of 218 billion yuan, "
+            "and 2,835.7 billion beside 283.57 billion; 3000 billion yuan stands alone.")
+    assert [(r.original, r.repaired, r.category) for r in yi_as_billion_repairs(text)] == [
+        ("2180 billion yuan", "218 billion yuan", "number"),
+        ("2,835.7 billion", "283.57 billion", "number")]
+    assert yi_as_billion_repairs("investment of 21.8 billion yuan and 218 billion yuan") == []

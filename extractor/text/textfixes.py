@@ -118,6 +118,24 @@ def figure_repairs(text: str) -> list[Repair]:
     return found
 
 
+_BILLIONS = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*billion"
+                       r"(?:\s+yuan)?\b", re.I)
+
+
+def yi_as_billion_repairs(text: str) -> list[Repair]:
+    """An amount of 1,000 billion or more that is ten times another amount of the text: the
+    same figure with 亿 (a hundred million) read as "billion" ("2180 billion yuan" beside "218
+    billion yuan")."""
+    amounts = [(m, float(m.group(1).replace(",", ""))) for m in _BILLIONS.finditer(text)]
+    in_millions = {round(value * 1000) for _, value in amounts}
+    return [Repair(original=m.group(0),
+                   repaired=_BILLIONS.sub(lambda _: f"{_number_text(value / 10)} billion",
+                                          m.group(0), count=1)
+                   + (" yuan" if m.group(0).lower().endswith("yuan") else ""),
+                   category="number", note="亿 read as billion: ten times the figure")
+            for m, value in amounts if value >= 1000 and round(value * 100) in in_millions]
+
+
 def mojibake_repairs(text: str) -> list[Repair]:
     """Runs of mojibake, repaired by ftfy (a lone "â€", its last byte lost, is a closing
     quote); a phrase between mojibake quotes is one repair."""
@@ -138,5 +156,5 @@ def mojibake_repairs(text: str) -> list[Repair]:
 
 def post_model_repairs(text: str) -> list[Repair]:
     """Figure, date and encoding repairs found by rule after the model, in text order."""
-    found = [*figure_repairs(text), *mojibake_repairs(text)]
+    found = [*figure_repairs(text), *yi_as_billion_repairs(text), *mojibake_repairs(text)]
     return sorted(found, key=lambda repair: text.find(repair.original))
