@@ -271,3 +271,25 @@ def test_bodies_fragments_and_company_classes_are_not_programmes() -> None:
     assert flags("Attract Big and Strong Enterprises", "recruit large strong enterprise") == []
     assert flags("Municipal Government Work Plan", "municipal government work plan") == []
     assert flags("'Two Modernizations' Transformation", "“two modernizations” transformation") == []
+
+
+def test_a_thousand_billion_is_one_hundred_billion_and_figures_are_not_programmes() -> None:
+    from extractor.postprocess.finalize import (
+        lead_end,
+        plausibility_flags,
+        thousand_billion_read_right,
+    )
+
+    garbled = {"value": 1000, "unit": "billion yuan",
+               "evidence": "investment broke through 1000 billion yuan"}
+    assert thousand_billion_read_right(garbled)["value"] == 100
+    stated = {"value": 1, "unit": "trillion yuan", "evidence": "output of 1 trillion yuan"}
+    assert thousand_billion_read_right(stated) == stated
+    for name in ("electronics output rose 11.3% to 252.1 billion yuan",
+                 "2019-08-02 Source: Municipal Bureau of Statistics"):
+        assert plausibility_flags("initiatives", {"name": name, "mentions": [name]}) == [
+            "not_a_programme_name"]
+    slogan = "100 years of glasses, 10 billion industry"
+    assert plausibility_flags("initiatives", {"name": slogan, "mentions": [f"“{slogan}”"]}) == []
+    text = "City news\n\nOriginal title: 22 smart factories named\n\nOn May 27, 22 factories ..."
+    assert text[lead_end(text):].lstrip().startswith("On May 27")

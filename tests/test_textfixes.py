@@ -66,3 +66,5 @@ def test_an_amount_with_yi_read_as_billion_is_repaired_where_the_text_states_it_
         ("2180 billion yuan", "218 billion yuan", "number"),
         ("2,835.7 billion", "283.57 billion", "number")]
     assert yi_as_billion_repairs("investment of 21.8 billion yuan and 218 billion yuan") == []
+    [thousand] = yi_as_billion_repairs("investment broke through 1,000 billion yuan")
+    assert thousand.repaired == "100 billion yuan"

@@ -167,14 +167,23 @@ _FRAGMENT_END = re.compile(r"\b(?:on|of|to|for|in|with|by|and|or|the|a|an|is|are
 _COMPANY_CLASS = re.compile(r"^(?:[\w’'-]+\s+){0,2}(?:enterprises|companies|firms)$", re.I)
 
 
+# a result or a source line, not a programme: "output rose 11.3% to 252 billion yuan",
+# "2019-08-02 Source: Bureau of Statistics"
+_STATES_A_FIGURE = re.compile(
+    r"\d\s*(?:%|percent\b|(?:trillion|billion|million|hundred million|ten thousand)?\s*yuan\b)"
+    r"|\b\d+(?:\.\d+)?\s*(?:trillion|billion|million)\b|\b(?:19|20)\d\d-\d\d-\d\d\b|"
+    r"\bsource\s*:", re.I)
+
+
 def _strong_head(phrase: str) -> bool:
     return any(not _WEAK_HEAD.match(m.group()) for m in _PROGRAMME_HEAD.finditer(phrase))
 
 
 def _names_a_programme(initiative: dict) -> bool:
-    """An amount, a count, a company, a body ("Bureau of Commerce"), a class of companies
-    named without quotes ("high-tech enterprises") or a piece of a sentence ("and ... is
-    ever") is no programme; a name with a programme word (plan, action, system, ...) is one.
+    """An amount, a count, a company, a body ("Bureau of Commerce"), a piece of a sentence
+    ("and ... is ever") and, written without quotes, a class of companies ("high-tech
+    enterprises") or a figure ("output rose 11% to 25 billion yuan") is no programme; a name
+    with a programme word (plan, action, system, ...) is one.
     Else not a programme:
     every mention is only a number ("hundred"), the name is an event ("... work meeting"), or
     it is a sentence (an exhortation: mostly lower case, six words or more ending in . ! ?, or
@@ -185,7 +194,7 @@ def _names_a_programme(initiative: dict) -> bool:
             or _FRAGMENT_START.match(name) or _FRAGMENT_END.search(name)):
         return False
     quoted = any(re.search(r"[“\"‘']", m) for m in initiative.get("mentions") or [])
-    if _COMPANY_CLASS.match(name) and not quoted:
+    if not quoted and (_COMPANY_CLASS.match(name) or _STATES_A_FIGURE.search(name)):
         return False
     if _PROGRAMME_HEAD.search(name):
         return True
@@ -206,7 +215,8 @@ _BYLINE = re.compile(
     rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\s*[(（]([^()（）]{{3,60}})[)）]")
 
 
-_LEAD_LINE = re.compile(r"^\s*(?:highlights?|summary|abstract|lead|核心提示|导读)\s*[:：]", re.I)
+_LEAD_LINE = re.compile(r"^\s*(?:highlights?|summary|abstract|lead|original (?:title|headline)|"
+                        r"核心提示|导读|原标题)\s*[:：]", re.I)
 
 
 def lead_end(text: str) -> int:
@@ -231,6 +241,19 @@ def without_lead_repeats(targets: list[dict], text: str) -> list[dict]:
     return [t for t in targets
             if t.get("char_start") is None or t["char_start"] >= end
             or figure_key(t) not in in_body]
+
+
+_THOUSAND_BILLION = re.compile(r"(?<![\d.,])1,?000\s*billion\b", re.I)
+
+
+def thousand_billion_read_right(target: dict) -> dict:
+    """A target of "1000 billion" yuan is 千亿, 100 billion yuan (a trillion is written so)."""
+    magnitude = normalize_quantity(target.get("value"), target.get("unit"))
+    evidence = target.get("matched_text") or target.get("evidence") or ""
+    if (magnitude is None or magnitude[0] != "currency" or magnitude[1] != 1e12
+            or not _THOUSAND_BILLION.search(evidence)):
+        return target
+    return {**target, "value": 100, "unit": "billion yuan"}
 
 
 def without_scale_repeats(targets: list[dict]) -> list[dict]:
@@ -404,8 +427,8 @@ def finalize(records: dict[str, list[dict]], text: str, published: str | None = 
         claimed = {(t["char_start"], t["char_end"]) for t in model_targets
                    if t["alignment"] in GROUNDED}
         extra = ground_records("targets", rule_targets(text, model_targets), text, claimed)
-        grounded["targets"] = without_scale_repeats(
-            without_lead_repeats(model_targets + extra, text))
+        grounded["targets"] = [thousand_billion_read_right(t) for t in without_scale_repeats(
+            without_lead_repeats(model_targets + extra, text))]
     rejected: list[dict] = []
     for table, flags in REJECTED_FLAGS.items():
         if table in grounded:

@@ -134,7 +134,7 @@ _COUNTED_CLASS = re.compile(
     + _SCALE_WORD + r"(?:[- ]yuan)?[- ]level\b)", re.I)
 _CLASS_NOUNS = r"\b(?:projects|enterprises|companies|firms|factories|clusters|industries)\b"
 _THRESHOLD_BEFORE = re.compile(
-    _CLASS_NOUNS + r"\s+(?:(?:with|of)\s+(?:an?\s+)?(?:(?:annual|total|fixed[- ]asset|"
+    _CLASS_NOUNS + r"\s+(?:(?:with|of|have|has)\s+(?:an?\s+)?(?:(?:annual|total|fixed[- ]asset|"
     r"equipment)\s+)*(?:investment|revenue|income|output(?:\s+value)?|sales|scale)\s+)?"
     r"(?:of\s+)?(?:(?:over|above|more than|exceeding|at least|not less than)\s+)?$", re.I)
 _THRESHOLD_WORD = re.compile(r"\b(?:of|with|over|above|exceeding|more than|at least)\s*$|"

@@ -125,15 +125,15 @@ _BILLIONS = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)
 def yi_as_billion_repairs(text: str) -> list[Repair]:
     """An amount of 1,000 billion or more that is ten times another amount of the text: the
     same figure with 亿 (a hundred million) read as "billion" ("2180 billion yuan" beside "218
-    billion yuan")."""
+    billion yuan"); and "1000 billion", 千亿 word by word (a trillion is written "trillion")."""
     amounts = [(m, float(m.group(1).replace(",", ""))) for m in _BILLIONS.finditer(text)]
     in_millions = {round(value * 1000) for _, value in amounts}
     return [Repair(original=m.group(0),
-                   repaired=_BILLIONS.sub(lambda _: f"{_number_text(value / 10)} billion",
-                                          m.group(0), count=1)
+                   repaired=f"{_number_text(value / 10)} billion"
                    + (" yuan" if m.group(0).lower().endswith("yuan") else ""),
                    category="number", note="亿 read as billion: ten times the figure")
-            for m, value in amounts if value >= 1000 and round(value * 100) in in_millions]
+            for m, value in amounts
+            if value >= 1000 and (round(value * 100) in in_millions or value == 1000)]
 
 
 def mojibake_repairs(text: str) -> list[Repair]:
