@@ -293,3 +293,14 @@ def test_a_thousand_billion_is_one_hundred_billion_and_figures_are_not_programme
     assert plausibility_flags("initiatives", {"name": slogan, "mentions": [f"“{slogan}”"]}) == []
     text = "City news\n\nOriginal title: 22 smart factories named\n\nOn May 27, 22 factories ..."
     assert text[lead_end(text):].lstrip().startswith("On May 27")
+
+
+def test_the_kind_of_a_programme_without_its_name_is_no_programme() -> None:
+    from extractor.postprocess.finalize import plausibility_flags
+
+    for name in ("three-year action plan", "the Action Plan", "special funds",
+                 "new round of three-year action plan"):
+        assert plausibility_flags("initiatives", {"name": name, "mentions": [name]}) == [
+            "not_a_programme_name"], name
+    named = "Three-Year Action Plan for Digital Manufacturing"
+    assert plausibility_flags("initiatives", {"name": named, "mentions": [named]}) == []

@@ -175,6 +175,21 @@ _STATES_A_FIGURE = re.compile(
     r"\bsource\s*:", re.I)
 
 
+# the kind of a programme without its name: "three-year action plan", "special funds"
+_BARE_KIND = re.compile(
+    r"^(?:the\s+|a\s+|new\s+round\s+of\s+)*(?:[\w-]+-year\s+|three\s+year\s+)?(?:action\s+plans?|"
+    r"actions?|plans?|implementation\s+opinions?|opinions?|special\s+funds?|funds?|polic(?:y|ies)|"
+    r"projects?|programm?es?|campaigns?|strateg(?:y|ies)|measures?)$", re.I)
+
+
+def _quoted(initiative: dict) -> bool:
+    """A mention carries quote marks or stands in quotes in the evidence (a slogan's name)."""
+    evidence = initiative.get("matched_text") or initiative.get("evidence") or ""
+    return any(re.search(r"[“\"‘']", m)
+               or re.search(r"[“\"‘']\s*" + re.escape(m.strip(" “”‘’\"'")), evidence)
+               for m in initiative.get("mentions") or [] if m.strip(" “”‘’\"'"))
+
+
 def _strong_head(phrase: str) -> bool:
     return any(not _WEAK_HEAD.match(m.group()) for m in _PROGRAMME_HEAD.finditer(phrase))
 
@@ -193,8 +208,9 @@ def _names_a_programme(initiative: dict) -> bool:
     if (_AMOUNT_OR_COMPANY.search(name) or _ORGANIZATION.match(name)
             or _FRAGMENT_START.match(name) or _FRAGMENT_END.search(name)):
         return False
-    quoted = any(re.search(r"[“\"‘']", m) for m in initiative.get("mentions") or [])
-    if not quoted and (_COMPANY_CLASS.match(name) or _STATES_A_FIGURE.search(name)):
+    if _BARE_KIND.match(name):
+        return False
+    if not _quoted(initiative) and (_COMPANY_CLASS.match(name) or _STATES_A_FIGURE.search(name)):
         return False
     if _PROGRAMME_HEAD.search(name):
         return True
