@@ -66,3 +66,15 @@ def test_date_and_headline_helpers() -> None:
     assert published_date("Title\n\n2023-01-05 0 By\nText") == "2023-01-05"
     assert published_date("No date here") is None
     assert headline("\n\nShort title\nBody") == "Short title"
+
+
+def test_lead_end_headline_summary_and_original_title() -> None:
+    from extractor.text.articles import lead_end
+
+    text = ("22 factories named\n\n2021-05-28 14:29  Source: City Media\n\n"
+            "Original title: the first 22 home factory produce\n\nOn May 27, 22 factories ...")
+    assert text[lead_end(text):].lstrip().startswith("On May 27")
+    plain = "Headline\n\n2021-05-28 Source: City Media\n\nOn May 27, 22 factories ..."
+    assert plain[lead_end(plain):].lstrip().startswith("2021-05-28")
+    paragraph = "The bureau launched the third quarter supervision service. " * 5 + "\nMore."
+    assert lead_end(paragraph) == 0

@@ -178,3 +178,13 @@ def test_meeting_phrase() -> None:
     assert meeting_phrase("The bureau launched the second quarter supervision service.") == (
         "Second quarter supervision service")
     assert meeting_phrase("Output rose 5%.") is None
+
+
+def test_a_meeting_mentioned_as_this_conference_takes_the_sentence_that_reports_it() -> None:
+    text = ("Deals worth 9 billion yuan signed at the Linyi Trade Conference\n\nOn May 6, the "
+            "2023 Linyi trade conference was held. This conference was hosted by the city.")
+    [record] = assemble_meetings(
+        [MeetingItem(mention="This conference", name="This conference", kind="conference")],
+        text)
+    assert record["evidence"] == "On May 6, the 2023 Linyi trade conference was held."
+    assert record["name"] == "2023 Linyi trade conference"

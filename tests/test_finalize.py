@@ -190,7 +190,8 @@ def test_editors_single_surnames_sentences_and_thresholds_are_rejected() -> None
 
 
 def test_a_figure_of_the_headline_stated_again_in_the_body_is_stored_once() -> None:
-    from extractor.postprocess.finalize import lead_end, without_lead_repeats
+    from extractor.postprocess.finalize import without_lead_repeats
+    from extractor.text.articles import lead_end
 
     text = ("City signs 359 projects\n\nHighlights: the conference signed 359 projects.\n"
             "On Monday the conference signed 359 projects worth 21.8 billion yuan. Growth was 5%.")
@@ -274,11 +275,8 @@ def test_bodies_fragments_and_company_classes_are_not_programmes() -> None:
 
 
 def test_a_thousand_billion_is_one_hundred_billion_and_figures_are_not_programmes() -> None:
-    from extractor.postprocess.finalize import (
-        lead_end,
-        plausibility_flags,
-        thousand_billion_read_right,
-    )
+    from extractor.postprocess.finalize import plausibility_flags, thousand_billion_read_right
+    from extractor.text.articles import lead_end
 
     garbled = {"value": 1000, "unit": "billion yuan",
                "evidence": "investment broke through 1000 billion yuan"}

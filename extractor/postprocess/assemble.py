@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 
 from extractor.models import InitiativeItem, MeetingItem, OfficialItem, Repair, TargetItem
+from extractor.text.articles import lead_end
 from extractor.text.candidates import name_candidates, sentence_around, sentence_spans
 from extractor.text.canonical import choose_canonical, same_person
 from extractor.text.grounding import align
@@ -169,12 +170,14 @@ _MEETING_WORDS = re.compile(r"\b(?:meetings?|conferences?|assembl(?:y|ies)|sympo
 # a sentence that reports a meeting taking place (not one that refers to another meeting)
 _HELD = re.compile(r"\b(?:held|convened|opened|hosted|chaired|presided|took place|was staged)\b",
                    re.I)
+_ANAPHORIC = re.compile(r"^(?:this|that|the|a)\s+(?:[\w-]+\s+)?(?:meeting|conference|symposium|"
+                        r"forum|session|event)s?$", re.I)
 # words every meeting description shares: they tell no meeting from another
 _GENERIC_MEETING_WORDS = frozenset({
     "meeting", "meetings", "conference", "conferences", "work", "promotion", "mobilization",
     "mobilisation", "symposium", "forum", "session", "sessions", "seminar", "assembly",
     "supervision", "visit", "visits", "inspection", "executive", "study", "city", "municipal",
-    "county", "district", "provincial", "held", "on", "in", "at"})
+    "county", "district", "provincial", "held", "on", "in", "at", "this", "that"})
 # the words before a meeting noun that name the meeting: "the city's industrial innovation and
 # development three year action mobilization conference"
 _MEETING_PHRASE = re.compile(
@@ -189,11 +192,14 @@ def meeting_sentence(text: str, words: str) -> str | None:
     when the mention is not verbatim: of the sentences with a meeting word, the one sharing
     most of the distinctive words (not "work", "meeting", "city", ...), the first on a tie;
     with no such word shared, the first that reports a meeting held (a report opens with
-    its meeting)."""
+    its meeting). The headline and summary are not searched."""
     wanted = set(text_words(words)) - KEY_STOPWORDS - _GENERIC_MEETING_WORDS
     best: tuple[int, str] | None = None
     first_held: str | None = None
+    body = lead_end(text)  # the headline and summary only announce the meeting
     for start, end in sentence_spans(text):
+        if start < body:
+            continue
         sentence = text[start:end]
         if not _MEETING_WORDS.search(sentence):
             continue
@@ -224,10 +230,16 @@ def assemble_meetings(items: Sequence[MeetingItem], text: str,
         record = item.model_dump(exclude={"mention"})
         mention = verbatim_mention(item.mention, text, repairs)
         evidence = evidence_sentence(text, mention)
-        if evidence == mention and align(mention, text).start is None:
-            evidence = meeting_sentence(text, f"{mention} {item.name} {item.kind}") or mention
+        anaphoric = bool(_ANAPHORIC.match(mention.strip()))  # "this conference"
+        # a person, a body, a city or "this conference" names no meeting
+        names_it = bool(_MEETING_WORDS.search(item.name)
+                        and not _ANAPHORIC.match(item.name.strip()))
+        if (anaphoric or not _MEETING_WORDS.search(evidence)
+                or (evidence == mention and align(mention, text).start is None)):
+            words = f"{mention} {item.name if names_it else ''} {item.kind}"
+            evidence = meeting_sentence(text, words) or evidence
         record["evidence"] = evidence
-        if not _MEETING_WORDS.search(item.name):  # a person, a bureau or a city, not a meeting
+        if not names_it:
             record["name"] = meeting_phrase(evidence) or item.name
         records.append(record)
     return records

@@ -26,6 +26,7 @@ from extractor.postprocess.rules import (
     rule_repairs,
     rule_targets,
 )
+from extractor.text.articles import lead_end
 from extractor.text.candidates import glossary_hits, sentence_spans
 from extractor.text.canonical import (
     SURNAMES,
@@ -182,10 +183,13 @@ _BARE_KIND = re.compile(
     r"projects?|programm?es?|campaigns?|strateg(?:y|ies)|measures?)$", re.I)
 
 
+_OPENING_QUOTE = re.compile(r"[“\"]|(?:^|[\s(])['‘]")
+
+
 def _quoted(initiative: dict) -> bool:
     """A mention carries quote marks or stands in quotes in the evidence (a slogan's name)."""
     evidence = initiative.get("matched_text") or initiative.get("evidence") or ""
-    return any(re.search(r"[“\"‘']", m)
+    return any(_OPENING_QUOTE.search(m)
                or re.search(r"[“\"‘']\s*" + re.escape(m.strip(" “”‘’\"'")), evidence)
                for m in initiative.get("mentions") or [] if m.strip(" “”‘’\"'"))
 
@@ -231,22 +235,6 @@ _BYLINE = re.compile(
     rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\s*[(（]([^()（）]{{3,60}})[)）]")
 
 
-_LEAD_LINE = re.compile(r"^\s*(?:highlights?|summary|abstract|lead|original (?:title|headline)|"
-                        r"核心提示|导读|原标题)\s*[:：]", re.I)
-
-
-def lead_end(text: str) -> int:
-    """Where the article's lead ends: its headline (first line) and a "Highlights:" summary
-    right after it, which repeat figures the body states in full."""
-    lines = text.splitlines(keepends=True)
-    end = len(lines[0]) if lines else 0
-    for line in lines[1:4]:
-        if _LEAD_LINE.match(line):
-            return text.index(line, end) + len(line)
-        if line.strip():
-            break
-        end += len(line)
-    return end
 
 
 def without_lead_repeats(targets: list[dict], text: str) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Reading article files: decoding, ids, and the facts a file states plainly (date line).
+"""Reading article files: decoding, ids, and the facts a file states plainly (date line, lead).
 
 What a file may be, and what happens to it (every refusal is an ArticleError naming the file,
 recorded in ``errors`` with stage ``read`` while the batch goes on):
@@ -204,3 +204,26 @@ def find_article_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
         else:
             raise ArticleError(f"{path}: no such file or directory")
+
+
+HEADLINE_MAX_CHARS = 200
+_DATELINE = re.compile(r"^\s*(?:\d{4}[-/.年]\d{1,2}|.*\b(?:source|from)\s*[:：])", re.I)
+_LEAD_LINE = re.compile(r"^\s*(?:highlights?|summary|abstract|lead|original (?:title|headline)|"
+                        r"核心提示|导读|原标题)\s*[:：]", re.I)
+
+
+def lead_end(text: str) -> int:
+    """Where the article's lead ends: its headline (first line) and a "Highlights:" summary or
+    an "Original title:" line after it (past the date and source line), which repeat figures
+    the body states in full. A first line longer than a headline is the body's."""
+    lines = text.splitlines(keepends=True)
+    if not lines or len(lines[0].strip()) > HEADLINE_MAX_CHARS:
+        return 0  # the text opens with a paragraph: no headline
+    end = position = len(lines[0])
+    for line in lines[1:6]:
+        position += len(line)
+        if _LEAD_LINE.match(line):
+            end = position
+        elif line.strip() and not _DATELINE.match(line):
+            break
+    return end

@@ -134,9 +134,12 @@ _COUNTED_CLASS = re.compile(
     + _SCALE_WORD + r"(?:[- ]yuan)?[- ]level\b)", re.I)
 _CLASS_NOUNS = r"\b(?:projects|enterprises|companies|firms|factories|clusters|industries)\b"
 _THRESHOLD_BEFORE = re.compile(
-    _CLASS_NOUNS + r"\s+(?:(?:with|of|have|has)\s+(?:an?\s+)?(?:(?:annual|total|fixed[- ]asset|"
+    _CLASS_NOUNS + r"\s+(?:(?:(?:with|of)\s+(?:an?\s+)?(?:(?:annual|total|fixed[- ]asset|"
     r"equipment)\s+)*(?:investment|revenue|income|output(?:\s+value)?|sales|scale)\s+)?"
-    r"(?:of\s+)?(?:(?:over|above|more than|exceeding|at least|not less than)\s+)?$", re.I)
+    r"(?:of\s+)?(?:(?:over|above|more than|exceeding|at least|not less than)\s+)?|"
+    # "24 projects have an investment of more than 1 billion yuan" (each), not "have a total"
+    r"(?:have|has)\s+(?:an?\s+)?(?:(?:annual|fixed[- ]asset)\s+)?(?:investment|revenue|"
+    r"output(?:\s+value)?)\s+of\s+(?:over|above|more than|exceeding|at least)\s+)$", re.I)
 _THRESHOLD_WORD = re.compile(r"\b(?:of|with|over|above|exceeding|more than|at least)\s*$|"
                              r"\b(?:of|with|over|above)\b", re.I)
 # "enterprises whose output exceeded 100 million yuan", "enterprises that invested over ..."
