@@ -302,3 +302,20 @@ def test_the_kind_of_a_programme_without_its_name_is_no_programme() -> None:
             "not_a_programme_name"], name
     named = "Three-Year Action Plan for Digital Manufacturing"
     assert plausibility_flags("initiatives", {"name": named, "mentions": [named]}) == []
+
+
+def test_people_and_results_are_not_programmes_and_an_event_covers_no_quoted_name() -> None:
+    from extractor.postprocess.finalize import plausibility_flags
+
+    for name in ("key enterprise main responsible person",
+                 "heavy and light industry stood in a ratio of 1.98:1 in added value"):
+        assert plausibility_flags("initiatives", {"name": name, "mentions": [name]}) == [
+            "not_a_programme_name"], name
+    text = ("On May 6 the city held its trade conference with “wings of the phoenix city” for "
+            "theme and announced the “attract merchants year” work deployment.")
+    event = {"name": "Trade Conference", "mentions": ["wings of the phoenix city",
+                                                      "attract merchants year"]}
+    result = finalize({"initiatives": [event]}, text)
+    names = {i["mentions"][0] for i in result["initiatives"]}
+    assert {"“wings of the phoenix city”", "“attract merchants year”"} <= names
+    assert [r["name"] for r in result["rejected"]] == ["Trade Conference"]

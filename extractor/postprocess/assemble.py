@@ -23,7 +23,8 @@ _CLAUSE_SPLIT = re.compile(r"(?<=[,;，；])\s*")
 # “2+N” modern industrial system, “two modernizations” transformation, “wisdom to turn” funds.
 PROGRAMME_HEADS = (r"systems?|plans?|actions?|projects?|zones?|city|cities|funds?|programm?es?|"
                    r"campaigns?|strateg(?:y|ies)|platforms?|mechanisms?|clusters?|models?|"
-                   r"round table|maps?|transformation|initiatives?|industry|industries")
+                   r"round table|maps?|transformation|initiatives?|industry|industries|"
+                   r"services?")
 _QUOTE_CLOSE = "”’\"'"
 _HEAD_AFTER_QUOTE = re.compile(
     rf"\s+((?:(?!(?:and|or|the|of|to|for|in|with|by|on|is|are)\b)[A-Za-z-]+\s+){{0,3}}"

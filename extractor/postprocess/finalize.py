@@ -155,7 +155,8 @@ _EVENT_HEAD = re.compile(r"\b(?:meeting|conference|symposium|forum|session|cerem
 _PROGRAMME_HEAD = re.compile(rf"\b(?:{PROGRAMME_HEADS})\b", re.I)
 # heads that make a programme only after a quoted nickname ("“two modernizations”
 # transformation"): "digital transformation" or "the manufacturing industry" alone is a concept
-_WEAK_HEAD = re.compile(r"^(?:transformation|industry|industries|city|cities|models?)$", re.I)
+_WEAK_HEAD = re.compile(r"^(?:transformation|industry|industries|city|cities|models?|services?)$",
+                        re.I)
 # a body, not a programme: "Municipal Bureau of Economics and Information Technology"
 _ORGANIZATION = re.compile(
     r"^(?:[\w’'-]+\s+){0,4}?(?:bureau|committee|department|commission|ministry|administration|"
@@ -173,7 +174,11 @@ _COMPANY_CLASS = re.compile(r"^(?:[\w’'-]+\s+){0,2}(?:enterprises|companies|fi
 _STATES_A_FIGURE = re.compile(
     r"\d\s*(?:%|percent\b|(?:trillion|billion|million|hundred million|ten thousand)?\s*yuan\b)"
     r"|\b\d+(?:\.\d+)?\s*(?:trillion|billion|million)\b|\b(?:19|20)\d\d-\d\d-\d\d\b|"
-    r"\bsource\s*:", re.I)
+    r"\bsource\s*:|\b\d+(?:\.\d+)?:\d+\b|"
+    r"\b(?:rose|fell|grew|increased|decreased|reached|stood|accounted)\b.*\d", re.I)
+# people, not a programme: "key enterprise main responsible person", "enterprise representatives"
+_PEOPLE = re.compile(r"\b(?:responsible persons?|persons? in charge|leaders|representatives|"
+                     r"comrades|cadres|officials)$", re.I)
 
 
 # the kind of a programme without its name: "three-year action plan", "special funds"
@@ -209,7 +214,7 @@ def _names_a_programme(initiative: dict) -> bool:
     ten or more broken by a comma; a quoted slogan is shorter)."""
     name = (initiative.get("name") or "").strip(" “”‘’\"'")
     mentions = [m.strip(" “”‘’\"'.") for m in initiative.get("mentions") or [] if m.strip()]
-    if (_AMOUNT_OR_COMPANY.search(name) or _ORGANIZATION.match(name)
+    if (_AMOUNT_OR_COMPANY.search(name) or _ORGANIZATION.match(name) or _PEOPLE.search(name)
             or _FRAGMENT_START.match(name) or _FRAGMENT_END.search(name)):
         return False
     if _BARE_KIND.match(name):
@@ -416,8 +421,11 @@ def finalize(records: dict[str, list[dict]], text: str, published: str | None = 
     if "initiatives" in merged:
         initiatives = merge_initiatives(glossary_programme_names(merged["initiatives"],
                                                                  glossary))
+        # a model "initiative" that is no programme (an event, a body) covers no phrase: the
+        # quoted names it lists as its mentions are still found by rule
+        programmes = [i for i in initiatives if not plausibility_flags("initiatives", i)]
         merged["initiatives"] = initiatives + rule_initiatives(
-            text, initiatives, merged.get("repairs", []), glossary)
+            text, programmes, merged.get("repairs", []), glossary)
     if "repairs" in merged:
         merged["repairs"] = merged["repairs"] + rule_repairs(
             merged["repairs"], merged.get("officials", []), merged.get("initiatives", []), text)
