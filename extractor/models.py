@@ -253,13 +253,16 @@ FLAGS: dict[str, str] = {
                             "stated in its evidence",
     "participant_from_injected_instruction": "a meeting names a participant found only in an "
                                              "injected instruction sentence",
-    "not_a_programme_name": "an 'initiative' named by a single word ('upgrade', '10')",
+    "not_a_programme_name": "an 'initiative' that names no programme: a single word ('upgrade', "
+                            "'10'), an amount, a body, people, a result or a piece of a sentence",
     "repair_copies_another": "a model repair whose repair is another repair's, pasted onto an "
                              "unrelated span",
     "repair_still_garbled": "a model repair whose 'repair' holds a garbled form of the glossary "
                             "(the prompt example echoed)",
     "repair_changes_nothing": "a model repair that only drops quotes or punctuation, or echoes a "
                               "long stretch nearly unchanged",
+    "repair_of_no_span": "a model repair whose original runs over a sentence end or ends on a "
+                         "dangling word, and whose repair shares none of its words",
     "evidence_in_injected_instruction": "the evidence lies in a sentence addressed to an AI "
                                         "('ignore previous instructions', 'SYSTEM:'): prompt "
                                         "injection inside the article",

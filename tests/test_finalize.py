@@ -319,3 +319,17 @@ def test_people_and_results_are_not_programmes_and_an_event_covers_no_quoted_nam
     names = {i["mentions"][0] for i in result["initiatives"]}
     assert {"“wings of the phoenix city”", "“attract merchants year”"} <= names
     assert [r["name"] for r in result["rejected"]] == ["Trade Conference"]
+
+
+def test_a_model_repair_of_a_piece_of_text_is_rejected() -> None:
+    from extractor.postprocess.finalize import repair_flags
+
+    repairs = [{"original": "equipment manufacturing etc. The launching",
+                "repaired": "digital economy", "source": "model"},
+               {"original": "person said, linyi is the", "repaired": "the city of industry",
+                "source": "model"},
+               {"original": "wisdom to turn", "repaired": "intelligent transformation",
+                "source": "model"},
+               {"original": "the enterprise of the", "repaired": "the enterprise",
+                "source": "model"}]
+    assert repair_flags(repairs, []) == [["repair_of_no_span"], ["repair_of_no_span"], [], []]

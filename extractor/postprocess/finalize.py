@@ -70,7 +70,7 @@ REJECTED_FLAGS: dict[str, frozenset[str]] = {
                           "not_a_quantity", "class_threshold"}),
     "initiatives": frozenset({"evidence_not_found", "not_a_programme_name"}),
     "repairs": frozenset({"evidence_not_found", "repair_copies_another", "repair_still_garbled",
-                          "repair_changes_nothing"}),
+                          "repair_changes_nothing", "repair_of_no_span"}),
 }
 _NAME_WORD = re.compile(r"[^\W_]+")
 
@@ -333,6 +333,12 @@ def _content_words(text: str) -> set[str]:
     return {w.casefold() for w in _NAME_WORD.findall(text) if len(w) > 3}
 
 
+# a piece of text, not a garbled span: it runs over a sentence end ("etc. The launching") or
+# ends on a word that cannot end a phrase ("wuxi is the")
+_NOT_ONE_SPAN = re.compile(r"[.!?。]\s+[A-Z]|\b(?:the|a|an|is|are|was|of|to|and|or|by|for)\s*$",
+                           re.I)
+
+
 def repair_flags(repairs: Sequence[dict], glossary: Sequence[dict]) -> list[list[str]]:
     """Per repair, the flags of a model repair that repairs nothing: its repair is another
     repair's (or the prompt example's) pasted onto an unrelated span ("“outstanding”" ->
@@ -351,6 +357,9 @@ def repair_flags(repairs: Sequence[dict], glossary: Sequence[dict]) -> list[list
                 found.append("repair_still_garbled")
             if changes_nothing(repair.get("original") or "", repair.get("repaired") or ""):
                 found.append("repair_changes_nothing")
+            if (_NOT_ONE_SPAN.search(repair.get("original") or "")
+                    and not words & _content_words(repair.get("repaired") or "")):
+                found.append("repair_of_no_span")
         flags.append(found)
     return flags
 
