@@ -245,7 +245,8 @@ FLAGS: dict[str, str] = {
                          "(a district, a company)",
     "not_a_meeting": "a 'meeting' whose evidence reports no meeting, visit or event (a "
                      "paragraph of results)",
-    "not_an_official": "a person credited as editor, reporter or photographer, not an official",
+    "not_an_official": "a person credited as editor, reporter or photographer, or a company's "
+                       "chairman, not an official",
     "not_a_quantity": "a 'target' whose unit is a year or a date",
     "class_threshold": "a 'target' whose amount only defines which projects or enterprises "
                        "count ('projects of over 2 billion yuan')",

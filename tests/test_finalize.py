@@ -333,3 +333,16 @@ def test_a_model_repair_of_a_piece_of_text_is_rejected() -> None:
                {"original": "the enterprise of the", "repaired": "the enterprise",
                 "source": "model"}]
     assert repair_flags(repairs, []) == [["repair_of_no_span"], ["repair_of_no_span"], [], []]
+
+
+def test_a_company_chairman_is_not_an_official() -> None:
+    from extractor.postprocess.finalize import plausibility_flags
+
+    def flags(title: str) -> list[str]:
+        return plausibility_flags("officials", {"name": "Wang Hong", "mentions": ["Wang Hong"],
+                                                "title": title, "evidence": "Wang Hong said"})
+
+    assert flags("Chairman of Sunny Electric Co., Ltd.") == ["not_an_official"]
+    assert flags("Chairman of the Municipal CPPCC") == []
+    assert flags("Chairman of the Provincial Federation of Industry") == []
+    assert flags("Deputy Mayor") == []

@@ -302,12 +302,23 @@ def _generic_phrase(initiative: dict) -> bool:
         and not re.search(r"[“\"‘']\s*" + re.escape(m), evidence) for m in mentions)
 
 
+_BUSINESS_TITLE = re.compile(r"\b(?:chairman|chairwoman|general manager|CEO|founder|president|"
+                             r"managing director)\b.*\b(?:co\.?|company|corporation|group|ltd\.?|"
+                             r"electric|technolog(?:y|ies)|industr(?:y|ies)|holdings?)\b", re.I)
+_PUBLIC_BODY = re.compile(r"\b(?:party|government|people's|congress|CPPCC|committee|bureau|"
+                          r"commission|department|administration|municipal|provincial|"
+                          r"federation|association|state-owned)\b", re.I)
+
+
 def _credited_not_official(official: dict) -> bool:
     """An editor, reporter or photographer credited by name (``Editor: Liu Min``, a dispatch's
-    byline), not an official: the title says so, or every mention in its evidence follows such
-    a word or stands in the byline."""
-    if NOT_OFFICIAL.search(official.get("title") or ""):
+    byline), or a company's chairman, not an official: the title says so, or every mention in
+    its evidence follows such a word or stands in the byline."""
+    title = official.get("title") or ""
+    if NOT_OFFICIAL.search(title):
         return True
+    if _BUSINESS_TITLE.search(title) and not _PUBLIC_BODY.search(title):
+        return True  # "Chairman of Gree Electric": business people are not officials
     evidence = official.get("matched_text") or official.get("evidence") or ""
     bylines = [(m.start(1), m.end(1)) for m in _BYLINE.finditer(evidence)]
     places = [m.start() for form in official.get("mentions") or [official.get("name") or ""]
