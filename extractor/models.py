@@ -252,6 +252,8 @@ FLAGS: dict[str, str] = {
                        "count ('projects of over 2 billion yuan')",
     "unit_not_in_evidence": "a target's unit (%, yuan, tons, rank, percentage points) is not "
                             "stated in its evidence",
+    "unit_misread": "a model target whose number its evidence states with another unit ('1 "
+                    "industrial cluster above 100 billion yuan' read as 1 billion yuan)",
     "participant_from_injected_instruction": "a meeting names a participant found only in an "
                                              "injected instruction sentence",
     "not_a_programme_name": "an 'initiative' that names no programme: a single word ('upgrade', "

@@ -346,3 +346,21 @@ def test_a_company_chairman_is_not_an_official() -> None:
     assert flags("Chairman of the Municipal CPPCC") == []
     assert flags("Chairman of the Provincial Federation of Industry") == []
     assert flags("Deputy Mayor") == []
+
+
+def test_a_count_of_a_size_class_found_by_rule_is_kept() -> None:
+    text = "By 2025 the province will cultivate 6 trillion-level industries."
+    result = finalize({"targets": []}, text)
+    assert [(t["value"], t["unit"], t["flags"]) for t in result["targets"]] == [
+        (6.0, "industries", [])]
+
+
+def test_a_model_target_that_misreads_the_unit_is_replaced_by_the_stated_count() -> None:
+    text = "Each city will have at least 1 industrial cluster above 100 billion yuan scale."
+    model = {"metric": "output", "value": 1, "unit": "billion yuan", "kind": "target",
+             "evidence": text}
+    result = finalize({"targets": [model]}, text)
+    assert [(t["value"], t["unit"]) for t in result["targets"]] == [
+        (1.0, "clusters"), (100.0, "billion yuan")]
+    [rejected] = result["rejected"]
+    assert rejected["flags"] == ["unit_misread"]

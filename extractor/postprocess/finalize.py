@@ -67,7 +67,7 @@ REJECTED_FLAGS: dict[str, frozenset[str]] = {
     "officials": frozenset({"evidence_not_found", "not_a_person_name", "not_an_official"}),
     "meetings": frozenset({"evidence_not_found", "not_a_meeting"}),
     "targets": frozenset({"evidence_not_found", "value_not_in_evidence", "unit_not_in_evidence",
-                          "not_a_quantity", "class_threshold"}),
+                          "not_a_quantity", "class_threshold", "unit_misread"}),
     "initiatives": frozenset({"evidence_not_found", "not_a_programme_name"}),
     "repairs": frozenset({"evidence_not_found", "repair_copies_another", "repair_still_garbled",
                           "repair_changes_nothing", "repair_of_no_span"}),
@@ -97,6 +97,7 @@ def _ground_one(table: str, record: dict, text: str, taken: set[tuple[int, int]]
         ]
     if (
         table == "targets"
+        and record.get("source") != "rule"  # the rules read the number from the text itself
         and found.matched_text is not None
         and not value_in_evidence(float(record["value"]), record.get("unit"), found.matched_text)
     ):
@@ -263,6 +264,20 @@ def thousand_billion_read_right(target: dict) -> dict:
             or not _THOUSAND_BILLION.search(evidence)):
         return target
     return {**target, "value": 100, "unit": "billion yuan"}
+
+
+def unit_misread(target: dict, quantities: Sequence[Quantity]) -> bool:
+    """A model target whose number the text states with another unit ("1 industrial cluster
+    above 100 billion yuan" read as 1 billion yuan): the quantities found in its evidence hold
+    its value in another unit family and none holds its magnitude."""
+    start, end = target.get("char_start"), target.get("char_end")
+    wanted = normalize_quantity(target.get("value"), target.get("unit"))
+    if target.get("flags") or start is None or end is None or wanted is None:
+        return False
+    found = [(q, normalize_quantity(q.value, q.unit)) for q in quantities if start <= q.start < end]
+    return (not any(m is not None and m[:2] == wanted[:2] for _, m in found)
+            and any(m is not None and q.value == float(target["value"]) and m[0] != wanted[0]
+                    for q, m in found))
 
 
 def without_scale_repeats(targets: list[dict]) -> list[dict]:
@@ -455,7 +470,9 @@ def finalize(records: dict[str, list[dict]], text: str, published: str | None = 
                                  strict=True):
             repair["flags"] = [*repair["flags"], *flags]
     if "targets" in grounded:
-        model_targets = grounded["targets"]
+        quantities = find_quantities(text)
+        model_targets = [{**t, "flags": [*t["flags"], "unit_misread"]}
+                         if unit_misread(t, quantities) else t for t in grounded["targets"]]
         claimed = {(t["char_start"], t["char_end"]) for t in model_targets
                    if t["alignment"] in GROUNDED}
         extra = ground_records("targets", rule_targets(text, model_targets), text, claimed)

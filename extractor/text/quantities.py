@@ -18,7 +18,7 @@ _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 # nouns a count is stated in (the unit of a count target), singular and plural
 COUNT_NOUNS = (r"projects?|enterprises?|compan(?:y|ies)|firms|factor(?:y|ies)|workshops?|"
                r"platforms?|parks|bases|cent(?:er|re)s|scenarios|buildings|demonstrations|plots|"
-               r"households|patents|production lines")
+               r"households|patents|production lines|clusters?|industr(?:y|ies)")
 # The qualifier is read from the text just before a number (a number-first search is several
 # times faster than trying every qualifier at every position of the article).
 _QUALIFIER_BEFORE = re.compile(
