@@ -254,6 +254,8 @@ FLAGS: dict[str, str] = {
                             "stated in its evidence",
     "unit_misread": "a model target whose number its evidence states with another unit ('1 "
                     "industrial cluster above 100 billion yuan' read as 1 billion yuan)",
+    "value_misread": "a model target whose evidence states other amounts of its unit and not its "
+                     "own ('break through 100 billion yuan' read as 1 billion yuan)",
     "participant_from_injected_instruction": "a meeting names a participant found only in an "
                                              "injected instruction sentence",
     "not_a_programme_name": "an 'initiative' that names no programme: a single word ('upgrade', "

@@ -364,3 +364,12 @@ def test_a_model_target_that_misreads_the_unit_is_replaced_by_the_stated_count()
         (1.0, "clusters"), (100.0, "billion yuan")]
     [rejected] = result["rejected"]
     assert rejected["flags"] == ["unit_misread"]
+
+
+def test_a_model_target_with_a_misread_amount_is_replaced_by_the_stated_one() -> None:
+    text = "Business income broke through 100 billion yuan for the first time."
+    model = {"metric": "income", "value": 1, "unit": "billion yuan", "kind": "actual",
+             "evidence": text}
+    result = finalize({"targets": [model]}, text)
+    assert [(t["value"], t["unit"]) for t in result["targets"]] == [(100.0, "billion yuan")]
+    assert result["rejected"][0]["flags"] == ["value_misread"]

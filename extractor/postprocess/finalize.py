@@ -67,7 +67,8 @@ REJECTED_FLAGS: dict[str, frozenset[str]] = {
     "officials": frozenset({"evidence_not_found", "not_a_person_name", "not_an_official"}),
     "meetings": frozenset({"evidence_not_found", "not_a_meeting"}),
     "targets": frozenset({"evidence_not_found", "value_not_in_evidence", "unit_not_in_evidence",
-                          "not_a_quantity", "class_threshold", "unit_misread"}),
+                          "not_a_quantity", "class_threshold", "unit_misread",
+                          "value_misread"}),
     "initiatives": frozenset({"evidence_not_found", "not_a_programme_name"}),
     "repairs": frozenset({"evidence_not_found", "repair_copies_another", "repair_still_garbled",
                           "repair_changes_nothing", "repair_of_no_span"}),
@@ -266,18 +267,24 @@ def thousand_billion_read_right(target: dict) -> dict:
     return {**target, "value": 100, "unit": "billion yuan"}
 
 
-def unit_misread(target: dict, quantities: Sequence[Quantity]) -> bool:
-    """A model target whose number the text states with another unit ("1 industrial cluster
-    above 100 billion yuan" read as 1 billion yuan): the quantities found in its evidence hold
-    its value in another unit family and none holds its magnitude."""
+def misread_flag(target: dict, quantities: Sequence[Quantity]) -> str | None:
+    """How a model target misreads the figure its evidence states, if it does: the quantities
+    found in its evidence hold its value in another unit family ("1 industrial cluster above
+    100 billion yuan" read as 1 billion yuan: ``unit_misread``), or only other amounts of its
+    unit family ("break through 100 billion yuan" read as 1 billion yuan: ``value_misread``)."""
     start, end = target.get("char_start"), target.get("char_end")
     wanted = normalize_quantity(target.get("value"), target.get("unit"))
     if target.get("flags") or start is None or end is None or wanted is None:
-        return False
-    found = [(q, normalize_quantity(q.value, q.unit)) for q in quantities if start <= q.start < end]
-    return (not any(m is not None and m[:2] == wanted[:2] for _, m in found)
-            and any(m is not None and q.value == float(target["value"]) and m[0] != wanted[0]
-                    for q, m in found))
+        return None
+    found = [(q, m) for q in quantities if start <= q.start < end
+             and (m := normalize_quantity(q.value, q.unit)) is not None]
+    if not found or any(m[:2] == wanted[:2] for _, m in found):
+        return None
+    if any(q.value == float(target["value"]) and m[0] != wanted[0] for q, m in found):
+        return "unit_misread"
+    if any(m[0] == wanted[0] for _, m in found):
+        return "value_misread"
+    return None
 
 
 def without_scale_repeats(targets: list[dict]) -> list[dict]:
@@ -471,8 +478,9 @@ def finalize(records: dict[str, list[dict]], text: str, published: str | None = 
             repair["flags"] = [*repair["flags"], *flags]
     if "targets" in grounded:
         quantities = find_quantities(text)
-        model_targets = [{**t, "flags": [*t["flags"], "unit_misread"]}
-                         if unit_misread(t, quantities) else t for t in grounded["targets"]]
+        model_targets = [{**t, "flags": [*t["flags"], flag]}
+                         if (flag := misread_flag(t, quantities)) else t
+                         for t in grounded["targets"]]
         claimed = {(t["char_start"], t["char_end"]) for t in model_targets
                    if t["alignment"] in GROUNDED}
         extra = ground_records("targets", rule_targets(text, model_targets), text, claimed)
