@@ -163,3 +163,22 @@ def test_one_projects_investment_is_a_figure_not_a_class() -> None:
 def test_counts_in_either_order_and_physical_quantities(text: str, expected: list[tuple]) -> None:
     found = [(q.value, q.unit, q.comparator) for q in find_quantities(text)]
     assert found == [(float(v), u, c) for v, u, c in expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a sum over the class is a figure
+        ("the districts signed 41 projects with a total investment of 45.7 billion yuan",
+         [(41, "projects", "="), (45.7, "billion yuan", "=")]),
+        # a threshold in the Chinese order defines the class
+        ("the city's above 50 million yuan technical renovation projects have 186.",
+         [(186, "projects", "=")]),
+        ("introduce the 100 million yuan above project 10, and", [(10, "projects", "=")]),
+        ("enterprises with a total output of over 1 billion yuan each", []),
+    ],
+)
+def test_totals_are_figures_and_thresholds_in_either_order_are_not(
+        text: str, expected: list[tuple]) -> None:
+    found = [(q.value, q.unit, q.comparator) for q in find_quantities(text)]
+    assert found == [(float(v), u, c) for v, u, c in expected]

@@ -154,16 +154,36 @@ _THRESHOLD_CONTEXT = re.compile(
 _THRESHOLD_WINDOW = 60
 
 
+# a sum over the class, not its threshold: "41 projects with a total investment of 45.7 billion"
+_A_TOTAL = re.compile(r"\btotal\b(?!.*\b(?:over|above|more than|exceeding|at least|not less than)"
+                      r"\b)", re.I)
+# the qualifier before the amount and the class noun after it, Chinese order (5000万元以上技改项目)
+_ABOVE_BEFORE = re.compile(r"\b(?:above|over)\s*$", re.I)
+_QUALIFIED_NOUN_AFTER = re.compile(
+    r"^\s+(?:(?!(?:in|to|for|of|and|was|were|is|are|will)\b)[a-z-]+\s+){0,3}"
+    r"(?:projects?|enterprises?)\b", re.I)
+_ABOVE_NOUN_AFTER = re.compile(
+    r"^\s+(?:and |or )?(?:above|or more)\s+(?:[a-z-]+\s+){0,2}(?:projects?|enterprises?)\b",
+    re.I)
+
+
 def is_class_threshold(text: str, start: int, end: int) -> bool:
     """Whether the money amount at ``text[start:end]`` defines a class of projects or
     enterprises rather than stating a figure."""
     before = text[max(0, start - _THRESHOLD_WINDOW):start]
     before = re.split(r"[,;.，；]", before)[-1]  # the same clause only
     found = _THRESHOLD_BEFORE.search(before)
-    if found and _THRESHOLD_WORD.search(found.group()):  # a bare "projects 5 ..." is no class
+    if (found and _THRESHOLD_WORD.search(found.group())  # a bare "projects 5 ..." is no class
+            and not _A_TOTAL.search(found.group())):  # "41 projects with a total investment"
         return True
-    if _THRESHOLD_RELATIVE.search(before):
+    relative = _THRESHOLD_RELATIVE.search(before)
+    if relative and not _A_TOTAL.search(relative.group()):
         return True
+    if _QUALIFIED_NOUN_AFTER.match(text[end:end + _THRESHOLD_WINDOW]) and _ABOVE_BEFORE.search(
+            before):  # "above 50 million yuan technical transformation projects"
+        return True
+    if _ABOVE_NOUN_AFTER.match(text[end:end + _THRESHOLD_WINDOW]):
+        return True  # 亿元以上项目: "the 100 million yuan above project"
     return bool(_THRESHOLD_AFTER.match(text[end:end + _THRESHOLD_WINDOW])
                 and _THRESHOLD_CONTEXT.search(before))
 
