@@ -373,3 +373,17 @@ def test_a_model_target_with_a_misread_amount_is_replaced_by_the_stated_one() ->
     result = finalize({"targets": [model]}, text)
     assert [(t["value"], t["unit"]) for t in result["targets"]] == [(100.0, "billion yuan")]
     assert result["rejected"][0]["flags"] == ["value_misread"]
+
+
+def test_titled_people_outlets_and_plain_projects_are_not_programmes() -> None:
+    from extractor.postprocess.finalize import plausibility_flags
+
+    for name in ("Vice Mayor Wang Hong", "Linyi City People's Government Official Website"):
+        assert plausibility_flags("initiatives", {"name": name, "mentions": [name]}) == [
+            "not_a_programme_name"], name
+    plain = {"name": "energy projects", "mentions": ["energy projects"],
+             "evidence": "energy projects take the lead"}
+    assert plausibility_flags("initiatives", plain) == ["not_a_programme_name"]
+    quoted = {"name": "'Double Hundred' Projects", "mentions": ["double hundred"],
+              "evidence": "start the “double hundred” projects"}
+    assert plausibility_flags("initiatives", quoted) == []

@@ -157,7 +157,8 @@ _EVENT_HEAD = re.compile(r"\b(?:meeting|conference|symposium|forum|session|cerem
 _PROGRAMME_HEAD = re.compile(rf"\b(?:{PROGRAMME_HEADS})\b", re.I)
 # heads that make a programme only after a quoted nickname ("“two modernizations”
 # transformation"): "digital transformation" or "the manufacturing industry" alone is a concept
-_WEAK_HEAD = re.compile(r"^(?:transformation|industry|industries|city|cities|models?|services?)$",
+_WEAK_HEAD = re.compile(r"^(?:transformation|industry|industries|city|cities|models?|services?|"
+                        r"projects?)$",
                         re.I)
 # a body, not a programme: "Municipal Bureau of Economics and Information Technology"
 _ORGANIZATION = re.compile(
@@ -178,9 +179,13 @@ _STATES_A_FIGURE = re.compile(
     r"|\b\d+(?:\.\d+)?\s*(?:trillion|billion|million)\b|\b(?:19|20)\d\d-\d\d-\d\d\b|"
     r"\bsource\s*:|\b\d+(?:\.\d+)?:\d+\b|"
     r"\b(?:rose|fell|grew|increased|decreased|reached|stood|accounted)\b.*\d", re.I)
-# people, not a programme: "key enterprise main responsible person", "enterprise representatives"
+# people or an outlet, not a programme: "key enterprise main responsible person", "Vice Mayor
+# Wang Hong", "City People's Government Official Website"
 _PEOPLE = re.compile(r"\b(?:responsible persons?|persons? in charge|leaders|representatives|"
-                     r"comrades|cadres|officials)$", re.I)
+                     r"comrades|cadres|officials)$|^(?:vice |deputy |executive )?(?:mayor|"
+                     r"secretary|governor|director|chairman|chairwoman)\b|\b(?:official )?"
+                     r"(?:website|web portal|newspaper|daily|television|media centre|"
+                     r"media center)$", re.I)
 
 
 # the kind of a programme without its name: "three-year action plan", "special funds"
