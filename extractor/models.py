@@ -268,6 +268,8 @@ FLAGS: dict[str, str] = {
                               "long stretch nearly unchanged",
     "repair_of_no_span": "a model repair whose original runs over a sentence end or ends on a "
                          "dangling word, and whose repair shares none of its words",
+    "repair_drops_figure": "a model repair whose original states a figure that its repair drops "
+                           "('89.3 billion yuan' -> 'money')",
     "evidence_in_injected_instruction": "the evidence lies in a sentence addressed to an AI "
                                         "('ignore previous instructions', 'SYSTEM:'): prompt "
                                         "injection inside the article",

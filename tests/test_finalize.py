@@ -138,7 +138,7 @@ def test_model_repairs_that_repair_nothing_are_rejected() -> None:
     result = finalize({"repairs": repairs}, text, glossary=glossary)
     assert [r["original"] for r in result["repairs"]] == ["chain length system", "yong yi bear"]
     rejected = {r["original"]: r["flags"] for r in result["rejected"]}
-    assert rejected == {"“No. 1 strategy”": ["repair_copies_another"],
+    assert rejected == {"“No. 1 strategy”": ["repair_copies_another", "repair_drops_figure"],
                         "six “outstanding”": ["repair_still_garbled"]}
 
 
@@ -387,3 +387,11 @@ def test_titled_people_outlets_and_plain_projects_are_not_programmes() -> None:
     quoted = {"name": "'Double Hundred' Projects", "mentions": ["double hundred"],
               "evidence": "start the “double hundred” projects"}
     assert plausibility_flags("initiatives", quoted) == []
+
+
+def test_a_model_repair_that_drops_a_figure_is_rejected() -> None:
+    from extractor.postprocess.finalize import repair_flags
+
+    repairs = [{"original": "89.3 billion yuan", "repaired": "money", "source": "model"},
+               {"original": "5 ten thousand", "repaired": "50,000", "source": "model"}]
+    assert repair_flags(repairs, []) == [["repair_drops_figure"], []]

@@ -71,7 +71,8 @@ REJECTED_FLAGS: dict[str, frozenset[str]] = {
                           "value_misread"}),
     "initiatives": frozenset({"evidence_not_found", "not_a_programme_name"}),
     "repairs": frozenset({"evidence_not_found", "repair_copies_another", "repair_still_garbled",
-                          "repair_changes_nothing", "repair_of_no_span"}),
+                          "repair_changes_nothing", "repair_of_no_span",
+                          "repair_drops_figure"}),
 }
 _NAME_WORD = re.compile(r"[^\W_]+")
 
@@ -398,6 +399,9 @@ def repair_flags(repairs: Sequence[dict], glossary: Sequence[dict]) -> list[list
             if (_NOT_ONE_SPAN.search(repair.get("original") or "")
                     and not words & _content_words(repair.get("repaired") or "")):
                 found.append("repair_of_no_span")
+            if (re.search(r"\d", repair.get("original") or "")
+                    and not re.search(r"\d", repair.get("repaired") or "")):
+                found.append("repair_drops_figure")  # "89.3 billion yuan" -> "money"
         flags.append(found)
     return flags
 
