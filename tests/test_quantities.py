@@ -182,3 +182,22 @@ def test_totals_are_figures_and_thresholds_in_either_order_are_not(
         text: str, expected: list[tuple]) -> None:
     found = [(q.value, q.unit, q.comparator) for q in find_quantities(text)]
     assert found == [(float(v), u, c) for v, u, c in expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a figure written in two parts, as 亿 and 万 are
+        ("industrial added value of 35 billion 628 million yuan, up 22.3%",
+         [(35.628, "billion yuan", "="), (22.3, "%", "=")]),
+        ("a GDP of 398 million 660 thousand yuan", [(398.66, "million yuan", "=")]),
+        # thousands of a measure or a count, and three words before the noun
+        ("an annual output of 20 thousand tons of anode materials", [(20, "thousand tons", "=")]),
+        ("more than 10 thousand enterprises use the cloud", [(10000, "enterprises", ">")]),
+        ("build more than 500 smart manufacturing demonstration factories",
+         [(500, "factories", ">")]),
+    ],
+)
+def test_split_figures_thousands_and_longer_counts(text: str, expected: list[tuple]) -> None:
+    found = [(q.value, q.unit, q.comparator) for q in find_quantities(text)]
+    assert found == [(float(v), u, c) for v, u, c in expected]

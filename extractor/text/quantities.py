@@ -18,7 +18,8 @@ _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 # nouns a count is stated in (the unit of a count target), singular and plural
 COUNT_NOUNS = (r"projects?|enterprises?|compan(?:y|ies)|firms|factor(?:y|ies)|workshops?|"
                r"platforms?|parks|bases|cent(?:er|re)s|scenarios|buildings|demonstrations|plots|"
-               r"households|patents|production lines|clusters?|industr(?:y|ies)")
+               r"households|patents|production lines|clusters?|industr(?:y|ies)|"
+               r"base stations|stations|sets|units|vehicles|standards")
 # The qualifier is read from the text just before a number (a number-first search is several
 # times faster than trying every qualifier at every position of the article).
 _QUALIFIER_BEFORE = re.compile(
@@ -33,12 +34,14 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("yuan", re.compile(_NUM + r"\s*" + _SCALE + r"(?:yuan|RMB)\b", re.I)),
     ("tons of standard coal", re.compile(_NUM + r"\s*tons? of standard coal\b", re.I)),
     # "77 industrial projects", "120 new high-tech enterprises": up to two words between
-    ("count", re.compile(_NUM + r"\s+(?:(?!(?:of|and|in|to|from|yuan|rmb|hundred|thousand|"
-                         r"million|billion|trillion)\b|[a-z-]*level\b)[a-z][a-z-]*\s+){0,2}"
+    ("count", re.compile(_NUM + r"(?:\s+(?P<scale>ten thousand|thousand))?"
+                         r"\s+(?:(?!(?:of|and|in|to|from|yuan|rmb|hundred|thousand|"
+                         r"million|billion|trillion)\b|[a-z-]*level\b)[a-z0-9][a-z0-9-]*\s+){0,3}"
                          r"(?P<noun>" + COUNT_NOUNS + r")\b(?!\s+(?:representatives|leaders|"
                          r"heads|delegates|staff|employees|personnel)\b)", re.I)),
     # physical quantities: "3.5859 million square meters", "10 million tons", "25GW", "12000 mu"
-    ("physical", re.compile(_NUM + r"\s*" + _SCALE + r"(?P<measure>square (?:meters|metres|"
+    ("physical", re.compile(_NUM + r"\s*" + _SCALE.replace("ten thousand", "ten thousand|thousand")
+                            + r"(?P<measure>square (?:meters|metres|"
                             r"kilometers|kilometres)|cubic meters|cubic metres|"
                             r"tons?(?! of standard coal)|tonnes|GW|MW|kW|mu|hectares|"
                             r"kilometers|kilometres)\b", re.I)),
@@ -203,6 +206,29 @@ _MEASURES = {"ton": "tons", "tonnes": "tons", "square metres": "square meters",
              "kw": "kW", "square kilometres": "square kilometers"}
 
 
+_COUNT_SCALES = {"thousand": 1_000, "ten thousand": 10_000}
+_SCALE_VALUES = {"trillion": 1e12, "billion": 1e9, "hundred million": 1e8, "million": 1e6,
+                 "ten thousand": 1e4, "thousand": 1e3}
+# a figure written in two parts, as 亿 and 万 are: "35 billion 628 million yuan", "398 million
+# 660 thousand yuan" (35.628 billion yuan, 398.66 million yuan)
+_SPLIT_FIGURE = re.compile(
+    r"(?<![\d.,])(?P<high>\d+(?:\.\d+)?)\s+(?P<high_scale>trillion|billion|hundred million|million)"
+    r"\s+(?P<low>\d{1,4})\s+(?P<low_scale>billion|hundred million|million|ten thousand|thousand)"
+    r"\s+(?P<unit>yuan|RMB)\b", re.I)
+
+
+def _split_figure(text: str, match: re.Match[str]) -> Quantity:
+    high_scale = match.group("high_scale").lower()
+    total = (float(match.group("high")) * _SCALE_VALUES[high_scale]
+             + float(match.group("low")) * _SCALE_VALUES[match.group("low_scale").lower()])
+    value = round(total / _SCALE_VALUES[high_scale], 6)
+    qualifier = _QUALIFIER_BEFORE.search(text, max(0, match.start() - _QUALIFIER_WINDOW),
+                                         match.start())
+    return Quantity(value, f"{high_scale} yuan",
+                    _comparator(qualifier.group("qual") if qualifier else None),
+                    match.start("high"), match.end(), _clause_at(text, match.start(), match.end()))
+
+
 def plural_noun(noun: str) -> str:
     """The unit of a count: "enterprise" -> "enterprises", "factory" -> "factories"."""
     noun = noun.lower()
@@ -242,11 +268,12 @@ def find_quantities(text: str) -> list[Quantity]:
         for match in pattern.finditer(text):
             if unit == "count" and _YEAR_NUMBER.fullmatch(match.group("num")):
                 continue  # "2023 key projects" is a year
-            label = unit
+            label, value = unit, _number(match.group("num"))
             if unit == "yuan":
                 label = _yuan(text, match).unit
-            elif unit == "count":
+            elif unit == "count":  # "10 thousand enterprises" is 10,000 enterprises
                 label = plural_noun(match.group("noun"))
+                value *= _COUNT_SCALES.get((match.group("scale") or "").lower(), 1)
             elif unit == "physical":
                 label = " ".join([*(match.group("scale") or "").lower().split(),
                                   _MEASURES.get(match.group("measure").lower(),
@@ -254,10 +281,12 @@ def find_quantities(text: str) -> list[Quantity]:
             qualifier = _QUALIFIER_BEFORE.search(
                 text, max(0, match.start() - _QUALIFIER_WINDOW), match.start())
             start = qualifier.start() if qualifier else match.start()
-            found.append(Quantity(_number(match.group("num")), label,
+            found.append(Quantity(value, label,
                                   _comparator(qualifier.group("qual") if qualifier else None),
                                   match.start("num"), match.end(),
                                   _clause_at(text, start, match.end())))
+    split = [_split_figure(text, m) for m in _SPLIT_FIGURE.finditer(text)]
+    found = [q for q in found if not any(s.start <= q.start < s.end for s in split)] + split
     for match in (m for pattern in _RANKS for m in pattern.finditer(text)):
         token = match.group("ord").lower()
         value = _ORDINALS.get(token) or int(re.sub(r"\D", "", token))
