@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from extractor.models import RECORD_TYPES
-from extractor.postprocess.assemble import PROGRAMME_HEADS
+from extractor.postprocess.programmes import generic_phrase, names_a_programme
 from extractor.postprocess.repairs import apply_repairs
 from extractor.postprocess.rules import (
     NOT_OFFICIAL,
@@ -123,8 +123,8 @@ def plausibility_flags(table: str, record: dict) -> list[str]:
                                                          or record.get("evidence") or ""):
         return ["not_a_meeting"]  # a paragraph of results is no meeting
     if table == "initiatives" and (len(_NAME_WORD.findall(record.get("name") or "")) < 2
-                                   or not _names_a_programme(record)
-                                   or _generic_phrase(record)):
+                                   or not names_a_programme(record)
+                                   or generic_phrase(record)):
         return ["not_a_programme_name"]  # "upgrade", "10", "hundred", a sentence, a meeting
     if table == "targets":
         unit = (record.get("unit") or "").strip()
@@ -144,103 +144,6 @@ _MEETING_WORDS = re.compile(
     r"visit\w*|inspect\w*|investigat\w*|research|survey\w*|held|hold|holds|convened|"
     r"presided|chaired|attended|signed|signing|launch\w*|mobiliz\w*|deploy\w*|tour\w*)\b"
     r"|会议|座谈|调研", re.I)
-_NUMBER_WORDS = re.compile(
-    r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|"
-    r"hundred|thousand|million|billion|trillion|double|\s|-|\+)+", re.I)
-# "45 Projects", "50 million yuan industrial chain special funds", "Sinopec Group": an amount,
-# a count or a company, not a programme
-_AMOUNT_OR_COMPANY = re.compile(
-    r"^\d[\d,.]*\s*(?:%|percent|(?:hundred |ten )?(?:thousand|million|billion|trillion)|yuan|"
-    r"projects?|enterprises?|companies)\b|\b(?:group|co\.|company|corporation|ltd\.?|"
-    r"limited)$", re.I)
-_EVENT_HEAD = re.compile(r"\b(?:meeting|conference|symposium|forum|session|ceremony|expo)s?$",
-                         re.I)
-_PROGRAMME_HEAD = re.compile(rf"\b(?:{PROGRAMME_HEADS})\b", re.I)
-# heads that make a programme only after a quoted nickname ("“two modernizations”
-# transformation"): "digital transformation" or "the manufacturing industry" alone is a concept
-_WEAK_HEAD = re.compile(r"^(?:transformation|industry|industries|city|cities|models?|services?|"
-                        r"projects?)$",
-                        re.I)
-# a body, not a programme: "Municipal Bureau of Economics and Information Technology"
-_ORGANIZATION = re.compile(
-    r"^(?:[\w’'-]+\s+){0,4}?(?:bureau|committee|department|commission|ministry|administration|"
-    r"office|government)(?:\s+of\b.*)?$", re.I)
-# a piece of a sentence: "and interoperability, yangzhou is ever", "distributed on"
-_FRAGMENT_START = re.compile(r"^(?:and|or|but|of|to|on|in|for|with|by|is|are|was|were)\b", re.I)
-_FRAGMENT_END = re.compile(r"\b(?:on|of|to|for|in|with|by|and|or|the|a|an|is|are|was|ever|not|"
-                           r"do|does)$", re.I)
-# a class of companies named without quotes: "national high-tech enterprises", "head enterprises"
-_COMPANY_CLASS = re.compile(r"^(?:[\w’'-]+\s+){0,2}(?:enterprises|companies|firms)$", re.I)
-
-
-# a result or a source line, not a programme: "output rose 11.3% to 252 billion yuan",
-# "2019-08-02 Source: Bureau of Statistics"
-_STATES_A_FIGURE = re.compile(
-    r"\d\s*(?:%|percent\b|(?:trillion|billion|million|hundred million|ten thousand)?\s*yuan\b)"
-    r"|\b\d+(?:\.\d+)?\s*(?:trillion|billion|million)\b|\b(?:19|20)\d\d-\d\d-\d\d\b|"
-    r"\bsource\s*:|\b\d+(?:\.\d+)?:\d+\b|"
-    r"\b(?:rose|fell|grew|increased|decreased|reached|stood|accounted)\b.*\d", re.I)
-# people or an outlet, not a programme: "key enterprise main responsible person", "Vice Mayor
-# Wang Hong", "City People's Government Official Website"
-_PEOPLE = re.compile(r"\b(?:responsible persons?|persons? in charge|leaders|representatives|"
-                     r"comrades|cadres|officials)$|^(?:vice |deputy |executive )?(?:mayor|"
-                     r"secretary|governor|director|chairman|chairwoman)\b|\b(?:official )?"
-                     r"(?:website|web portal|newspaper|daily|television|media centre|"
-                     r"media center)$", re.I)
-
-
-# the kind of a programme without its name: "three-year action plan", "special funds"
-_BARE_KIND = re.compile(
-    r"^(?:the\s+|a\s+|new\s+round\s+of\s+)*(?:[\w-]+-year\s+|three\s+year\s+)?(?:action\s+plans?|"
-    r"actions?|plans?|implementation\s+opinions?|opinions?|special\s+funds?|funds?|polic(?:y|ies)|"
-    r"projects?|programm?es?|campaigns?|strateg(?:y|ies)|measures?)$", re.I)
-
-
-_OPENING_QUOTE = re.compile(r"[“\"]|(?:^|[\s(])['‘]")
-
-
-def _quoted(initiative: dict) -> bool:
-    """A mention carries quote marks or stands in quotes in the evidence (a slogan's name)."""
-    evidence = initiative.get("matched_text") or initiative.get("evidence") or ""
-    return any(_OPENING_QUOTE.search(m)
-               or re.search(r"[“\"‘']\s*" + re.escape(m.strip(" “”‘’\"'")), evidence)
-               for m in initiative.get("mentions") or [] if m.strip(" “”‘’\"'"))
-
-
-def _strong_head(phrase: str) -> bool:
-    return any(not _WEAK_HEAD.match(m.group()) for m in _PROGRAMME_HEAD.finditer(phrase))
-
-
-def _names_a_programme(initiative: dict) -> bool:
-    """An amount, a count, a company, a body ("Bureau of Commerce"), a piece of a sentence
-    ("and ... is ever") and, written without quotes, a class of companies ("high-tech
-    enterprises") or a figure ("output rose 11% to 25 billion yuan") is no programme; a name
-    with a programme word (plan, action, system, ...) is one.
-    Else not a programme:
-    every mention is only a number ("hundred"), the name is an event ("... work meeting"), or
-    it is a sentence (an exhortation: mostly lower case, six words or more ending in . ! ?, or
-    ten or more broken by a comma; a quoted slogan is shorter)."""
-    name = (initiative.get("name") or "").strip(" “”‘’\"'")
-    mentions = [m.strip(" “”‘’\"'.") for m in initiative.get("mentions") or [] if m.strip()]
-    if (_AMOUNT_OR_COMPANY.search(name) or _ORGANIZATION.match(name) or _PEOPLE.search(name)
-            or _FRAGMENT_START.match(name) or _FRAGMENT_END.search(name)):
-        return False
-    if _BARE_KIND.match(name):
-        return False
-    if not _quoted(initiative) and (_COMPANY_CLASS.match(name) or _STATES_A_FIGURE.search(name)):
-        return False
-    if _PROGRAMME_HEAD.search(name):
-        return True
-    if mentions and all(_NUMBER_WORDS.fullmatch(m) for m in mentions):
-        return False
-    if _EVENT_HEAD.search(name):
-        return False
-    words = name.split()
-    lowercase = sum(word[:1].islower() for word in words) > len(words) / 2
-    ends_a_sentence = re.search(r"[.!?。]$", name) and len(words) >= 6
-    return not (lowercase and (ends_a_sentence or ("," in name and len(words) >= 10)))
-
-
 _MONTHS = "|".join(MONTH_NAMES)
 # the reporters of a dispatch, named in brackets after its date: "Dongguan, December 7 (Xu
 # Qingqing, Li Shu)"
@@ -315,19 +218,6 @@ def _names_a_place(official: dict) -> bool:
     ends = [m.end() for form in official.get("mentions") or [official.get("name") or ""]
             for m in re.finditer(re.escape(form), evidence)]
     return bool(ends) and all(_PLACE_AFTER.match(evidence, end) for end in ends)
-
-
-def _generic_phrase(initiative: dict) -> bool:
-    """A model "initiative" that the text writes as a plain phrase of at most three lower-case
-    words, unquoted and with no programme word ("wind power", "business environment",
-    "carbon neutrality"): a concept, not a named programme."""
-    if initiative.get("source", "model") != "model":
-        return False
-    evidence = initiative.get("matched_text") or initiative.get("evidence") or ""
-    mentions = [m.strip(" “”‘’\"'") for m in initiative.get("mentions") or []]
-    return bool(mentions) and all(
-        m == m.lower() and len(m.split()) <= 3 and not _strong_head(m)
-        and not re.search(r"[“\"‘']\s*" + re.escape(m), evidence) for m in mentions)
 
 
 _BUSINESS_TITLE = re.compile(r"\b(?:chairman|chairwoman|general manager|CEO|founder|president|"

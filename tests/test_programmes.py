@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pytest
+
+from extractor.postprocess.programmes import generic_phrase, names_a_programme
+
+
+@pytest.mark.parametrize(
+    ("name", "mentions", "expected"),
+    [
+        ("Three-Year Action Plan for Smart Manufacturing", ["three-year action plan for x"], True),
+        ("'765' Plan", ["“765” plan"], True),
+        ("Municipal Bureau of Commerce", ["Municipal Bureau of Commerce"], False),
+        ("three-year action plan", ["three-year action plan"], False),
+        ("output rose 5% to 2 billion yuan", ["output rose 5% to 2 billion yuan"], False),
+        ("Vice Mayor Li Hua", ["Vice Mayor Li Hua"], False),
+        ("national high-tech enterprises", ["national high-tech enterprises"], False),
+        ("and connectivity, the city is ever", ["and connectivity, the city is ever"], False),
+        ("Trade Expo conference", ["the conference"], False),
+    ],
+)
+def test_names_a_programme(name: str, mentions: list[str], expected: bool) -> None:
+    assert names_a_programme({"name": name, "mentions": mentions}) is expected
+
+
+def test_generic_phrase_is_a_plain_unquoted_concept_from_the_model() -> None:
+    concept = {"name": "Wind Power", "mentions": ["wind power"], "evidence": "build wind power"}
+    assert generic_phrase(concept)
+    assert not generic_phrase({**concept, "evidence": "build “wind power” towns"})
+    assert not generic_phrase({**concept, "source": "rule"})
+    assert not generic_phrase({"name": "Chain Leader System", "mentions": ["chain leader system"],
+                               "evidence": "the chain leader system"})
