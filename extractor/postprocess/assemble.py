@@ -188,15 +188,15 @@ _MEETING_PHRASE = re.compile(
     r"inspection|visit))s?\b", re.I)
 
 
-def meeting_sentence(text: str, words: str) -> str | None:
+def meeting_sentence(text: str, words: str, *, first_held: bool = True) -> str | None:
     """The sentence that reports a meeting described by ``words`` (its mention, name and kind)
     when the mention is not verbatim: of the sentences with a meeting word, the one sharing
     most of the distinctive words (not "work", "meeting", "city", ...), the first on a tie;
     with no such word shared, the first that reports a meeting held (a report opens with
-    its meeting). The headline and summary are not searched."""
+    its meeting), unless ``first_held`` is false. The headline and summary are not searched."""
     wanted = set(text_words(words)) - KEY_STOPWORDS - _GENERIC_MEETING_WORDS
     best: tuple[int, str] | None = None
-    first_held: str | None = None
+    held: str | None = None
     body = lead_end(text)  # the headline and summary only announce the meeting
     for start, end in sentence_spans(text):
         if start < body:
@@ -204,12 +204,12 @@ def meeting_sentence(text: str, words: str) -> str | None:
         sentence = text[start:end]
         if not _MEETING_WORDS.search(sentence):
             continue
-        if first_held is None and _HELD.search(sentence):
-            first_held = sentence.strip()
+        if held is None and _HELD.search(sentence):
+            held = sentence.strip()
         shared = len(wanted & set(text_words(sentence)))
         if shared and (best is None or shared > best[0]):
             best = (shared, sentence.strip())
-    return best[1] if best else first_held
+    return best[1] if best else (held if first_held else None)
 
 
 def meeting_phrase(sentence: str) -> str | None:
@@ -232,15 +232,18 @@ def assemble_meetings(items: Sequence[MeetingItem], text: str,
         mention = verbatim_mention(item.mention, text, repairs)
         evidence = evidence_sentence(text, mention)
         anaphoric = bool(_ANAPHORIC.match(mention.strip()))  # "this conference"
+        # only a mention that speaks of a meeting ("work meetings", "this conference") may stand
+        # for the meeting the text reports and name it; another one is the model's own words
+        speaks_of_meeting = bool(_MEETING_WORDS.search(mention))
         # a person, a body, a city or "this conference" names no meeting
         names_it = bool(_MEETING_WORDS.search(item.name)
                         and not _ANAPHORIC.match(item.name.strip()))
         if (anaphoric or not _MEETING_WORDS.search(evidence)
                 or (evidence == mention and align(mention, text).start is None)):
             words = f"{mention} {item.name if names_it else ''} {item.kind}"
-            evidence = meeting_sentence(text, words) or evidence
+            evidence = meeting_sentence(text, words, first_held=speaks_of_meeting) or evidence
         record["evidence"] = evidence
-        if not names_it:
+        if not names_it and speaks_of_meeting:
             record["name"] = meeting_phrase(evidence) or item.name
         records.append(record)
     return records
