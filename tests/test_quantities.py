@@ -130,6 +130,7 @@ def test_one_projects_investment_is_a_figure_not_a_class() -> None:
     assert [(q.value, q.unit) for q in find_quantities(text)] == [(650.0, "million yuan")]
 
 
+# forms of the genre: the Chinese word order, thresholds and totals, figures in two parts
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -158,16 +159,6 @@ def test_one_projects_investment_is_a_figure_not_a_class() -> None:
         ("output of enterprises above designated size reached 161.5 billion yuan",
          [(161.5, "billion yuan", "=")]),
         ("projects started in 2023.", []),
-    ],
-)
-def test_counts_in_either_order_and_physical_quantities(text: str, expected: list[tuple]) -> None:
-    found = [(q.value, q.unit, q.comparator) for q in find_quantities(text)]
-    assert found == [(float(v), u, c) for v, u, c in expected]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
         # a sum over the class is a figure
         ("the districts signed 41 projects with a total investment of 45.7 billion yuan",
          [(41, "projects", "="), (45.7, "billion yuan", "=")]),
@@ -176,17 +167,6 @@ def test_counts_in_either_order_and_physical_quantities(text: str, expected: lis
          [(186, "projects", "=")]),
         ("introduce the 100 million yuan above project 10, and", [(10, "projects", "=")]),
         ("enterprises with a total output of over 1 billion yuan each", []),
-    ],
-)
-def test_totals_are_figures_and_thresholds_in_either_order_are_not(
-        text: str, expected: list[tuple]) -> None:
-    found = [(q.value, q.unit, q.comparator) for q in find_quantities(text)]
-    assert found == [(float(v), u, c) for v, u, c in expected]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
         # a figure written in two parts, as 亿 and 万 are
         ("industrial added value of 35 billion 628 million yuan, up 22.3%",
          [(35.628, "billion yuan", "="), (22.3, "%", "=")]),
@@ -198,6 +178,6 @@ def test_totals_are_figures_and_thresholds_in_either_order_are_not(
          [(500, "factories", ">")]),
     ],
 )
-def test_split_figures_thousands_and_longer_counts(text: str, expected: list[tuple]) -> None:
+def test_genre_forms_of_quantities(text: str, expected: list[tuple]) -> None:
     found = [(q.value, q.unit, q.comparator) for q in find_quantities(text)]
     assert found == [(float(v), u, c) for v, u, c in expected]
