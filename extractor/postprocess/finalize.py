@@ -382,7 +382,8 @@ def finalize(records: dict[str, list[dict]], text: str, published: str | None = 
                          for t in grounded["targets"]]
         claimed = {(t["char_start"], t["char_end"]) for t in model_targets
                    if t["alignment"] in GROUNDED}
-        extra = ground_records("targets", rule_targets(text, model_targets), text, claimed)
+        extra = ground_records("targets", rule_targets(text, model_targets, quantities), text,
+                               claimed)
         grounded["targets"] = [thousand_billion_read_right(t) for t in without_scale_repeats(
             without_lead_repeats(model_targets + extra, text))]
     rejected: list[dict] = []

@@ -63,11 +63,18 @@ _BARE_KIND = re.compile(
 _OPENING_QUOTE = re.compile(r"[“\"]|(?:^|[\s(])['‘]")
 
 
+def _quoted_in(phrase: str, evidence: str) -> bool:
+    """``phrase`` stands right after a quote mark in ``evidence``."""
+    return bool(re.search(r"[“\"‘']\s*" + re.escape(phrase), evidence))
+
+
+def _evidence(initiative: dict) -> str:
+    return initiative.get("matched_text") or initiative.get("evidence") or ""
+
+
 def _quoted(initiative: dict) -> bool:
     """A mention carries quote marks or stands in quotes in the evidence (a slogan's name)."""
-    evidence = initiative.get("matched_text") or initiative.get("evidence") or ""
-    return any(_OPENING_QUOTE.search(m)
-               or re.search(r"[“\"‘']\s*" + re.escape(m.strip(" “”‘’\"'")), evidence)
+    return any(_OPENING_QUOTE.search(m) or _quoted_in(m.strip(" “”‘’\"'"), _evidence(initiative))
                for m in initiative.get("mentions") or [] if m.strip(" “”‘’\"'"))
 
 
@@ -111,8 +118,7 @@ def generic_phrase(initiative: dict) -> bool:
     "carbon neutrality"): a concept, not a named programme."""
     if initiative.get("source", "model") != "model":
         return False
-    evidence = initiative.get("matched_text") or initiative.get("evidence") or ""
     mentions = [m.strip(" “”‘’\"'") for m in initiative.get("mentions") or []]
     return bool(mentions) and all(
         m == m.lower() and len(m.split()) <= 3 and not _strong_head(m)
-        and not re.search(r"[“\"‘']\s*" + re.escape(m), evidence) for m in mentions)
+        and not _quoted_in(m, _evidence(initiative)) for m in mentions)

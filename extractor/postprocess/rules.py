@@ -64,10 +64,12 @@ def _nearest_period(position: int, targets: Sequence[dict]) -> str | None:
     return closest.get("period") if closest else None
 
 
-def rule_targets(text: str, targets: Sequence[dict]) -> list[dict]:
-    """Targets for the quantities with units that no (grounded) model target covers."""
+def rule_targets(text: str, targets: Sequence[dict],
+                 quantities: Sequence[Quantity] | None = None) -> list[dict]:
+    """Targets for the quantities with units that no (grounded) model target covers
+    (``quantities``: ``find_quantities(text)``, when the caller has it already)."""
     added = []
-    for quantity in find_quantities(text):
+    for quantity in find_quantities(text) if quantities is None else quantities:
         if _covered(quantity, targets):
             continue
         sentence = sentence_around(text, quantity.start, quantity.end)

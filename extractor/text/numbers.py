@@ -53,7 +53,7 @@ def parse_numbers(s: str) -> list[float]:
     return [float(m.group().replace(",", "")) for m in _NUMBER_RE.finditer(s)]
 
 
-def _magnitude(words: str) -> float:
+def scale_factor(words: str) -> float:
     """Multiplier of a run of magnitude words: "hundred million" -> 1e8, "ten thousand" -> 1e4."""
     factor = 1.0
     for word in re.findall(r"[a-z]+", words.casefold()):
@@ -72,7 +72,7 @@ def _unit_multiplier(unit: str | None) -> float:
         factor = float(lead.group().replace(",", ""))
         unit = unit[lead.end() :]
     mag = _MAGNITUDE_RE.match(unit)
-    return factor * (_magnitude(mag.group()) if mag else 1.0)
+    return factor * (scale_factor(mag.group()) if mag else 1.0)
 
 
 def _evidence_quantities(evidence: str) -> list[tuple[float, float]]:
@@ -81,7 +81,7 @@ def _evidence_quantities(evidence: str) -> list[tuple[float, float]]:
     covered: list[tuple[int, int]] = []  # magnitude words already read after a number
     for m in _NUMBER_RE.finditer(evidence):
         mag = _MAGNITUDE_RE.match(evidence, m.end())
-        found.append((float(m.group().replace(",", "")), _magnitude(mag.group()) if mag else 1.0))
+        found.append((float(m.group().replace(",", "")), scale_factor(mag.group()) if mag else 1.0))
         if mag:
             covered.append(mag.span())
     for m in _WORD_NUMBER_RE.finditer(evidence):
@@ -93,7 +93,7 @@ def _evidence_quantities(evidence: str) -> list[tuple[float, float]]:
         word = m.group("word").casefold()
         number = _ORDINALS.get(word) or _CARDINALS[word]
         mag = _MAGNITUDE_RE.match(evidence, m.end())
-        found.append((float(number), _magnitude(mag.group()) if mag else 1.0))
+        found.append((float(number), scale_factor(mag.group()) if mag else 1.0))
         if mag:
             covered.append(mag.span())
     return found

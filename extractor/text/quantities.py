@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from extractor.text.candidates import sentence_spans
 from extractor.text.magnitudes import normalize_quantity
+from extractor.text.numbers import scale_factor
 
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 # nouns a count is stated in (the unit of a count target), singular and plural
@@ -28,21 +29,23 @@ _QUALIFIER_BEFORE = re.compile(
     r"up to|no more than|not more than|about|nearly|approximately|around|close to)\s*$", re.I)
 _QUALIFIER_WINDOW = 40
 _SCALE = r"(?P<scale>trillion|billion|hundred million|million|ten thousand)?\s*"
+_SCALE_OR_THOUSAND = (r"(?P<scale>trillion|billion|hundred million|million|ten thousand|"
+                      r"thousand)?\s*")
 UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("percentage points", re.compile(_NUM + r"\s*percentage points?\b", re.I)),
     ("%", re.compile(_NUM + r"\s*(?:%|percent\b)", re.I)),
     ("yuan", re.compile(_NUM + r"\s*" + _SCALE + r"(?:yuan|RMB)\b", re.I)),
     ("tons of standard coal", re.compile(_NUM + r"\s*tons? of standard coal\b", re.I)),
-    # "77 industrial projects", "120 new high-tech enterprises": up to two words between
+    # "77 industrial projects", "10 thousand enterprises": up to three words between
     ("count", re.compile(_NUM + r"(?:\s+(?P<scale>ten thousand|thousand))?"
                          r"\s+(?:(?!(?:of|and|in|to|from|yuan|rmb|hundred|thousand|"
                          r"million|billion|trillion)\b|[a-z-]*level\b)[a-z0-9][a-z0-9-]*\s+){0,3}"
                          r"(?P<noun>" + COUNT_NOUNS + r")\b(?!\s+(?:representatives|leaders|"
                          r"heads|delegates|staff|employees|personnel)\b)", re.I)),
     # physical quantities: "3.5859 million square meters", "10 million tons", "25GW", "12000 mu"
-    ("physical", re.compile(_NUM + r"\s*" + _SCALE.replace("ten thousand", "ten thousand|thousand")
-                            + r"(?P<measure>square (?:meters|metres|"
-                            r"kilometers|kilometres)|cubic meters|cubic metres|"
+    ("physical", re.compile(_NUM + r"\s*" + _SCALE_OR_THOUSAND
+                            + r"(?P<measure>square (?:meters|metres|kilometers|kilometres)|"
+                            r"cubic meters|cubic metres|"
                             r"tons?(?! of standard coal)|tonnes|GW|MW|kW|mu|hectares|"
                             r"kilometers|kilometres)\b", re.I)),
 )
@@ -206,9 +209,6 @@ _MEASURES = {"ton": "tons", "tonnes": "tons", "square metres": "square meters",
              "kw": "kW", "square kilometres": "square kilometers"}
 
 
-_COUNT_SCALES = {"thousand": 1_000, "ten thousand": 10_000}
-_SCALE_VALUES = {"trillion": 1e12, "billion": 1e9, "hundred million": 1e8, "million": 1e6,
-                 "ten thousand": 1e4, "thousand": 1e3}
 # a figure written in two parts, as 亿 and 万 are: "35 billion 628 million yuan", "398 million
 # 660 thousand yuan" (35.628 billion yuan, 398.66 million yuan)
 _SPLIT_FIGURE = re.compile(
@@ -219,9 +219,9 @@ _SPLIT_FIGURE = re.compile(
 
 def _split_figure(text: str, match: re.Match[str]) -> Quantity:
     high_scale = match.group("high_scale").lower()
-    total = (float(match.group("high")) * _SCALE_VALUES[high_scale]
-             + float(match.group("low")) * _SCALE_VALUES[match.group("low_scale").lower()])
-    value = round(total / _SCALE_VALUES[high_scale], 6)
+    total = (float(match.group("high")) * scale_factor(high_scale)
+             + float(match.group("low")) * scale_factor(match.group("low_scale")))
+    value = round(total / scale_factor(high_scale), 6)
     qualifier = _QUALIFIER_BEFORE.search(text, max(0, match.start() - _QUALIFIER_WINDOW),
                                          match.start())
     return Quantity(value, f"{high_scale} yuan",
@@ -273,7 +273,7 @@ def find_quantities(text: str) -> list[Quantity]:
                 label = _yuan(text, match).unit
             elif unit == "count":  # "10 thousand enterprises" is 10,000 enterprises
                 label = plural_noun(match.group("noun"))
-                value *= _COUNT_SCALES.get((match.group("scale") or "").lower(), 1)
+                value *= scale_factor(match.group("scale") or "")
             elif unit == "physical":
                 label = " ".join([*(match.group("scale") or "").lower().split(),
                                   _MEASURES.get(match.group("measure").lower(),
