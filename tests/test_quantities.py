@@ -176,6 +176,18 @@ def test_one_projects_investment_is_a_figure_not_a_class() -> None:
         ("more than 10 thousand enterprises use the cloud", [(10000, "enterprises", ">")]),
         ("build more than 500 smart manufacturing demonstration factories",
          [(500, "factories", ">")]),
+        # modifiers a count's noun carries in English renderings of the genre
+        ("47 national-level industrial internet platforms and 3 cultural and tourism projects",
+         [(47, "platforms", "="), (3, "projects", "=")]),
+        ("a target of 600 “little giant” enterprises", [(600, "enterprises", "=")]),
+        ("complete 12 key tasks and industrial projects", []),
+        ("12 cities and 300 projects", [(300, "projects", "=")]),
+        # the currency before the figure, "per cent", energy and land in English measures
+        ("exports reached RMB845.24 billion, up 5 per cent",
+         [(845.24, "billion yuan", "="), (5, "%", "=")]),
+        ("revenue will exceed RMB 2 trillion", [(2, "trillion yuan", ">")]),
+        ("RMB 500 million yuan", [(500, "million yuan", "=")]),
+        ("a 3GWh battery line on 300 acres", [(3, "GWh", "="), (300, "acres", "=")]),
     ],
 )
 def test_genre_forms_of_quantities(text: str, expected: list[tuple]) -> None:

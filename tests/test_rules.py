@@ -136,3 +136,11 @@ def test_programmes_written_out_in_words_are_found_but_not_plain_verbs_of_action
     assert plan_phrases(text) == ["chain-wide digital empower action",
                                   "intelligent project construction action",
                                   "high quality development fund"]
+
+
+def test_rule_repairs_store_each_garbled_form_once_whatever_its_case() -> None:
+    text = ("Ginger weir district held a meeting. The ginger weir district committee spoke, "
+            "and ginger weir will grow.")
+    added = rule_repairs([], [], [], text)
+    assert [(r["original"], r["repaired"]) for r in added] == [
+        ("Ginger weir district", "Jiangyan District")]

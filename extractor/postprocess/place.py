@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from extractor.text.calques import place_calques
 from extractor.text.gazetteer import PROVINCE_LEVEL_CITIES, Place, gazetteer, place_word_key
 from extractor.text.placenames import split_article_place
 
@@ -36,8 +37,8 @@ def _person_spans(text: str, officials: Sequence[dict]) -> list[tuple[int, int]]
 
 
 def place_mentions(text: str, officials: Sequence[dict] = ()) -> list[tuple[Place, ...]]:
-    """Every word (or two-word run, "Ma Anshan") of the text that names a place: the readings
-    of each mention."""
+    """Every word (or two-word run, "Ma Anshan") of the text that names a place, and every place
+    name translated character by character: the readings of each mention."""
     names, people = gazetteer(), _person_spans(text, officials)
     words = list(_WORD.finditer(text))
     found: list[tuple[Place, ...]] = []
@@ -56,6 +57,7 @@ def place_mentions(text: str, officials: Sequence[dict] = ()) -> list[tuple[Plac
             skip_next = readings is not None
         if readings and (word.group()[0].isupper() or len(word.group()) >= 6):
             found.append(readings)
+    found.extend((calque.place,) for calque in place_calques(text))  # "Ginger weir district"
     return found
 
 

@@ -309,5 +309,6 @@ def rule_repairs(repairs: Sequence[dict], officials: Sequence[dict],
     for original, repair in found.items():
         if not any(original.casefold() in other or other in original.casefold()
                    for other in seen if other):
+            seen.append(original.casefold())  # "ginger weir" after "Ginger weir district"
             added.append({**repair.model_dump(), "source": "rule"})
     return added

@@ -35,6 +35,7 @@ class Place:
     level: str  # province, city, county (counties, county-level cities, districts)
     province: str  # English province name
     city: str | None  # the prefecture-level city (None for a province)
+    chinese: str = ""  # the name without its unit word: 姜堰 (for 姜堰区)
 
 
 def place_word_key(text: str) -> str:
@@ -65,25 +66,34 @@ def _walk() -> Iterator[Place]:
         english = PROVINCE_NAMES.get(_bare(province["name"]))
         if english is None:
             continue
-        yield Place(english, "province", english, None)
+        yield Place(english, "province", english, None, _bare(province["name"]))
         municipality = english in PROVINCE_LEVEL_CITIES
         for child in province.get("children", []):
             if municipality:  # a municipality's districts and counties
-                yield Place(_romanised(_bare(child["name"])), "county", english, english)
+                bare = _bare(child["name"])
+                yield Place(_romanised(bare), "county", english, english, bare)
                 continue
             # a province's cities (Dongguan and Zhongshan have no counties; a county-level
             # city under the province, Xiantao, stands for itself)
-            city = _romanised(_bare(child["name"]))
-            yield Place(city, "city", english, city)
+            bare = _bare(child["name"])
+            city = _romanised(bare)
+            yield Place(city, "city", english, city, bare)
             for county in child.get("children", []):
-                yield Place(_romanised(_bare(county["name"])), "county", english, city)
+                bare = _bare(county["name"])
+                yield Place(_romanised(bare), "county", english, city, bare)
+
+
+@functools.cache
+def places() -> tuple[Place, ...]:
+    """Every province, city and county, in the data's order."""
+    return tuple(_walk())
 
 
 @functools.cache
 def gazetteer() -> dict[str, tuple[Place, ...]]:
     """Key (see ``place_word_key``) -> every place of that name, provinces first."""
     found: dict[str, list[Place]] = {}
-    for place in _walk():
+    for place in places():
         keys = (place_word_key(place.name), *_EXTRA_KEYS.get(place.name, ()))
         for key in keys if place.level == "province" else keys[:1]:
             if len(key) >= 4:  # "Xian" (county) and longer; shorter keys are English words

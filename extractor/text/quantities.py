@@ -19,6 +19,7 @@ _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 # nouns a count is stated in (the unit of a count target), singular and plural
 COUNT_NOUNS = (r"projects?|enterprises?|compan(?:y|ies)|firms|factor(?:y|ies)|workshops?|"
                r"platforms?|parks|bases|cent(?:er|re)s|scenarios|buildings|demonstrations|plots|"
+               r"plants|applications|products|laboratories|academicians|"
                r"households|patents|production lines|clusters?|industr(?:y|ies)|"
                r"base stations|stations|sets|units|vehicles|standards")
 # The qualifier is read from the text just before a number (a number-first search is several
@@ -33,21 +34,30 @@ _SCALE_OR_THOUSAND = (r"(?P<scale>trillion|billion|hundred million|million|ten t
                       r"thousand)?\s*")
 UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("percentage points", re.compile(_NUM + r"\s*percentage points?\b", re.I)),
-    ("%", re.compile(_NUM + r"\s*(?:%|percent\b)", re.I)),
+    ("%", re.compile(_NUM + r"\s*(?:%|percent\b|per cent\b)", re.I)),
     ("yuan", re.compile(_NUM + r"\s*" + _SCALE + r"(?:yuan|RMB)\b", re.I)),
+    # the currency first: "RMB845.24 billion", "RMB 2 trillion", "¥3.5 billion"
+    ("yuan", re.compile(r"(?:\bRMB|\bCNY|[¥￥])\s*" + _NUM + r"(?![.,]?\d)(?:\s*(?P<scale>"
+                        r"trillion|billion|hundred million|million|ten thousand))?"
+                        r"(?!\s*(?:trillion|billion|hundred|million|ten|yuan|RMB)\b)", re.I)),
     ("tons of standard coal", re.compile(_NUM + r"\s*tons? of standard coal\b", re.I)),
-    # "77 industrial projects", "10 thousand enterprises": up to three words between
+    # "77 industrial projects", "10 thousand enterprises", "47 national-level industrial internet
+    # platforms", "3 cultural and tourism projects", "600 “little giant” enterprises": up to three
+    # words (a quoted name counts as one) between
     ("count", re.compile(_NUM + r"(?:\s+(?P<scale>ten thousand|thousand))?"
-                         r"\s+(?:(?!(?:of|and|in|to|from|yuan|rmb|hundred|thousand|"
-                         r"million|billion|trillion)\b|[a-z-]*level\b)[a-z0-9][a-z0-9-]*\s+){0,3}"
+                         r"\s+(?:(?:[“‘\"][^”’\"\n]{1,40}[”’\"]|"
+                         r"[a-z][a-z-]*(?:al|ic|ive|ed|ing|ern|level)\s+and(?=\s+[a-z])|"
+                         r"(?!(?:of|and|in|to|from|yuan|rmb)\b|"
+                         r"[a-z0-9-]*(?:hundred|thousand|million|billion|trillion))"
+                         r"[a-z0-9][a-z0-9-]*)\s+){0,3}"
                          r"(?P<noun>" + COUNT_NOUNS + r")\b(?!\s+(?:representatives|leaders|"
                          r"heads|delegates|staff|employees|personnel)\b)", re.I)),
     # physical quantities: "3.5859 million square meters", "10 million tons", "25GW", "12000 mu"
     ("physical", re.compile(_NUM + r"\s*" + _SCALE_OR_THOUSAND
                             + r"(?P<measure>square (?:meters|metres|kilometers|kilometres)|"
                             r"cubic meters|cubic metres|"
-                            r"tons?(?! of standard coal)|tonnes|GW|MW|kW|mu|hectares|"
-                            r"kilometers|kilometres)\b", re.I)),
+                            r"tons?(?! of standard coal)|tonnes|GWh|MWh|kWh|GW|MW|kW|mu|hectares|"
+                            r"acres|kilometers|kilometres)\b", re.I)),
 )
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
@@ -206,7 +216,8 @@ class Quantity:
 
 _MEASURES = {"ton": "tons", "tonnes": "tons", "square metres": "square meters",
              "cubic metres": "cubic meters", "kilometres": "kilometers", "gw": "GW", "mw": "MW",
-             "kw": "kW", "square kilometres": "square kilometers"}
+             "kw": "kW", "square kilometres": "square kilometers", "gwh": "GWh", "mwh": "MWh",
+             "kwh": "kWh"}
 
 
 # a figure written in two parts, as 亿 and 万 are: "35 billion 628 million yuan", "398 million

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from extractor.models import Repair
+from extractor.text.calques import place_calques
 
 # A phrase of 1-5 words written twice, the second time after nothing or a linking "to".
 # One word twice needs no link and at least five letters ("chain chain", not "that that");
@@ -154,7 +155,17 @@ def mojibake_repairs(text: str) -> list[Repair]:
     return found
 
 
+def place_calque_repairs(text: str) -> list[Repair]:
+    """Place names translated character by character ("Ginger weir district" -> "Jiangyan
+    District"; extractor/text/calques.py)."""
+    return [Repair(original=found.text, repaired=found.repaired, category="name",
+                   note=f"{found.place.chinese}: a place name translated character by character")
+            for found in place_calques(text)]
+
+
 def post_model_repairs(text: str) -> list[Repair]:
-    """Figure, date and encoding repairs found by rule after the model, in text order."""
-    found = [*figure_repairs(text), *yi_as_billion_repairs(text), *mojibake_repairs(text)]
+    """Figure, date, encoding and place-name repairs found by rule after the model, in text
+    order."""
+    found = [*figure_repairs(text), *yi_as_billion_repairs(text), *mojibake_repairs(text),
+             *place_calque_repairs(text)]
     return sorted(found, key=lambda repair: text.find(repair.original))

