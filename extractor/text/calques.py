@@ -23,16 +23,17 @@ from extractor.text.gazetteer import Place, gazetteer, place_word_key, places
 
 _UNIT_WORDS = {"city": "City", "county": "County", "district": "District"}
 # words a gloss never stands for: too common to read as one character of a name
-_NOT_GLOSS = frozenset(re.findall(r"\w+", """a an the of to in on at by for and or with from
-    as be is are was one two three four five six seven eight nine ten first second big small good new old city county
-    district area zone region province town village place name used form bound variant also
-    sth someone something classifier abbr surname"""))
-_NOT_GLOSS |= {"way", "kind", "part", "side", "thing", "things", "time", "times", "people"}
+_NOT_GLOSS = frozenset(re.findall(r"\w+", """
+    a an the of to in on at by for and or with from as be is are was one two three four five six
+    seven eight nine ten first second big small good new old city county district area zone
+    region province town village place name used form bound variant also sth someone something
+    classifier abbr surname way kind part side thing things time times people"""))
 # and the genre's own vocabulary, which a translation writes for its meaning, not for a name
-_NOT_GLOSS |= frozenset(re.findall(r"\w+", """year years plan work meeting industry industrial
-    enterprise project development economy economic government party committee quality system investment park
-    chain digital service construction technology innovation manufacturing total output value
-    growth high power energy market capital policy"""))
+_NOT_GLOSS |= frozenset(re.findall(r"\w+", """
+    year years plan work meeting industry industrial enterprise project development economy
+    economic government party committee quality system investment park chain digital service
+    construction technology innovation manufacturing total output value growth high power energy
+    market capital policy"""))
 _WORD = re.compile(r"[A-Za-z]+")
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _LINE = re.compile(r"^(\S+) (\S+) \[([^\]]+)\] /(.*)/$")
