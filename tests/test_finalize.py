@@ -395,3 +395,14 @@ def test_a_model_repair_that_drops_a_figure_is_rejected() -> None:
     repairs = [{"original": "89.3 billion yuan", "repaired": "money", "source": "model"},
                {"original": "5 ten thousand", "repaired": "50,000", "source": "model"}]
     assert repair_flags(repairs, []) == [["repair_drops_figure"], []]
+
+
+def test_a_model_repair_into_chinese_characters_is_rejected() -> None:
+    from extractor.postprocess.finalize import repair_flags
+
+    repairs = [{"original": "new energy", "repaired": "“新能源”", "source": "model"},
+               {"original": "kechuang", "repaired": "sci-tech innovation (科创)",
+                "source": "glossary"},
+               {"original": "number economy", "repaired": "digital economy (数字经济)",
+                "source": "model"}]
+    assert repair_flags(repairs, []) == [["repair_not_english"], [], []]

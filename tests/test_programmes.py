@@ -17,6 +17,9 @@ from extractor.postprocess.programmes import generic_phrase, names_a_programme
         ("national high-tech enterprises", ["national high-tech enterprises"], False),
         ("and connectivity, the city is ever", ["and connectivity, the city is ever"], False),
         ("Trade Expo conference", ["the conference"], False),
+        ("China (Xiamen) science city has important", ["China (Xiamen) kejicheng have important"],
+         False),
+        ("“投资 promotion”", ["“attract merchants introduce capital”"], False),
     ],
 )
 def test_names_a_programme(name: str, mentions: list[str], expected: bool) -> None:

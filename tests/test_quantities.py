@@ -188,6 +188,11 @@ def test_one_projects_investment_is_a_figure_not_a_class() -> None:
         ("revenue will exceed RMB 2 trillion", [(2, "trillion yuan", ">")]),
         ("RMB 500 million yuan", [(500, "million yuan", "=")]),
         ("a 3GWh battery line on 300 acres", [(3, "GWh", "="), (300, "acres", "=")]),
+        # a measure word translated literally, the Chinese order of a part
+        ("45 piece industry land total area 12000 mu", [(45, "plots", "="), (12000, "mu", "=")]),
+        ("accounted for 955 of the above-scale enterprises", [(955, "enterprises", "=")]),
+        ("factories reach the level of industry 3.0.", []),
+        ("ensure the county economy first in the province", [(1, "rank", "=")]),
     ],
 )
 def test_genre_forms_of_quantities(text: str, expected: list[tuple]) -> None:

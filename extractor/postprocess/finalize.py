@@ -72,7 +72,7 @@ REJECTED_FLAGS: dict[str, frozenset[str]] = {
     "initiatives": frozenset({"evidence_not_found", "not_a_programme_name"}),
     "repairs": frozenset({"evidence_not_found", "repair_copies_another", "repair_still_garbled",
                           "repair_changes_nothing", "repair_of_no_span",
-                          "repair_drops_figure"}),
+                          "repair_drops_figure", "repair_not_english"}),
 }
 _NAME_WORD = re.compile(r"[^\W_]+")
 
@@ -268,6 +268,9 @@ _NOT_ONE_SPAN = re.compile(r"[.!?。]\s+[A-Z]|\b(?:the|a|an|is|are|was|of|to|and
                            re.I)
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
 def repair_flags(repairs: Sequence[dict], glossary: Sequence[dict]) -> list[list[str]]:
     """Per repair, the flags of a model repair that repairs nothing: its repair is another
     repair's (or the prompt example's) pasted onto an unrelated span ("“outstanding”" ->
@@ -292,6 +295,8 @@ def repair_flags(repairs: Sequence[dict], glossary: Sequence[dict]) -> list[list
             if (re.search(r"\d", repair.get("original") or "")
                     and not re.search(r"\d", repair.get("repaired") or "")):
                 found.append("repair_drops_figure")  # "89.3 billion yuan" -> "money"
+            if _CJK.search(re.sub(r"[(（][^()（）]*[)）]", "", repair.get("repaired") or "")):
+                found.append("repair_not_english")  # "new energy" -> "“新能源”", not "... (科创)"
         flags.append(found)
     return flags
 

@@ -32,7 +32,9 @@ _ORGANIZATION = re.compile(
 # a piece of a sentence: "and interoperability, yangzhou is ever", "distributed on"
 _FRAGMENT_START = re.compile(r"^(?:and|or|but|of|to|on|in|for|with|by|is|are|was|were)\b", re.I)
 _FRAGMENT_END = re.compile(r"\b(?:on|of|to|for|in|with|by|and|or|the|a|an|is|are|was|ever|not|"
-                           r"do|does)$", re.I)
+                           r"do|does|has|have|had|will|shall|can|must|should|important)$", re.I)
+# a name the model left in Chinese characters ("“投资 promotion”") is no repaired English name
+_CJK = re.compile(r"[\u3400-\u9fff]")
 # a class of companies named without quotes: "national high-tech enterprises", "head enterprises"
 _COMPANY_CLASS = re.compile(r"^(?:[\w’'-]+\s+){0,2}(?:enterprises|companies|firms)$", re.I)
 
@@ -84,7 +86,7 @@ def _strong_head(phrase: str) -> bool:
 
 def names_a_programme(initiative: dict) -> bool:
     """An amount, a count, a company, a body ("Bureau of Commerce"), a piece of a sentence
-    ("and ... is ever") and, written without quotes, a class of companies ("high-tech
+    ("and ... is ever", "... has important"), a name left in Chinese characters and, written without quotes, a class of companies ("high-tech
     enterprises") or a figure ("output rose 11% to 25 billion yuan") is no programme; a name
     with a programme word (plan, action, system, ...) is one.
     Else not a programme:
@@ -94,7 +96,7 @@ def names_a_programme(initiative: dict) -> bool:
     name = (initiative.get("name") or "").strip(" “”‘’\"'")
     mentions = [m.strip(" “”‘’\"'.") for m in initiative.get("mentions") or [] if m.strip()]
     if (_AMOUNT_OR_COMPANY.search(name) or _ORGANIZATION.match(name) or _PEOPLE.search(name)
-            or _FRAGMENT_START.match(name) or _FRAGMENT_END.search(name)):
+            or _FRAGMENT_START.match(name) or _FRAGMENT_END.search(name) or _CJK.search(name)):
         return False
     if _BARE_KIND.match(name):
         return False

@@ -18,7 +18,7 @@ from extractor.text.numbers import scale_factor
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 # nouns a count is stated in (the unit of a count target), singular and plural
 COUNT_NOUNS = (r"projects?|enterprises?|compan(?:y|ies)|firms|factor(?:y|ies)|workshops?|"
-               r"platforms?|parks|bases|cent(?:er|re)s|scenarios|buildings|demonstrations|plots|"
+               r"platforms?|parks|bases|cent(?:er|re)s|scenarios|buildings|demonstrations?|plots|"
                r"plants|applications|products|laboratories|academicians|"
                r"households|patents|production lines|clusters?|industr(?:y|ies)|"
                r"base stations|stations|sets|units|vehicles|standards")
@@ -51,7 +51,7 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                          r"[a-z0-9-]*(?:hundred|thousand|million|billion|trillion))"
                          r"[a-z0-9][a-z0-9-]*)\s+){0,3}"
                          r"(?P<noun>" + COUNT_NOUNS + r")\b(?!\s+(?:representatives|leaders|"
-                         r"heads|delegates|staff|employees|personnel)\b)", re.I)),
+                         r"heads|delegates|staff|employees|personnel|land)\b)", re.I)),
     # physical quantities: "3.5859 million square meters", "10 million tons", "25GW", "12000 mu"
     ("physical", re.compile(_NUM + r"\s*" + _SCALE_OR_THOUSAND
                             + r"(?P<measure>square (?:meters|metres|kilometers|kilometres)|"
@@ -71,6 +71,9 @@ _RANKS = (
     re.compile(r"\b(?:be|is|are|was|become|becomes|remain|remains)\s+(?:the\s+)?" + _ORDINAL
                + r"\s+(?:place\s+)?in\s+the\s+(?:whole\s+)?(?:province|country|nation|city)\b",
                re.I),
+    # "ensure first in the province" (not "the first in the province to ...", a first deed)
+    re.compile(r"(?<!\bthe\s)\b(?P<ord>first|second|third)\s+in\s+the\s+(?:whole\s+)?"
+               r"(?:province|country|nation)\b(?!\s+to\b)", re.I),
 )
 # Genre conventions for round Chinese figures (千项/千家, 百亿产业):
 # "thousands of [industrial | “quoted”] projects" -> at least 1,000 projects;
@@ -84,6 +87,11 @@ _SIZED_INDUSTRY = re.compile(
 # 家, the measure word for enterprises, translated literally: "industrial enterprises 27 families",
 # "22 home intelligent factory"; a count of enterprises where the clause speaks of them.
 _FAMILIES = re.compile(_NUM + r"\s+(?:families|family|homes|home)\b", re.I)
+# 块/宗, the measure word for plots of land, translated literally: "45 piece industry land"
+_PIECES_OF_LAND = re.compile(_NUM + r"\s+pieces?\s+(?:of\s+)?(?:[a-z-]+\s+){0,2}?land\b", re.I)
+# "accounted for 955 of the above-scale enterprises": a part of a counted whole
+_PART_OF = re.compile(_NUM + r"\s+of\s+the\s+(?:[a-z-]+\s+){0,3}?(?P<noun>projects|enterprises|"
+                      r"companies|industries|parks)\b", re.I)
 _ENTERPRISE_WORDS = re.compile(r"\b(?:enterprises?|compan(?:y|ies)|firms?|factor(?:y|ies)|"
                                r"regulation|above-rule|above-scale|designated size)\b", re.I)
 # "the number of high-tech enterprises had exceeded 3,000": a count whose noun precedes it.
@@ -309,8 +317,8 @@ def find_quantities(text: str) -> list[Quantity]:
         found.append(Quantity(float(value), "rank", "<=", match.start(), match.end(),
                               _clause_at(text, match.start(), match.end())))
     for match in _COUNT_AFTER.finditer(text):
-        if _YEAR_NUMBER.fullmatch(match.group("num")):
-            continue
+        if _YEAR_NUMBER.fullmatch(match.group("num")) or "." in match.group("num"):
+            continue  # a year; "Industry 4.0" names a stage, a count is whole
         found.append(Quantity(_number(match.group("num")), plural_noun(match.group("noun")),
                               _comparator(match.group("qual")), match.start("num"),
                               match.end(), _clause_at(text, match.start(), match.end())))
@@ -326,6 +334,14 @@ def find_quantities(text: str) -> list[Quantity]:
                 and not _YEAR_NUMBER.fullmatch(match.group("num"))):
             found.append(Quantity(_number(match.group("num")), "enterprises", "=",
                                   match.start("num"), match.end(), clause))
+    for match in _PIECES_OF_LAND.finditer(text):
+        found.append(Quantity(_number(match.group("num")), "plots", "=", match.start("num"),
+                              match.end(), _clause_at(text, match.start(), match.end())))
+    for match in _PART_OF.finditer(text):
+        if not _YEAR_NUMBER.fullmatch(match.group("num")):
+            found.append(Quantity(_number(match.group("num")), match.group("noun").lower(), "=",
+                                  match.start("num"), match.end(),
+                                  _clause_at(text, match.start(), match.end())))
     for match in _ALL_OF.finditer(text):
         found.append(Quantity(100.0, "%", "=", match.start(), match.end(),
                               _clause_at(text, match.start(), match.end())))
