@@ -87,8 +87,9 @@ def _strong_head(phrase: str) -> bool:
 def names_a_programme(initiative: dict) -> bool:
     """An amount, a count, a company, a body ("Bureau of Commerce"), a piece of a sentence
     ("and ... is ever", "... has important"), a name left in Chinese characters and, written
-    without quotes, a class of companies ("high-tech enterprises") or a figure ("output rose 11% to 25 billion yuan") is no programme; a name
-    with a programme word (plan, action, system, ...) is one.
+    without quotes, a class of companies ("high-tech enterprises") or a figure ("output rose
+    11% to 25 billion yuan") is no programme; a name with a programme word (plan, action,
+    system, ...) is one.
     Else not a programme:
     every mention is only a number ("hundred"), the name is an event ("... work meeting"), or
     it is a sentence (an exhortation: mostly lower case, six words or more ending in . ! ?, or
