@@ -270,8 +270,9 @@ FLAGS: dict[str, str] = {
                          "dangling word, and whose repair shares none of its words",
     "repair_drops_figure": "a model repair whose original states a figure that its repair drops "
                            "('89.3 billion yuan' -> 'money')",
-    "repair_not_english": "a model repair that writes Chinese characters instead of plain "
-                          "English ('new energy' -> '新能源')",
+    "repair_not_english": "a repair that writes Chinese characters instead of plain English "
+                          "('new energy' -> '新能源'): it marks a garbled span but is not "
+                          "applied to the repaired text",
     "evidence_in_injected_instruction": "the evidence lies in a sentence addressed to an AI "
                                         "('ignore previous instructions', 'SYSTEM:'): prompt "
                                         "injection inside the article",

@@ -397,12 +397,13 @@ def test_a_model_repair_that_drops_a_figure_is_rejected() -> None:
     assert repair_flags(repairs, []) == [["repair_drops_figure"], []]
 
 
-def test_a_model_repair_into_chinese_characters_is_rejected() -> None:
+def test_a_repair_into_chinese_characters_is_rejected() -> None:
     from extractor.postprocess.finalize import repair_flags
 
     repairs = [{"original": "new energy", "repaired": "“新能源”", "source": "model"},
                {"original": "kechuang", "repaired": "sci-tech innovation (科创)",
                 "source": "glossary"},
                {"original": "number economy", "repaired": "digital economy (数字经济)",
-                "source": "model"}]
-    assert repair_flags(repairs, []) == [["repair_not_english"], [], []]
+                "source": "model"},
+               {"original": "new material", "repaired": "“新材料”", "source": "rule"}]
+    assert repair_flags(repairs, []) == [["repair_not_english"], [], [], ["repair_not_english"]]

@@ -72,7 +72,7 @@ REJECTED_FLAGS: dict[str, frozenset[str]] = {
     "initiatives": frozenset({"evidence_not_found", "not_a_programme_name"}),
     "repairs": frozenset({"evidence_not_found", "repair_copies_another", "repair_still_garbled",
                           "repair_changes_nothing", "repair_of_no_span",
-                          "repair_drops_figure", "repair_not_english"}),
+                          "repair_drops_figure"}),
 }
 _NAME_WORD = re.compile(r"[^\W_]+")
 
@@ -274,7 +274,8 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 def repair_flags(repairs: Sequence[dict], glossary: Sequence[dict]) -> list[list[str]]:
     """Per repair, the flags of a model repair that repairs nothing: its repair is another
     repair's (or the prompt example's) pasted onto an unrelated span ("“outstanding”" ->
-    "Party-building leadership"), or it still holds a garbled form of the glossary."""
+    "Party-building leadership"), or it still holds a garbled form of the glossary; and any repair
+    written in Chinese characters."""
     flags: list[list[str]] = []
     for index, repair in enumerate(repairs):
         found: list[str] = []
@@ -295,8 +296,8 @@ def repair_flags(repairs: Sequence[dict], glossary: Sequence[dict]) -> list[list
             if (re.search(r"\d", repair.get("original") or "")
                     and not re.search(r"\d", repair.get("repaired") or "")):
                 found.append("repair_drops_figure")  # "89.3 billion yuan" -> "money"
-            if _CJK.search(re.sub(r"[(（][^()（）]*[)）]", "", repair.get("repaired") or "")):
-                found.append("repair_not_english")  # "new energy" -> "“新能源”", not "... (科创)"
+        if _CJK.search(re.sub(r"[(（][^()（）]*[)）]", "", repair.get("repaired") or "")):
+            found.append("repair_not_english")  # "new energy" -> "“新能源”", not "... (科创)"
         flags.append(found)
     return flags
 
@@ -404,9 +405,10 @@ def finalize(records: dict[str, list[dict]], text: str, published: str | None = 
 def finalize_article(records: dict[str, list[dict]], text: str, published: str | None,
                      glossary: Sequence[dict]) -> tuple[dict[str, list[dict]], str]:
     """``finalize``, and the repaired article built from the repairs it keeps (the rules'
-    included)."""
+    included; one written in Chinese characters marks a garbled span but is not applied)."""
     final = finalize(records, text, published, glossary)
-    pairs = [(r["original"], r["repaired"]) for r in final.get("repairs", [])]
+    pairs = [(r["original"], r["repaired"]) for r in final.get("repairs", [])
+             if "repair_not_english" not in r["flags"]]  # a garbled span, not its rewrite
     return final, apply_repairs(text, pairs)
 
 
