@@ -20,6 +20,15 @@ from extractor.postprocess.programmes import generic_phrase, names_a_programme
         ("China (Xiamen) science city has important", ["China (Xiamen) kejicheng have important"],
          False),
         ("“投资 promotion”", ["“attract merchants introduce capital”"], False),
+        # descriptions, not names: a relative clause, a finite verb, an adverb first, a list
+        ("stations that supply gasoline and hydrogen", ["stations that supply gasoline"], False),
+        ("petrochemical industry grows bigger", ["modern petrochemical etc. grow bigger"], False),
+        ("signing is the beginning, landing is the key",
+         ["signing is the beginning, landing is the key"], False),
+        ("smart ecology, livable, workable and tourable", ["smart ecology, livable"], False),
+        ("14th Five-Year Plan period", ["14th Five-Year Plan period"], False),
+        # a quoted slogan may say anything
+        ("“signing is the beginning” campaign", ["“signing is the beginning” campaign"], True),
     ],
 )
 def test_names_a_programme(name: str, mentions: list[str], expected: bool) -> None:

@@ -62,6 +62,16 @@ _BARE_KIND = re.compile(
     r"projects?|programm?es?|campaigns?|strateg(?:y|ies)|measures?)$", re.I)
 
 
+# a description of something, not its name (unquoted, mostly lower case): a relative clause
+# ("stations that supply gasoline ..."), a finite verb ("petrochemical industry grows bigger",
+# "signing is the beginning, landing is the key"), an adverb first ("successively to ..."), or a
+# list of three or more ("smart innovation ecology, livable, workable and tourable")
+_DESCRIPTION = re.compile(
+    r"\b(?:that|which|who|whose)\s|\b(?:is|are|was|were|grows?|grew|becomes?|became)\b|"
+    r"^[a-z]+ly\b|^[^,]+,[^,]+(?:,| and )[^,]+$", re.I)
+# the national plan's period, a time ("the 14th Five-Year Plan period"), not a programme here
+_FIVE_YEAR_PLAN = re.compile(r"^(?:the\s+)?\d+(?:st|nd|rd|th)\s+five-year(?:\s+plan)?"
+                             r"(?:\s+period)?$", re.I)
 _OPENING_QUOTE = re.compile(r"[“\"]|(?:^|[\s(])['‘]")
 
 
@@ -99,9 +109,13 @@ def names_a_programme(initiative: dict) -> bool:
     if (_AMOUNT_OR_COMPANY.search(name) or _ORGANIZATION.match(name) or _PEOPLE.search(name)
             or _FRAGMENT_START.match(name) or _FRAGMENT_END.search(name) or _CJK.search(name)):
         return False
-    if _BARE_KIND.match(name):
+    if _BARE_KIND.match(name) or _FIVE_YEAR_PLAN.match(name):
         return False
     if not _quoted(initiative) and (_COMPANY_CLASS.match(name) or _STATES_A_FIGURE.search(name)):
+        return False
+    words = name.split()
+    lowercase = sum(word[:1].islower() for word in words) > len(words) / 2
+    if lowercase and not _quoted(initiative) and _DESCRIPTION.search(name):
         return False
     if _PROGRAMME_HEAD.search(name):
         return True
@@ -109,8 +123,6 @@ def names_a_programme(initiative: dict) -> bool:
         return False
     if _EVENT_HEAD.search(name):
         return False
-    words = name.split()
-    lowercase = sum(word[:1].islower() for word in words) > len(words) / 2
     ends_a_sentence = re.search(r"[.!?。]$", name) and len(words) >= 6
     return not (lowercase and (ends_a_sentence or ("," in name and len(words) >= 10)))
 
