@@ -16,7 +16,11 @@ import re
 from collections.abc import Sequence
 
 from extractor.models import RECORD_TYPES
-from extractor.postprocess.programmes import generic_phrase, names_a_programme
+from extractor.postprocess.programmes import (
+    CHINESE_CHARACTERS,
+    generic_phrase,
+    names_a_programme,
+)
 from extractor.postprocess.repairs import apply_repairs
 from extractor.postprocess.rules import (
     NOT_OFFICIAL,
@@ -268,9 +272,6 @@ _NOT_ONE_SPAN = re.compile(r"[.!?。]\s+[A-Z]|\b(?:the|a|an|is|are|was|of|to|and
                            re.I)
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
 def repair_flags(repairs: Sequence[dict], glossary: Sequence[dict]) -> list[list[str]]:
     """Per repair, the flags of a model repair that repairs nothing: its repair is another
     repair's (or the prompt example's) pasted onto an unrelated span ("“outstanding”" ->
@@ -296,7 +297,8 @@ def repair_flags(repairs: Sequence[dict], glossary: Sequence[dict]) -> list[list
             if (re.search(r"\d", repair.get("original") or "")
                     and not re.search(r"\d", repair.get("repaired") or "")):
                 found.append("repair_drops_figure")  # "89.3 billion yuan" -> "money"
-        if _CJK.search(re.sub(r"[(（][^()（）]*[)）]", "", repair.get("repaired") or "")):
+        unglossed = re.sub(r"[(（][^()（）]*[)）]", "", repair.get("repaired") or "")
+        if CHINESE_CHARACTERS.search(unglossed):
             found.append("repair_not_english")  # "new energy" -> "“新能源”", not "... (科创)"
         flags.append(found)
     return flags

@@ -33,8 +33,9 @@ _ORGANIZATION = re.compile(
 _FRAGMENT_START = re.compile(r"^(?:and|or|but|of|to|on|in|for|with|by|is|are|was|were)\b", re.I)
 _FRAGMENT_END = re.compile(r"\b(?:on|of|to|for|in|with|by|and|or|the|a|an|is|are|was|ever|not|"
                            r"do|does|has|have|had|will|shall|can|must|should|important)$", re.I)
-# a name the model left in Chinese characters ("“投资 promotion”") is no repaired English name
-_CJK = re.compile(r"[\u3400-\u9fff]")
+# Chinese characters: a name (or a repair) the model left in them ("“投资 promotion”") is no
+# repaired English
+CHINESE_CHARACTERS = re.compile(r"[\u3400-\u9fff]")
 # a class of companies named without quotes: "national high-tech enterprises", "head enterprises"
 _COMPANY_CLASS = re.compile(r"^(?:[\w’'-]+\s+){0,2}(?:enterprises|companies|firms)$", re.I)
 
@@ -107,7 +108,8 @@ def names_a_programme(initiative: dict) -> bool:
     name = (initiative.get("name") or "").strip(" “”‘’\"'")
     mentions = [m.strip(" “”‘’\"'.") for m in initiative.get("mentions") or [] if m.strip()]
     if (_AMOUNT_OR_COMPANY.search(name) or _ORGANIZATION.match(name) or _PEOPLE.search(name)
-            or _FRAGMENT_START.match(name) or _FRAGMENT_END.search(name) or _CJK.search(name)):
+            or _FRAGMENT_START.match(name) or _FRAGMENT_END.search(name)
+            or CHINESE_CHARACTERS.search(name)):
         return False
     if _BARE_KIND.match(name) or _FIVE_YEAR_PLAN.match(name):
         return False

@@ -1,5 +1,5 @@
 """Place names translated character by character: "Ginger weir district" for 姜堰区 (Jiangyan),
-"Thai state" for 泰州 (Taizhou), "Consolidate Righteousness City" for 巩义 (Gongyi).
+"Thai state" for 泰州 (Taizhou), "cotton sun" for 绵阳 (Mianyang).
 
 Machine translation renders an unknown place name through the meanings of its characters. Each
 character of every county's and city's Chinese name (extractor/text/gazetteer.py) is read with
