@@ -28,3 +28,27 @@ def test_keys_ignore_apostrophes_spaces_and_case() -> None:
     assert place_word_key("Ma'anshan") == place_word_key("Maanshan") == "maanshan"
     assert _readings(place_word_key("Ma'anshan"))[0][0] == "Maanshan"
     assert "xian" in gazetteer() and "an" not in gazetteer()  # short keys are English words
+
+
+def test_autonomous_regions_and_their_cities_are_found() -> None:
+    assert ("Guangxi", "province", "Guangxi", None) in _readings("guangxi")
+    assert ("Ningxia", "province", "Ningxia", None) in _readings("ningxia")
+    assert _readings("xinjiang")[0] == ("Xinjiang", "province", "Xinjiang", None)
+    assert ("Hechi", "city", "Guangxi", "Hechi") in _readings("hechi")
+    assert ("Guiping", "county", "Guangxi", "Guigang") in _readings("guiping")
+
+
+def test_an_autonomous_units_peoples_are_not_part_of_its_name() -> None:
+    from extractor.text.gazetteer import _bare
+
+    assert _bare("大理白族自治州") == "大理"
+    assert _bare("海西蒙古族藏族自治州") == "海西"
+    assert _bare("新疆维吾尔自治区") == "新疆"
+    assert _bare("东乡族自治县") == "东乡"  # the people's name is the place's name
+    assert _bare("姜堰区") == "姜堰"
+
+
+def test_cities_with_an_english_name_are_found_by_it_and_by_their_pinyin() -> None:
+    assert _readings("harbin") == _readings("haerbin") == [
+        ("Harbin", "city", "Heilongjiang", "Harbin")]
+    assert ("Urumqi", "city", "Xinjiang", "Urumqi") in _readings("urumqi")

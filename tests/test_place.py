@@ -66,3 +66,45 @@ def test_a_provinces_news_naming_a_city_in_passing_is_about_the_province() -> No
 def test_a_municipalitys_district_can_be_the_place() -> None:
     text = "Binhai New Area of Tianjin: Binhai New Area's output grew; Binhai leads Tianjin."
     assert article_place(text, "Tianjin") == "Binhai, Tianjin"
+
+
+def test_a_dateline_and_an_outlet_name_the_outlet_not_the_place() -> None:
+    text = ("China News Service, Chengdu, March 3 (Reporter Zhao Min) Sichuan Province will "
+            "build 20 smart factories. Sichuan's digital economy grew 9%. Sichuan aims to ...")
+    assert article_place(text, None) == "Sichuan"
+    text = ("Xiangcheng Metropolis Daily (Correspondent: Li Ke) Chongyang county signed 12 "
+            "projects. Chongyang will ...")
+    assert article_place(text, None) == "Chongyang, Hubei"
+
+
+def test_a_city_named_once_where_a_provinces_plan_was_announced_is_not_the_place() -> None:
+    text = ("At a press conference held in Chengdu, Sichuan said that by 2025 Sichuan's digital "
+            "economy will exceed 2 trillion yuan, and Sichuan will build 30 platforms.")
+    assert article_place(text, None) == "Sichuan"
+    text = text + " The city will also ..."
+    assert article_place(text, None) == "Chengdu, Sichuan"
+
+
+def test_a_county_written_after_its_city_is_the_place() -> None:
+    text = ("Zhejiang Lishui Suichang County published the design of a battery project. The "
+            "project will invest 6 billion yuan.")
+    assert article_place(text, None) == "Suichang, Zhejiang"
+
+
+def test_an_autonomous_regions_city_is_the_place() -> None:
+    text = "Hechi signed five projects with enterprises in Shenzhen; Guangxi and Hechi ..."
+    assert article_place(text, None) == "Hechi, Guangxi"
+
+
+def test_outlet_spans_cover_datelines_and_newspaper_names() -> None:
+    from extractor.postprocess.place import outlet_spans
+
+    text = ("JINAN, Oct. 19 (Xinhua) -- Shandong plans ...\n"
+            "China News Service, Chengdu, January 30 (Reporter He Shaoqing) Sichuan ...\n"
+            "Xiangcheng Metropolis Daily (Correspondent: Wang) Chongyang ...\n"
+            "BAOTOU, Oct. 13 -- Fortune 500 companies ...\n"
+            "Jinan, the capital, held a meeting on Oct. 19 (Monday).")
+    spans = [text[a:b] for a, b in outlet_spans(text)]
+    assert spans == ["JINAN, Oct. 19 (Xinhua) --",
+                     "China News Service, Chengdu, January 30 (Reporter He Shaoqing)",
+                     "BAOTOU, Oct. 13 --", "Xiangcheng Metropolis Daily"]

@@ -27,6 +27,16 @@ from extractor.postprocess.programmes import generic_phrase, names_a_programme
          ["signing is the beginning, landing is the key"], False),
         ("smart ecology, livable, workable and tourable", ["smart ecology, livable"], False),
         ("14th Five-Year Plan period", ["14th Five-Year Plan period"], False),
+        # a person, a place, a count, a sentence about a subject
+        ("Lin Jiatao", ["Lin Jiatao zheng Guotong Li"], False),
+        ("inner Mongolia autonomous region", ["inner Mongolia autonomous region"], False),
+        ("1,896 industrial enterprises above designated size",
+         ["1,896 industrial enterprises above designated size"], False),
+        ("955 of the above-scale enterprises", ["955 of the above-scale enterprises"], False),
+        ("Baotou will offer whole-process services", ["Baotou will offer whole-process services"],
+         False),
+        ("Wuxi Intelligent Factory", ["Wuxi intelligent factory"], True),
+        ("'12+1' Tracks", ["“12+1” tracks"], True),
         # a quoted slogan may say anything
         ("“signing is the beginning” campaign", ["“signing is the beginning” campaign"], True),
     ],

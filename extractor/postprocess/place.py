@@ -25,8 +25,26 @@ from extractor.text.placenames import split_article_place
 # committee and district government held ..."); "Qixia District Government" names another
 _COUNTY_SELF = re.compile(
     r"\b(?:[Tt]he (?:whole )?|[Oo]ur |[Tt]his |all the )(?:district|county)\b")
+_CITY_SELF = re.compile(r"\b(?:[Tt]he (?:whole )?|[Oo]ur |[Tt]his |all the )city\b")
 _PROVINCE_SELF = re.compile(r"\b(?:[Tt]he (?:whole )?|[Oo]ur |[Tt]his |all the )province\b")
 _WORD = re.compile(r"[A-Za-z](?:[A-Za-z\-]|['’](?![sS]\b))*[A-Za-z]")  # "Kunshan's": Kunshan
+
+
+# a dateline names where the outlet filed from, and an outlet's name its home city, not the
+# place the article is about: "JINAN, Oct. 19 (Xinhua) --", "China News Service, Chengdu,
+# January 30 (Reporter ...)", "Xiangcheng Metropolis Daily (Correspondent: ...)"
+_MONTH = (r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?")
+_DATELINE = re.compile(
+    r"^[ \t]*(?:[A-Z][A-Z'’ -]+,[ \t]*" + _MONTH + r"[ \t]*\d{1,2}(?:,[ \t]*\d{4})?"
+    r"(?:[ \t]*\([^()\n]{1,40}\))?[ \t]*(?:--|—|–)"
+    r"|[^\n()]{0,60}?\b(?:News|Service|Daily|Agency|Net|Times)\b[^\n()]{0,40}?,[ \t]*"
+    + _MONTH + r"[ \t]*\d{1,2}(?:st|nd|rd|th)?[ \t]*\([^()\n]{0,80}\))", re.M)
+_OUTLET = re.compile(r"\b[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?[ \t](?:Metropolis[ \t])?(?:Daily|Evening News)\b")
+
+
+def outlet_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text names the outlet or the place it filed from (datelines, newspapers)."""
+    return [(m.start(), m.end()) for pattern in (_DATELINE, _OUTLET) for m in pattern.finditer(text)]
 
 
 def _person_spans(text: str, officials: Sequence[dict]) -> list[tuple[int, int]]:
@@ -39,7 +57,8 @@ def _person_spans(text: str, officials: Sequence[dict]) -> list[tuple[int, int]]
 def place_mentions(text: str, officials: Sequence[dict] = ()) -> list[tuple[Place, ...]]:
     """Every word (or two-word run, "Ma Anshan") of the text that names a place, and every place
     name translated character by character: the readings of each mention."""
-    names, people = gazetteer(), _person_spans(text, officials)
+    names = gazetteer()
+    people = _person_spans(text, officials) + outlet_spans(text)
     words = list(_WORD.finditer(text))
     found: list[tuple[Place, ...]] = []
     skip_next = False
@@ -65,6 +84,24 @@ def _choose(readings: tuple[Place, ...], provinces: Counter[str], cities: Counte
     """The reading the rest of the article supports (else the highest-level one)."""
     return max(readings, key=lambda p: (cities[p.city] if p.city else 0, provinces[p.province],
                                         -readings.index(p)))
+
+
+_UNIT_AFTER = re.compile(r"[ \t]+(?:County|District|county|district)\b")
+
+
+def _chained_counties(text: str) -> list[Place]:
+    """Counties written after their own city and before a unit word ("Zhejiang Lishui Suichang
+    County"): an address that says which county the article is about, one more vote each."""
+    names = gazetteer()
+    words = list(_WORD.finditer(text))
+    found = []
+    for word, after in zip(words, words[1:]):
+        if text[word.end():after.start()] != " " or not _UNIT_AFTER.match(text, after.end()):
+            continue
+        cities = {p.city for p in names.get(place_word_key(word.group()), ()) if p.level == "city"}
+        found.extend(p for p in names.get(place_word_key(after.group()), ())
+                     if p.level == "county" and p.city in cities)
+    return found
 
 
 def article_place(text: str, model_place: str | None,
@@ -96,12 +133,16 @@ def article_place(text: str, model_place: str | None,
     city, _ = city_votes.most_common(1)[0]
     city_in_text = sum(1 for p in chosen[:in_text] if p.city == city)
     speaks_as_province = len(_PROVINCE_SELF.findall(text))
+    province_votes = Counter(p.province for p in chosen)
     if speaks_as_province >= 3 and speaks_as_province > 2 * city_in_text:
-        province_votes = Counter(p.province for p in chosen)
         return province_votes.most_common(1)[0][0]  # a province's news names a city in passing
+    province_named = sum(1 for p in chosen[:in_text] if p.level == "province")
+    if city_in_text <= 1 and province_named >= 3 and not _CITY_SELF.search(text):
+        return province_votes.most_common(1)[0][0]  # the city is only where it was announced
     in_city = [p for p in unit_votes if p.city == city]
     province = in_city[0].province
     text_votes = Counter(chosen[:in_text])
+    text_votes.update(_chained_counties(text))
     direct = sum(n for p, n in text_votes.items() if p.city == city and p.level == "city")
     counties = [(n, p) for p, n in text_votes.items() if p.city == city and p.level == "county"]
     if counties:  # a municipality's districts too (Pudong, Binhai New Area)

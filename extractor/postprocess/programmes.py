@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 from extractor.postprocess.assemble import PROGRAMME_HEADS
+from extractor.text.canonical import SURNAMES
+from extractor.text.gazetteer import gazetteer, place_word_key
 
 _NUMBER_WORDS = re.compile(
     r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|"
@@ -74,6 +76,31 @@ _DESCRIPTION = re.compile(
 _FIVE_YEAR_PLAN = re.compile(r"^(?:the\s+)?\d+(?:st|nd|rd|th)\s+five-year(?:\s+plan)?"
                              r"(?:\s+period)?$", re.I)
 _OPENING_QUOTE = re.compile(r"[“\"]|(?:^|[\s(])['‘]")
+# a count that opens the name: "1,896 industrial enterprises above designated size", "955 of
+# the above-scale enterprises" (a quoted "12+1" nickname is a name)
+_LEADING_COUNT = re.compile(r"^\d[\d,.]*\s+(?:of\s+)?[a-z]", re.I)
+# a sentence about a subject: "Baotou will offer whole-process services"
+_MODAL_VERB = re.compile(r"\b(?:will|shall|would|could)\s+[a-z]+", re.I)
+_PLACE_UNIT = re.compile(r"^(?:the|autonomous|region|province|city|county|district|municipal|"
+                         r"new|area|zone)$", re.I)
+
+
+def _person_name(name: str) -> bool:
+    """Two or three capitalised words, a surname first: "Lin Jiatao"."""
+    words = name.split()
+    return (2 <= len(words) <= 3 and all(w[:1].isupper() for w in words)
+            and words[0].casefold() in SURNAMES and not _PROGRAMME_HEAD.search(name))
+
+
+def _place_name(name: str) -> bool:
+    """Only place names and unit words: "Inner Mongolia Autonomous Region"."""
+    words = re.findall(r"[\w'’-]+", name)
+    places = gazetteer()
+    named = [w for w in words if not _PLACE_UNIT.match(w)]
+    if not named:
+        return False
+    joined = place_word_key("".join(named))
+    return joined in places or all(place_word_key(w) in places for w in named)
 
 
 def _quoted_in(phrase: str, evidence: str) -> bool:
@@ -111,7 +138,10 @@ def names_a_programme(initiative: dict) -> bool:
             or _FRAGMENT_START.match(name) or _FRAGMENT_END.search(name)
             or CHINESE_CHARACTERS.search(name)):
         return False
-    if _BARE_KIND.match(name) or _FIVE_YEAR_PLAN.match(name):
+    if (_BARE_KIND.match(name) or _FIVE_YEAR_PLAN.match(name) or _person_name(name)
+            or _place_name(name)):
+        return False
+    if not _quoted(initiative) and (_LEADING_COUNT.match(name) or _MODAL_VERB.search(name)):
         return False
     if not _quoted(initiative) and (_COMPANY_CLASS.match(name) or _STATES_A_FIGURE.search(name)):
         return False

@@ -21,11 +21,24 @@ PROVINCE_NAMES = {  # the usual English names of the province-level units
     "香港": "Hong Kong", "澳门": "Macao", "台湾": "Taiwan",
 }
 PROVINCE_LEVEL_CITIES = frozenset({"Beijing", "Tianjin", "Shanghai", "Chongqing"})
+# cities whose usual English name is not their pinyin (the pinyin stays a second key)
+ENGLISH_NAMES = {
+    "哈尔滨": "Harbin", "齐齐哈尔": "Qiqihar", "呼和浩特": "Hohhot", "鄂尔多斯": "Ordos",
+    "呼伦贝尔": "Hulunbuir", "锡林郭勒": "Xilingol", "乌鲁木齐": "Urumqi", "克拉玛依": "Karamay",
+    "吐鲁番": "Turpan", "喀什": "Kashgar", "和田": "Hotan", "阿克苏": "Aksu", "伊犁": "Ili",
+    "阿勒泰": "Altay", "拉萨": "Lhasa", "日喀则": "Shigatse",
+}
 _EXTRA_KEYS = {"Tibet": ("xizang",), "Inner Mongolia": ("neimenggu",)}
 # what a unit's Chinese name ends with, longest first ("新区" before "区")
 _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "新区", "地区", "林区", "特区",
              "省", "市", "县", "区", "旗", "盟")
-_ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,5}?族)+$")
+# the peoples an autonomous unit's name lists before its unit word (广西壮族自治区, 海西蒙古族藏族
+# 自治州); "各族" is "all peoples"
+_PEOPLES = ("维吾尔 柯尔克孜 乌孜别克 哈萨克 塔吉克 塔塔尔 俄罗斯 达斡尔 鄂温克 鄂伦春 土家 朝鲜 "
+            "蒙古 哈尼 拉祜 布朗 景颇 傈僳 独龙 纳西 普米 撒拉 保安 东乡 裕固 仡佬 仫佬 毛南 布依 "
+            "锡伯 赫哲 门巴 珞巴 基诺 阿昌 德昂 壮 回 藏 满 苗 侗 瑶 彝 白 傣 佤 怒 土 黎 畲 水 羌 京 "
+            "各").split()
+_ETHNIC = re.compile("(?:(?:" + "|".join(_PEOPLES) + ")族|维吾尔)+$")  # 新疆维吾尔自治区
 _KEY_DROP = re.compile(r"[\s'’‘\-]")
 
 
@@ -50,10 +63,18 @@ def _bare(name: str) -> str:
             name = name[: -len(suffix)]
             break
     stripped = _ETHNIC.sub("", name)
-    return stripped if len(stripped) >= 2 else name
+    if len(stripped) >= 2:
+        return stripped
+    return name[:-1] if name.endswith("族") else name  # 东乡族自治县 -> 东乡
 
 
 def _romanised(chinese: str) -> str:
+    if chinese in ENGLISH_NAMES:
+        return ENGLISH_NAMES[chinese]
+    return _pinyin(chinese)
+
+
+def _pinyin(chinese: str) -> str:
     from pypinyin import lazy_pinyin  # imported on first use: 0.1 s
 
     return "".join(lazy_pinyin(chinese)).capitalize()
@@ -94,8 +115,10 @@ def gazetteer() -> dict[str, tuple[Place, ...]]:
     """Key (see ``place_word_key``) -> every place of that name, provinces first."""
     found: dict[str, list[Place]] = {}
     for place in places():
-        keys = (place_word_key(place.name), *_EXTRA_KEYS.get(place.name, ()))
-        for key in keys if place.level == "province" else keys[:1]:
+        keys = [place_word_key(place.name), *_EXTRA_KEYS.get(place.name, ())]
+        if place.chinese in ENGLISH_NAMES:  # "Haerbin" as well as "Harbin"
+            keys.append(place_word_key(_pinyin(place.chinese)))
+        for key in keys if place.level == "province" or place.chinese in ENGLISH_NAMES else keys[:1]:
             if len(key) >= 4:  # "Xian" (county) and longer; shorter keys are English words
                 found.setdefault(key, []).append(place)
     order = {"province": 0, "city": 1, "county": 2}
