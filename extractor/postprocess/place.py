@@ -39,12 +39,14 @@ _DATELINE = re.compile(
     r"(?:[ \t]*\([^()\n]{1,40}\))?[ \t]*(?:--|—|–)"
     r"|[^\n()]{0,60}?\b(?:News|Service|Daily|Agency|Net|Times)\b[^\n()]{0,40}?,[ \t]*"
     + _MONTH + r"[ \t]*\d{1,2}(?:st|nd|rd|th)?[ \t]*\([^()\n]{0,80}\))", re.M)
-_OUTLET = re.compile(r"\b[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?[ \t](?:Metropolis[ \t])?(?:Daily|Evening News)\b")
+_OUTLET = re.compile(
+    r"\b[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?[ \t](?:Metropolis[ \t])?(?:Daily|Evening News)\b")
 
 
 def outlet_spans(text: str) -> list[tuple[int, int]]:
     """Where the text names the outlet or the place it filed from (datelines, newspapers)."""
-    return [(m.start(), m.end()) for pattern in (_DATELINE, _OUTLET) for m in pattern.finditer(text)]
+    return [(m.start(), m.end())
+            for pattern in (_DATELINE, _OUTLET) for m in pattern.finditer(text)]
 
 
 def _person_spans(text: str, officials: Sequence[dict]) -> list[tuple[int, int]]:
@@ -95,7 +97,7 @@ def _chained_counties(text: str) -> list[Place]:
     names = gazetteer()
     words = list(_WORD.finditer(text))
     found = []
-    for word, after in zip(words, words[1:]):
+    for word, after in zip(words, words[1:], strict=False):
         if text[word.end():after.start()] != " " or not _UNIT_AFTER.match(text, after.end()):
             continue
         cities = {p.city for p in names.get(place_word_key(word.group()), ()) if p.level == "city"}

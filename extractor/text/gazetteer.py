@@ -34,10 +34,15 @@ _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治�
              "省", "市", "县", "区", "旗", "盟")
 # the peoples an autonomous unit's name lists before its unit word (广西壮族自治区, 海西蒙古族藏族
 # 自治州); "各族" is "all peoples"
-_PEOPLES = ("维吾尔 柯尔克孜 乌孜别克 哈萨克 塔吉克 塔塔尔 俄罗斯 达斡尔 鄂温克 鄂伦春 土家 朝鲜 "
-            "蒙古 哈尼 拉祜 布朗 景颇 傈僳 独龙 纳西 普米 撒拉 保安 东乡 裕固 仡佬 仫佬 毛南 布依 "
-            "锡伯 赫哲 门巴 珞巴 基诺 阿昌 德昂 壮 回 藏 满 苗 侗 瑶 彝 白 傣 佤 怒 土 黎 畲 水 羌 京 "
-            "各").split()
+_PEOPLES = (
+    "维吾尔", "柯尔克孜", "乌孜别克", "哈萨克", "塔吉克", "塔塔尔", "俄罗斯", "达斡尔",
+    "鄂温克", "鄂伦春", "土家", "朝鲜", "蒙古", "哈尼", "拉祜", "布朗",
+    "景颇", "傈僳", "独龙", "纳西", "普米", "撒拉", "保安", "东乡",
+    "裕固", "仡佬", "仫佬", "毛南", "布依", "锡伯", "赫哲", "门巴",
+    "珞巴", "基诺", "阿昌", "德昂", "壮", "回", "藏", "满",
+    "苗", "侗", "瑶", "彝", "白", "傣", "佤", "怒",
+    "土", "黎", "畲", "水", "羌", "京", "各",
+)
 _ETHNIC = re.compile("(?:(?:" + "|".join(_PEOPLES) + ")族|维吾尔)+$")  # 新疆维吾尔自治区
 _KEY_DROP = re.compile(r"[\s'’‘\-]")
 
@@ -118,7 +123,8 @@ def gazetteer() -> dict[str, tuple[Place, ...]]:
         keys = [place_word_key(place.name), *_EXTRA_KEYS.get(place.name, ())]
         if place.chinese in ENGLISH_NAMES:  # "Haerbin" as well as "Harbin"
             keys.append(place_word_key(_pinyin(place.chinese)))
-        for key in keys if place.level == "province" or place.chinese in ENGLISH_NAMES else keys[:1]:
+        every_key = place.level == "province" or place.chinese in ENGLISH_NAMES
+        for key in keys if every_key else keys[:1]:
             if len(key) >= 4:  # "Xian" (county) and longer; shorter keys are English words
                 found.setdefault(key, []).append(place)
     order = {"province": 0, "city": 1, "county": 2}
