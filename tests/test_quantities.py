@@ -198,3 +198,25 @@ def test_one_projects_investment_is_a_figure_not_a_class() -> None:
 def test_genre_forms_of_quantities(text: str, expected: list[tuple]) -> None:
     found = [(q.value, q.unit, q.comparator) for q in find_quantities(text)]
     assert found == [(float(v), u, c) for v, u, c in expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 亿 and 万 left in characters or in pinyin
+        ("an investment of 3亿元 was made", [(3, "hundred million yuan")]),
+        ("a subsidy of 5000万元", [(5000, "ten thousand yuan")]),
+        ("a total investment of 15.6 yi yuan", [(15.6, "hundred million yuan")]),
+        ("an award of 30 wan yuan", [(30, "ten thousand yuan")]),
+        # any plural noun a whole number counts, unless it counts time, parts or attendees
+        ("it is expected to create more than 1,000 jobs", [(1000, "jobs")]),
+        ("attracted 18 high-level talents", [(18, "talents")]),
+        ("More than 600 cadres attended the meeting", []),
+        ("the plan deployed 8 major actions in 3 years", []),
+        ("383 robots per 10,000 workers", []),
+        ("of which 41 newly started this year", []),
+    ],
+)
+def test_amounts_in_chinese_units_and_counts_of_any_noun(text: str,
+                                                         expected: list[tuple]) -> None:
+    assert [(q.value, q.unit) for q in find_quantities(text)] == expected

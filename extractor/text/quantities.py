@@ -40,6 +40,9 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("yuan", re.compile(r"(?:\bRMB|\bCNY|[¥￥])\s*" + _NUM + r"(?![.,]?\d)(?:\s*(?P<scale>"
                         r"trillion|billion|hundred million|million|ten thousand))?"
                         r"(?!\s*(?:trillion|billion|hundred|million|ten|yuan|RMB)\b)", re.I)),
+    # 亿 and 万 left in characters or pinyin: "3亿元", "5000 wan yuan"
+    ("yuan", re.compile(_NUM + r"\s*(?P<scale>万亿|亿|万|(?<![a-z])yi|(?<![a-z])wan)\s*"
+                        r"(?:元|yuan\b|RMB\b)", re.I)),
     ("tons of standard coal", re.compile(_NUM + r"\s*tons? of standard coal\b", re.I)),
     # "77 industrial projects", "10 thousand enterprises", "47 national-level industrial internet
     # platforms", "3 cultural and tourism projects", "600 “little giant” enterprises": up to three
@@ -117,6 +120,25 @@ _COUNT_AFTER = re.compile(
     r"broke through|total(?:led|ed)?|numbered)|)\s+(?P<qual>more than\s+|over\s+|about\s+|"
     r"nearly\s+|at least\s+)?" + _NUM
     + r"(?![.,]?\d)(?=\s*(?:[,;.，；。)]|\band\b|$))", re.I)
+# any other plural noun a whole number counts, up to two words after it ("18 talents", "3000
+# new jobs", "1,000 industrial robots"), unless it counts time, parts of a text or of a plan, or
+# people at a meeting
+_ANY_COUNT = re.compile(
+    r"(?<![\d.,])(?<!per )(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?![.,]?\d)(?!\s*(?:%|-))"
+    r"(?P<gap>(?:\s+(?!(?:of|and|or|in|to|from|the|a|an|for|with|by|on|at|is|are|was|were|"
+    r"yuan|rmb|more|over|than)\b)[a-z][a-z-]*){0,2}?)\s+(?P<noun>[a-z]{2,}[^sui\W]s)\b"
+    r"(?!\s+per\b)", re.I)
+_NOT_COUNTED = re.compile(
+    r"^(?:years|months|weeks|days|hours|minutes|seconds|times|percents?|points|aspects|tasks|"
+    r"measures|areas|fields|links|steps|rounds|batches|sessions|meetings|articles|items|words|"
+    r"others|members|delegates|representatives|leaders|comrades|participants|attendees|guests|"
+    r"principles|goals|targets|indicators|directions|priorities|focuses|requirements|"
+    r"opinions|suggestions|questions|problems|aspects|categories|types|kinds|levels|parts|"
+    r"sections|chapters|paragraphs|pages|lines|digits|decades|centuries|sessions|terms|"
+    r"consecutive|lists|tons|tonnes|yuan|dollars|degrees|meters|metres|kilometers|kilometres|"
+    r"hectares|acres|has|was|does|goes|makes|takes|sets|rises|grows|increases|cadres|"
+    r"commissioners|officials|deputies|experts|guests|cities|counties|districts|provinces|"
+    r"countries|regions|venues|chains|actions|families|homes|projects?)$", re.I)
 _LABEL_BEFORE = re.compile(r"\b(?:No|Number|Phase|Article|Item)\.?\s*$", re.I)  # "No. 1 Project"
 _TOP = re.compile(r"\btop\s+(?P<n>\d+|ten|twenty|thirty|fifty|hundred)\b", re.I)
 # "top 500 enterprises" names a category of companies, not a ranking or a count
@@ -352,6 +374,14 @@ def find_quantities(text: str) -> list[Quantity]:
         found.append(Quantity(_number(match.group("num")), f"{match.group('scale').lower()} yuan",
                               ">=", match.start("num"), match.end(),
                               _clause_at(text, match.start(), match.end())))
+    covered = {q.start for q in found}
+    for match in _ANY_COUNT.finditer(text):
+        if (match.start("num") in covered or _NOT_COUNTED.match(match.group("noun"))
+                or _YEAR_NUMBER.fullmatch(match.group("num"))):
+            continue
+        found.append(Quantity(_number(match.group("num")), match.group("noun").lower(), "=",
+                              match.start("num"), match.end(),
+                              _clause_at(text, match.start(), match.end())))
     counted_classes = _counted_classes(text)
     for match in counted_classes:
         noun = (match.group("noun") or match.group("noun2")).lower()
@@ -413,8 +443,13 @@ def _size_class_amounts(text: str) -> list[Quantity]:
     return found
 
 
+_CHINESE_SCALES = {"万亿": "trillion", "亿": "hundred million", "万": "ten thousand",
+                   "yi": "hundred million", "wan": "ten thousand"}
+
+
 def _yuan(text: str, match: re.Match[str]) -> Quantity:
-    label = f"{(match.group('scale') or '').lower()} yuan".strip()
+    scale = (match.group("scale") or "").lower()
+    label = f"{_CHINESE_SCALES.get(scale, scale)} yuan".strip()
     return Quantity(_number(match.group("num")), label, "=", match.start("num"), match.end(),
                     _clause_at(text, match.start(), match.end()))
 
