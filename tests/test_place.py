@@ -85,6 +85,13 @@ def test_a_city_named_once_where_a_provinces_plan_was_announced_is_not_the_place
     assert article_place(text, None) == "Chengdu, Sichuan"
 
 
+def test_a_provinces_news_listing_its_cities_is_about_the_province() -> None:
+    text = ("Jiangxi will strengthen its digital economy. Jiangxi's digital economy reached 835 "
+            "billion yuan. Nanchang, Jiujiang and Shangrao were selected as pilots; Jiangxi "
+            "issued a plan, and Nanchang and Yingtan host data centres. Jiangxi, Jiangxi, Jiangxi")
+    assert article_place(text, None) == "Jiangxi"
+
+
 def test_a_county_written_after_its_city_is_the_place() -> None:
     text = ("Zhejiang Lishui Suichang County published the design of a battery project. The "
             "project will invest 6 billion yuan.")
@@ -107,4 +114,5 @@ def test_outlet_spans_cover_datelines_and_newspaper_names() -> None:
     spans = [text[a:b] for a, b in outlet_spans(text)]
     assert spans == ["JINAN, Oct. 19 (Xinhua) --",
                      "China News Service, Chengdu, January 30 (Reporter He Shaoqing)",
+                     "Xiangcheng Metropolis Daily (Correspondent: Wang)",
                      "BAOTOU, Oct. 13 --", "Xiangcheng Metropolis Daily"]

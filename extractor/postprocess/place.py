@@ -32,13 +32,15 @@ _WORD = re.compile(r"[A-Za-z](?:[A-Za-z\-]|['’](?![sS]\b))*[A-Za-z]")  # "Kuns
 
 # a dateline names where the outlet filed from, and an outlet's name its home city, not the
 # place the article is about: "JINAN, Oct. 19 (Xinhua) --", "China News Service, Chengdu,
-# January 30 (Reporter ...)", "Xiangcheng Metropolis Daily (Correspondent: ...)"
+# January 30 (Reporter ...)", "Economic Daily Nanchang news (reporter ...)", "Xiangcheng
+# Metropolis Daily (Correspondent: ...)"
 _MONTH = (r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?")
 _DATELINE = re.compile(
     r"^[ \t]*(?:[A-Z][A-Z'’ -]+,[ \t]*" + _MONTH + r"[ \t]*\d{1,2}(?:,[ \t]*\d{4})?"
-    r"(?:[ \t]*\([^()\n]{1,40}\))?[ \t]*(?:--|—|–)"
-    r"|[^\n()]{0,60}?\b(?:News|Service|Daily|Agency|Net|Times)\b[^\n()]{0,40}?,[ \t]*"
-    + _MONTH + r"[ \t]*\d{1,2}(?:st|nd|rd|th)?[ \t]*\([^()\n]{0,80}\))", re.M)
+    r"(?:[ \t]*(?:\([^()\n]{1,40}\)|/[^/\n]{1,30}/))?[ \t]*(?:--|—|–|-)"
+    r"|[^\n()]{0,60}?\b(?:News|Service|Daily|Agency|Net|Times|Online)\b[^\n()]{0,40}?"
+    r"(?:,[ \t]*" + _MONTH + r"[ \t]*\d{1,2}(?:st|nd|rd|th)?[ \t]*\([^()\n]{0,80}\)"
+    r"|[ \t]*\((?:[Rr]eporters?|[Cc]orrespondents?)\b[^()\n]{0,80}\)))", re.M)
 _OUTLET = re.compile(
     r"\b[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?[ \t](?:Metropolis[ \t])?(?:Daily|Evening News)\b")
 
@@ -139,8 +141,10 @@ def article_place(text: str, model_place: str | None,
     if speaks_as_province >= 3 and speaks_as_province > 2 * city_in_text:
         return province_votes.most_common(1)[0][0]  # a province's news names a city in passing
     province_named = sum(1 for p in chosen[:in_text] if p.level == "province")
-    if city_in_text <= 1 and province_named >= 3 and not _CITY_SELF.search(text):
-        return province_votes.most_common(1)[0][0]  # the city is only where it was announced
+    if (city_in_text <= 2 and province_named >= 3 * city_in_text
+            and not _CITY_SELF.search(text)):
+        # a province's news: the city is where it was announced, or one of several it lists
+        return province_votes.most_common(1)[0][0]
     in_city = [p for p in unit_votes if p.city == city]
     province = in_city[0].province
     text_votes = Counter(chosen[:in_text])
