@@ -215,6 +215,13 @@ def test_genre_forms_of_quantities(text: str, expected: list[tuple]) -> None:
         ("the plan deployed 8 major actions in 3 years", []),
         ("383 robots per 10,000 workers", []),
         ("of which 41 newly started this year", []),
+        ("the second batch includes 41 items with a total investment of 3 billion yuan",
+         [(41, "items"), (3, "billion yuan")]),
+        ("the plan has 10 items", []),
+        ("it will employ up to 4000 people", [(4000, "people")]),
+        ("more than 300 people attended the meeting", []),
+        ("an annual output of 6 billion watts of batteries", []),
+        ("raw coal output was 104.94 million metric tons", [(104.94, "million metric tons")]),
     ],
 )
 def test_amounts_in_chinese_units_and_counts_of_any_noun(text: str,

@@ -59,7 +59,8 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("physical", re.compile(_NUM + r"\s*" + _SCALE_OR_THOUSAND
                             + r"(?P<measure>square (?:meters|metres|kilometers|kilometres)|"
                             r"cubic meters|cubic metres|"
-                            r"tons?(?! of standard coal)|tonnes|GWh|MWh|kWh|GW|MW|kW|mu|hectares|"
+                            r"(?:metric )?tons?(?! of standard coal)|tonnes|"
+                            r"GWh|MWh|kWh|GW|MW|kW|mu|hectares|"
                             r"acres|kilometers|kilometres)\b", re.I)),
 )
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d\d")
@@ -126,11 +127,11 @@ _COUNT_AFTER = re.compile(
 _ANY_COUNT = re.compile(
     r"(?<![\d.,])(?<!per )(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?![.,]?\d)(?!\s*(?:%|-))"
     r"(?P<gap>(?:\s+(?!(?:of|and|or|in|to|from|the|a|an|for|with|by|on|at|is|are|was|were|"
-    r"yuan|rmb|more|over|than)\b)[a-z][a-z-]*){0,2}?)\s+(?P<noun>[a-z]{2,}[^sui\W]s)\b"
+    r"yuan|rmb|more|over|than|hundred|thousand|million|billion|trillion)\b)[a-z][a-z-]*){0,3}?)\s+(?P<noun>[a-z]{2,}[^sui\W]s|people)\b"
     r"(?!\s+per\b)", re.I)
 _NOT_COUNTED = re.compile(
     r"^(?:years|months|weeks|days|hours|minutes|seconds|times|percents?|points|aspects|tasks|"
-    r"measures|areas|fields|links|steps|rounds|batches|sessions|meetings|articles|items|words|"
+    r"measures|areas|fields|links|steps|rounds|batches|sessions|meetings|articles|words|"
     r"others|members|delegates|representatives|leaders|comrades|participants|attendees|guests|"
     r"principles|goals|targets|indicators|directions|priorities|focuses|requirements|"
     r"opinions|suggestions|questions|problems|aspects|categories|types|kinds|levels|parts|"
@@ -138,7 +139,11 @@ _NOT_COUNTED = re.compile(
     r"consecutive|lists|tons|tonnes|yuan|dollars|degrees|meters|metres|kilometers|kilometres|"
     r"hectares|acres|has|was|does|goes|makes|takes|sets|rises|grows|increases|cadres|"
     r"commissioners|officials|deputies|experts|guests|cities|counties|districts|provinces|"
-    r"countries|regions|venues|chains|actions|families|homes|projects?)$", re.I)
+    r"countries|regions|venues|chains|actions|families|homes|departments|bureaus|agencies|"
+    r"projects?)$", re.I)
+_PROJECT_CLAUSE = re.compile(r"\bproject|\binvest", re.I)  # "41 items with a total investment"
+_ATTENDANCE = re.compile(r"\battend|\bparticipa|\bpresent\b|\bdelegat|\bmeeting|\bconference",
+                         re.I)
 _LABEL_BEFORE = re.compile(r"\b(?:No|Number|Phase|Article|Item)\.?\s*$", re.I)  # "No. 1 Project"
 _TOP = re.compile(r"\btop\s+(?P<n>\d+|ten|twenty|thirty|fifty|hundred)\b", re.I)
 # "top 500 enterprises" names a category of companies, not a ranking or a count
@@ -379,6 +384,10 @@ def find_quantities(text: str) -> list[Quantity]:
         if (match.start("num") in covered or _NOT_COUNTED.match(match.group("noun"))
                 or _YEAR_NUMBER.fullmatch(match.group("num"))):
             continue
+        noun, clause = match.group("noun").lower(), _clause_at(text, match.start(), match.end())
+        if ((noun == "items" and not _PROJECT_CLAUSE.search(clause))
+                or (noun == "people" and _ATTENDANCE.search(clause))):
+            continue  # "the plan has 10 items"; "300 people attended"
         found.append(Quantity(_number(match.group("num")), match.group("noun").lower(), "=",
                               match.start("num"), match.end(),
                               _clause_at(text, match.start(), match.end())))
