@@ -41,6 +41,17 @@ def test_targets_get_verbatim_evidence_from_their_sentence() -> None:
     assert record["evidence"] in TEXT_000
 
 
+def test_target_whose_sentence_number_is_off_takes_the_nearest_sentence_stating_it() -> None:
+    sentences = ["In 2022 the city signed 45 projects.", "Twenty-two of them are energy projects.",
+                 "The city has 22 parks.", "Output rose 5%."]
+    [record] = assemble_targets([TargetItem(sentence=1, value=22, unit="projects",
+                                            metric="energy projects")], sentences)
+    assert record["evidence"] == "Twenty-two of them are energy projects."
+    [record] = assemble_targets([TargetItem(sentence=4, value=22, unit="projects",
+                                            metric="m")], sentences)
+    assert record["evidence"] == "The city has 22 parks."  # the nearest one
+
+
 def test_target_with_a_bad_sentence_number_has_no_evidence() -> None:
     [record] = assemble_targets([TargetItem(sentence=60, value=1, unit="%", metric="m")], ["x"])
     assert record["evidence"] == ""

@@ -588,6 +588,9 @@ def test_parse_numbers(s: str, expected: list[float]) -> None:
         ),
         (100, "%", "most industrial enterprises above the designated level", False),
         (7, None, "no figure here", False),
+        (22, "projects", "Twenty-two of them are energy projects", True),
+        (35, "projects", "thirty five projects", True),
+        (20, "projects", "Twenty-two of them are energy projects", False),
     ],
 )
 def test_value_in_evidence(value: float, unit: str | None, evidence: str, expected: bool) -> None:

@@ -74,6 +74,18 @@ def clause_with_value(sentence: str, value: float, unit: str | None) -> str:
     return sentence
 
 
+def _sentence_stating(item: TargetItem, sentences: Sequence[str]) -> int:
+    """The number of the sentence that states the item's value: the one the model gave, else
+    the nearest one that does (a model miscounts the numbered sentences), else the model's."""
+    given = item.sentence
+    if 0 < given <= len(sentences) and value_in_evidence(item.value, item.unit,
+                                                         sentences[given - 1]):
+        return given
+    stating = [n for n, sentence in enumerate(sentences, start=1)
+               if value_in_evidence(item.value, item.unit, sentence)]
+    return min(stating, key=lambda n: (abs(n - given), n)) if stating else given
+
+
 def assemble_targets(items: Sequence[TargetItem], sentences: Sequence[str]) -> list[dict]:
     """Targets from (sentence number, reading): the comparator is the one the sentence states
     for the figure, the period the sentence's year, else the year of the nearest figure before
@@ -84,8 +96,9 @@ def assemble_targets(items: Sequence[TargetItem], sentences: Sequence[str]) -> l
         if (year := guess_period(sentence)) is not None:
             periods[index] = year
     for item in items:
-        sentence = sentences[item.sentence - 1] if 0 < item.sentence <= len(sentences) else ""
-        earlier = [n for n in periods if n <= item.sentence]
+        number = _sentence_stating(item, sentences)
+        sentence = sentences[number - 1] if 0 < number <= len(sentences) else ""
+        earlier = [n for n in periods if n <= number]
         records.append({
             "metric": item.metric, "value": item.value, "unit": item.unit,
             "comparator": stated_comparator(sentence, item.value, item.unit) if sentence else "=",

@@ -37,8 +37,11 @@ _CARDINALS = {
 }  # fmt: skip
 _ALL_RE = re.compile(r"\b(?:all|every)\b", re.IGNORECASE)
 _PLURAL_QUANTITIES = {"dozens": 12.0, "hundreds": 100.0, "thousands": 1e3, "millions": 1e6}
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 _WORD_NUMBER_RE = re.compile(
     r"\b(?:(?P<plural>dozens|hundreds|thousands|millions)\s+of"
+    r"|(?P<tens>" + "|".join(_TENS) + r")[- ](?P<ones>one|two|three|four|five|six|seven|eight|"
+    r"nine)"
     r"|(?P<word>" + "|".join(sorted({*_ORDINALS, *_CARDINALS}, key=len, reverse=True)) + r"))\b",
     re.IGNORECASE,
 )
@@ -90,8 +93,11 @@ def _evidence_quantities(evidence: str) -> list[tuple[float, float]]:
         if m.group("plural"):
             found.append((_PLURAL_QUANTITIES[m.group("plural").casefold()], 1.0))
             continue
-        word = m.group("word").casefold()
-        number = _ORDINALS.get(word) or _CARDINALS[word]
+        if m.group("tens"):  # "Twenty-two"
+            number = _CARDINALS[m.group("tens").casefold()] + _CARDINALS[m.group("ones").casefold()]
+        else:
+            word = m.group("word").casefold()
+            number = _ORDINALS.get(word) or _CARDINALS[word]
         mag = _MAGNITUDE_RE.match(evidence, m.end())
         found.append((float(number), scale_factor(mag.group()) if mag else 1.0))
         if mag:
