@@ -56,6 +56,9 @@ def test_implausible_records_are_flagged_not_dropped() -> None:
     result = ground_records("officials", [district], TEXT) + ground_records("targets", [year], TEXT)
     assert result[0]["flags"] == ["not_a_person_name"]
     assert "not_a_quantity" in result[1]["flags"]
+    no_unit = target(2024, "Mayor Zhang Zijian chaired the meeting")
+    no_unit["unit"] = "none"  # the model's word for a number it could not place
+    assert "not_a_quantity" in ground_records("targets", [no_unit], TEXT)[0]["flags"]
 
 
 def test_unit_must_be_stated_in_the_evidence() -> None:

@@ -38,6 +38,7 @@ def test_find_quantities(text: str, expected: list[tuple]) -> None:
 
 def test_kind_and_period_guesses() -> None:
     assert guess_kind("special funds of 100 million yuan", "") == "funding"
+    assert guess_kind("300 megawatts and special funds", "", "megawatts") == "actual"
     assert guess_kind("exceed 600 billion yuan", "strive to exceed 600 billion yuan by 2024") == (
         "target")
     assert guess_kind("sales grew 5%", "In 2021 sales grew 5%.") == "actual"
@@ -222,6 +223,7 @@ def test_genre_forms_of_quantities(text: str, expected: list[tuple]) -> None:
         ("more than 300 people attended the meeting", []),
         ("an annual output of 6 billion watts of batteries", []),
         ("raw coal output was 104.94 million metric tons", [(104.94, "million metric tons")]),
+        ("the national 03 special pilot demonstration", []),  # a label, not a count
     ],
 )
 def test_amounts_in_chinese_units_and_counts_of_any_noun(text: str,

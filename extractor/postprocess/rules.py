@@ -75,7 +75,8 @@ def rule_targets(text: str, targets: Sequence[dict],
         sentence = sentence_around(text, quantity.start, quantity.end)
         added.append({
             "metric": quantity.clause, "value": quantity.value, "unit": quantity.unit,
-            "comparator": quantity.comparator, "kind": guess_kind(quantity.clause, sentence),
+            "comparator": quantity.comparator,
+            "kind": guess_kind(quantity.clause, sentence, quantity.unit),
             "period": guess_period(sentence) or _nearest_period(quantity.start, targets),
             "region": None, "initiative": None, "evidence": quantity.clause, "source": "rule",
         })

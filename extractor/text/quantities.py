@@ -15,7 +15,7 @@ from extractor.text.candidates import sentence_spans
 from extractor.text.magnitudes import normalize_quantity
 from extractor.text.numbers import scale_factor
 
-_NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_NUM = r"(?P<num>(?<!\d)(?!0\d)(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?))"  # "03": a label
 # nouns a count is stated in (the unit of a count target), singular and plural
 COUNT_NOUNS = (r"projects?|enterprises?|compan(?:y|ies)|firms|factor(?:y|ies)|workshops?|"
                r"platforms?|parks|bases|cent(?:er|re)s|scenarios|buildings|demonstrations?|plots|"
@@ -125,7 +125,7 @@ _COUNT_AFTER = re.compile(
 # new jobs", "1,000 industrial robots"), unless it counts time, parts of a text or of a plan, or
 # people at a meeting
 _ANY_COUNT = re.compile(
-    r"(?<![\d.,])(?<!per )(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?![.,]?\d)(?!\s*(?:%|-))"
+    r"(?<![\d.,])(?<!per )(?P<num>(?!0\d)(?:\d{1,3}(?:,\d{3})+|\d+))(?![.,]?\d)(?!\s*(?:%|-))"
     r"(?P<gap>(?:\s+(?!(?:of|and|or|in|to|from|the|a|an|for|with|by|on|at|is|are|was|were|"
     r"yuan|rmb|more|over|than|hundred|thousand|million|billion|trillion)\b)[a-z][a-z-]*){0,3}?)\s+(?P<noun>[a-z]{2,}[^sui\W]s|people)\b"
     r"(?!\s+per\b)", re.I)
@@ -463,8 +463,10 @@ def _yuan(text: str, match: re.Match[str]) -> Quantity:
                     _clause_at(text, match.start(), match.end()))
 
 
-def guess_kind(clause: str, sentence: str) -> str:
-    if _FUNDING_WORDS.search(clause):
+def guess_kind(clause: str, sentence: str, unit: str = "yuan") -> str:
+    """funding (money, with a fund or subsidy in its clause), target (a goal in its sentence)
+    or actual."""
+    if _FUNDING_WORDS.search(clause) and unit.endswith("yuan"):
         return "funding"
     return "target" if _GOAL_WORDS.search(sentence) else "actual"
 
