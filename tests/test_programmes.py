@@ -36,6 +36,11 @@ from extractor.postprocess.programmes import generic_phrase, names_a_programme
         ("Baotou will offer whole-process services", ["Baotou will offer whole-process services"],
          False),
         ("Wuxi Intelligent Factory", ["Wuxi intelligent factory"], True),
+        ("Ejin Horo Banner", ["Ejin Horo Banner"], False),
+        ("Ordos City in North China's Inner Mongolia Autonomous Region",
+         ["Ordos city in North China's Inner Mongolia autonomous region"], False),
+        ("National Innovative County", ["national innovative county"], True),
+        ("Two Separate Signing and Groundbreaking Ceremonies", ["two ceremonies"], False),
         ("'12+1' Tracks", ["“12+1” tracks"], True),
         # a quoted slogan may say anything
         ("“signing is the beginning” campaign", ["“signing is the beginning” campaign"], True),

@@ -51,8 +51,8 @@ INSTRUCTION_LIKE = re.compile(
     r"\b(?:ignore (?:all |any )?(?:the )?(?:previous|prior|above) (?:instructions|prompts?)|"
     r"disregard (?:the |all )?(?:previous|prior|above)|you are (?:now )?an? (?:ai|assistant|"
     r"language model)|the assistant must|as an ai\b)|^\s*(?:system|assistant)\s*:", re.I)
-NOT_A_NAME = re.compile(r"\b(?:district|zone|area|city|county|province|park|group|company)\b",
-                        re.I)
+NOT_A_NAME = re.compile(r"\b(?:district|zone|area|city|county|province|park|group|company|"
+                        r"autonomous|region|prefecture|banner)\b", re.I)
 NOT_A_UNIT = re.compile(r"(?:year|years|date|month|day)s?|none|null|n/?a", re.I)
 # unit written by the model -> what the evidence must then say
 UNIT_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(

@@ -19,8 +19,15 @@ _AMOUNT_OR_COMPANY = re.compile(
     r"^\d[\d,.]*\s*(?:%|percent|(?:hundred |ten )?(?:thousand|million|billion|trillion)|yuan|"
     r"projects?|enterprises?|companies)\b|\b(?:group|co\.|company|corporation|ltd\.?|"
     r"limited)$", re.I)
-_EVENT_HEAD = re.compile(r"\b(?:meeting|conference|symposium|forum|session|ceremony|expo)s?$",
-                         re.I)
+_EVENT_HEAD = re.compile(
+    r"\b(?:meeting|conference|symposium|forum|session|ceremon(?:y|ie)|expo)s?$", re.I)
+# a place, named with its unit word: "Ejin Horo Banner", "Ordos City in North China's Inner
+# Mongolia Autonomous Region" ("Science and Technology City" or "Innovation Town" may be
+# programmes, so a city or town is one only after place names)
+_PLACE_UNIT_END = re.compile(r"\b(?:county|district|banner|prefecture|province|region|"
+                             r"municipality|township|village)$", re.I)
+_DESIGNATION = re.compile(r"\b(?:pilot|demonstration|model|innovative|innovation|national|"
+                          r"provincial|advanced|strong|hundred|champion|famous|civilized)\b", re.I)
 _PROGRAMME_HEAD = re.compile(rf"\b(?:{PROGRAMME_HEADS})\b", re.I)
 # heads that make a programme only after a quoted nickname ("“two modernizations”
 # transformation"): "digital transformation" or "the manufacturing industry" alone is a concept
@@ -139,7 +146,8 @@ def names_a_programme(initiative: dict) -> bool:
             or CHINESE_CHARACTERS.search(name)):
         return False
     if (_BARE_KIND.match(name) or _FIVE_YEAR_PLAN.match(name) or _person_name(name)
-            or _place_name(name)):
+            or _place_name(name) or (_PLACE_UNIT_END.search(name) and not _strong_head(name)
+                                         and not _DESIGNATION.search(name))):
         return False
     if not _quoted(initiative) and (_LEADING_COUNT.match(name) or _MODAL_VERB.search(name)):
         return False
