@@ -47,9 +47,17 @@ def test_target_whose_sentence_number_is_off_takes_the_nearest_sentence_stating_
     [record] = assemble_targets([TargetItem(sentence=1, value=22, unit="projects",
                                             metric="energy projects")], sentences)
     assert record["evidence"] == "Twenty-two of them are energy projects."
-    [record] = assemble_targets([TargetItem(sentence=4, value=22, unit="projects",
+    [record] = assemble_targets([TargetItem(sentence=4, value=22, unit="parks",
                                             metric="m")], sentences)
-    assert record["evidence"] == "The city has 22 parks."  # the nearest one
+    assert record["evidence"] == "The city has 22 parks."
+    # the same number in another unit, or far away, is not the figure
+    [record] = assemble_targets([TargetItem(sentence=3, value=5, unit="billion yuan",
+                                            metric="m")], sentences)
+    assert record["evidence"] == "The city has 22 parks."  # the model's (5% is no money)
+    far = ["Output rose 5%.", *(f"Item {n}." for n in range(10)), "Sales were 7 billion yuan."]
+    [record] = assemble_targets([TargetItem(sentence=1, value=7, unit="billion yuan",
+                                            metric="m")], far)
+    assert record["evidence"] == "Output rose 5%."  # kept (and rejected later as not stated)
 
 
 def test_target_with_a_bad_sentence_number_has_no_evidence() -> None:

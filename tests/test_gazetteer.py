@@ -52,3 +52,11 @@ def test_cities_with_an_english_name_are_found_by_it_and_by_their_pinyin() -> No
     assert _readings("harbin") == _readings("haerbin") == [
         ("Harbin", "city", "Heilongjiang", "Harbin")]
     assert ("Urumqi", "city", "Xinjiang", "Urumqi") in _readings("urumqi")
+
+
+def test_xinjiangs_units_lose_their_peoples_written_without_zu() -> None:
+    from extractor.text.gazetteer import _bare
+
+    assert _bare("伊犁哈萨克自治州") == "伊犁"
+    assert _bare("博尔塔拉蒙古自治州") == "博尔塔拉"
+    assert _bare("正镶白旗") == "正镶白"  # 白 without 族 is no people

@@ -75,6 +75,8 @@ def test_a_dateline_and_an_outlet_name_the_outlet_not_the_place() -> None:
     text = ("Xiangcheng Metropolis Daily (Correspondent: Li Ke) Chongyang county signed 12 "
             "projects. Chongyang will ...")
     assert article_place(text, None) == "Chongyang, Hubei"
+    text = "JINAN, Oct. 19 (Xinhua) -- Zibo signed 30 projects worth 9 billion yuan."
+    assert article_place(text, None) == "Zibo, Shandong"  # without the dateline: Jinan
 
 
 def test_a_city_named_once_where_a_provinces_plan_was_announced_is_not_the_place() -> None:
@@ -90,6 +92,14 @@ def test_a_provinces_news_listing_its_cities_is_about_the_province() -> None:
             "billion yuan. Nanchang, Jiujiang and Shangrao were selected as pilots; Jiangxi "
             "issued a plan, and Nanchang and Yingtan host data centres. Jiangxi, Jiangxi, Jiangxi")
     assert article_place(text, None) == "Jiangxi"
+
+
+def test_other_provinces_named_do_not_make_a_citys_news_a_provinces() -> None:
+    assert article_place("Zhejiang, Anhui and Shandong firms came to Kunshan.",
+                         None) == "Suzhou, Jiangsu"
+    text = ("Suichang County signed 12 projects with firms from Zhejiang. The county will build "
+            "parks; the county aims to lead Zhejiang, and Zhejiang will support it.")
+    assert article_place(text, None) == "Suichang, Zhejiang"
 
 
 def test_a_county_written_after_its_city_is_the_place() -> None:
@@ -116,3 +126,12 @@ def test_outlet_spans_cover_datelines_and_newspaper_names() -> None:
                      "China News Service, Chengdu, January 30 (Reporter He Shaoqing)",
                      "Xiangcheng Metropolis Daily (Correspondent: Wang)",
                      "BAOTOU, Oct. 13 --", "Xiangcheng Metropolis Daily"]
+
+
+def test_a_name_that_is_also_a_province_reads_as_the_province() -> None:
+    # 河南蒙古族自治县, a county of Qinghai, romanises as Henan
+    assert article_place("Henan will build. Henan grows. Experts from Qinghai came.",
+                         None) == "Henan"
+    # the other reading counts when the text names its city
+    assert article_place("Wuhai's Hainan district signed 10 projects; Hainan district and "
+                         "Wuhai will ...", None) == "Hainan, Inner Mongolia"

@@ -40,6 +40,10 @@ from extractor.postprocess.programmes import generic_phrase, names_a_programme
         ("Ordos City in North China's Inner Mongolia Autonomous Region",
          ["Ordos city in North China's Inner Mongolia autonomous region"], False),
         ("National Innovative County", ["national innovative county"], True),
+        ("'Ping'an Zhejiang'", ["“Ping'an Zhejiang”"], True),
+        ("1000 Talents Plan", ["1000 talents plan"], True),
+        ("2023 Smart Manufacturing Action Plan", ["2023 smart manufacturing action plan"], True),
+        ("Digital Village", ["digital village"], True),
         ("Two Separate Signing and Groundbreaking Ceremonies", ["two ceremonies"], False),
         ("'12+1' Tracks", ["“12+1” tracks"], True),
         # a quoted slogan may say anything

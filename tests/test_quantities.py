@@ -224,8 +224,20 @@ def test_genre_forms_of_quantities(text: str, expected: list[tuple]) -> None:
         ("an annual output of 6 billion watts of batteries", []),
         ("raw coal output was 104.94 million metric tons", [(104.94, "million metric tons")]),
         ("the national 03 special pilot demonstration", []),  # a label, not a count
+        ("build 3 logistics hubs", [(3, "hubs")]),
+        ("30 enterprises representatives signed", []),
+        ("more than 200 entrepreneurs attended the conference", []),
+        ("Figure 2 shows", []),
+        ("On March 15 reporters learned", []),
+        ("in the first 3 quarters", []),
+        ("the top 10 brands", [(10, "rank")]),
     ],
 )
 def test_amounts_in_chinese_units_and_counts_of_any_noun(text: str,
                                                          expected: list[tuple]) -> None:
     assert [(q.value, q.unit) for q in find_quantities(text)] == expected
+
+
+def test_a_count_of_any_noun_reads_its_qualifier() -> None:
+    [jobs] = find_quantities("It is expected to create more than 1,000 jobs.")
+    assert (jobs.value, jobs.unit, jobs.comparator) == (1000, "jobs", ">")

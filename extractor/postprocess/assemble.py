@@ -81,9 +81,32 @@ def _sentence_stating(item: TargetItem, sentences: Sequence[str]) -> int:
     if 0 < given <= len(sentences) and value_in_evidence(item.value, item.unit,
                                                          sentences[given - 1]):
         return given
+    unit_word = _unit_word(item.unit)
     stating = [n for n, sentence in enumerate(sentences, start=1)
-               if value_in_evidence(item.value, item.unit, sentence)]
+               if abs(n - given) <= _REANCHOR_DISTANCE
+               and value_in_evidence(item.value, item.unit, sentence)
+               and (unit_word is None or unit_word.search(sentence))]
     return min(stating, key=lambda n: (abs(n - given), n)) if stating else given
+
+
+_REANCHOR_DISTANCE = 10  # sentences either side of the one the model gave
+_MONEY = re.compile(r"yuan|rmb|元|¥", re.I)
+
+
+def _unit_word(unit: str | None) -> re.Pattern[str] | None:
+    """What a sentence must say to state a figure in ``unit``: yuan for money, "%" or percent
+    for a share, the counted noun's stem for a count ("project" for "projects")."""
+    unit = (unit or "").strip().lower()
+    if not unit:
+        return None
+    if _MONEY.search(unit):
+        return _MONEY
+    if unit in ("%", "percent", "per cent"):
+        return re.compile(r"%|per ?cent", re.I)
+    head = re.findall(r"[a-z]+", unit)
+    if not head or head[-1] in ("rank", "times", "points"):
+        return None
+    return re.compile(r"\b" + re.escape(head[-1][:5]), re.I)
 
 
 def assemble_targets(items: Sequence[TargetItem], sentences: Sequence[str]) -> list[dict]:

@@ -85,7 +85,12 @@ def place_mentions(text: str, officials: Sequence[dict] = ()) -> list[tuple[Plac
 
 
 def _choose(readings: tuple[Place, ...], provinces: Counter[str], cities: Counter[str]) -> Place:
-    """The reading the rest of the article supports (else the highest-level one)."""
+    """The reading the rest of the article supports (else the highest-level one). A name that
+    is also a province's ("Henan" is a county of Qinghai too) reads as the province unless the
+    text names the other reading's city."""
+    if readings[0].level == "province" and not any(cities[p.city] for p in readings[1:]
+                                                   if p.city):
+        return readings[0]
     return max(readings, key=lambda p: (cities[p.city] if p.city else 0, provinces[p.province],
                                         -readings.index(p)))
 
@@ -140,13 +145,14 @@ def article_place(text: str, model_place: str | None,
     province_votes = Counter(p.province for p in chosen)
     if speaks_as_province >= 3 and speaks_as_province > 2 * city_in_text:
         return province_votes.most_common(1)[0][0]  # a province's news names a city in passing
-    province_named = sum(1 for p in chosen[:in_text] if p.level == "province")
-    if (city_in_text <= 2 and province_named >= 3 * city_in_text
-            and not _CITY_SELF.search(text)):
-        # a province's news: the city is where it was announced, or one of several it lists
-        return province_votes.most_common(1)[0][0]
     in_city = [p for p in unit_votes if p.city == city]
     province = in_city[0].province
+    own_province_named = sum(1 for p in chosen[:in_text]
+                             if p.level == "province" and p.province == province)
+    if (city_in_text <= 2 and own_province_named >= 3 * city_in_text
+            and not _CITY_SELF.search(text) and not _COUNTY_SELF.search(text)):
+        # a province's news: the city is where it was announced, or one of several it lists
+        return province
     text_votes = Counter(chosen[:in_text])
     text_votes.update(_chained_counties(text))
     direct = sum(n for p, n in text_votes.items() if p.city == city and p.level == "city")

@@ -22,10 +22,10 @@ _AMOUNT_OR_COMPANY = re.compile(
 _EVENT_HEAD = re.compile(
     r"\b(?:meeting|conference|symposium|forum|session|ceremon(?:y|ie)|expo)s?$", re.I)
 # a place, named with its unit word: "Ejin Horo Banner", "Ordos City in North China's Inner
-# Mongolia Autonomous Region" ("Science and Technology City" or "Innovation Town" may be
-# programmes, so a city or town is one only after place names)
+# Mongolia Autonomous Region" ("Science and Technology City", "Innovation Town" and "Digital
+# Village" may be programmes, so a city, town or village is one only after place names)
 _PLACE_UNIT_END = re.compile(r"\b(?:county|district|banner|prefecture|province|region|"
-                             r"municipality|township|village)$", re.I)
+                             r"municipality)$", re.I)
 _DESIGNATION = re.compile(r"\b(?:pilot|demonstration|model|innovative|innovation|national|"
                           r"provincial|advanced|strong|hundred|champion|famous|civilized)\b", re.I)
 _PROGRAMME_HEAD = re.compile(rf"\b(?:{PROGRAMME_HEADS})\b", re.I)
@@ -145,11 +145,15 @@ def names_a_programme(initiative: dict) -> bool:
             or _FRAGMENT_START.match(name) or _FRAGMENT_END.search(name)
             or CHINESE_CHARACTERS.search(name)):
         return False
-    if (_BARE_KIND.match(name) or _FIVE_YEAR_PLAN.match(name) or _person_name(name)
-            or _place_name(name) or (_PLACE_UNIT_END.search(name) and not _strong_head(name)
-                                         and not _DESIGNATION.search(name))):
+    if _BARE_KIND.match(name) or _FIVE_YEAR_PLAN.match(name):
         return False
-    if not _quoted(initiative) and (_LEADING_COUNT.match(name) or _MODAL_VERB.search(name)):
+    quoted = _quoted(initiative)  # a quoted nickname may be a name or a place ("“Ping'an”")
+    if not quoted and (_person_name(name) or _place_name(name)
+                       or (_PLACE_UNIT_END.search(name) and not _strong_head(name)
+                           and not _DESIGNATION.search(name))):
+        return False
+    if (not quoted and not _strong_head(name)
+            and (_LEADING_COUNT.match(name) or _MODAL_VERB.search(name))):
         return False
     if not _quoted(initiative) and (_COMPANY_CLASS.match(name) or _STATES_A_FIGURE.search(name)):
         return False

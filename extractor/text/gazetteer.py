@@ -43,7 +43,10 @@ _PEOPLES = (
     "苗", "侗", "瑶", "彝", "白", "傣", "佤", "怒",
     "土", "黎", "畲", "水", "羌", "京", "各",
 )
-_ETHNIC = re.compile("(?:(?:" + "|".join(_PEOPLES) + ")族|维吾尔)+$")  # 新疆维吾尔自治区
+# Xinjiang's units name a people of more than one character without 族 (新疆维吾尔自治区,
+# 伊犁哈萨克自治州); a one-character people needs it (正镶白旗 is no people's banner)
+_ETHNIC = re.compile("(?:(?:" + "|".join(p for p in _PEOPLES if len(p) > 1) + ")族?|(?:"
+                     + "|".join(p for p in _PEOPLES if len(p) == 1) + ")族)+$")
 _KEY_DROP = re.compile(r"[\s'’‘\-]")
 
 

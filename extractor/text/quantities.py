@@ -127,20 +127,31 @@ _COUNT_AFTER = re.compile(
 _ANY_COUNT = re.compile(
     r"(?<![\d.,])(?<!per )(?P<num>(?!0\d)(?:\d{1,3}(?:,\d{3})+|\d+))(?![.,]?\d)(?!\s*(?:%|-))"
     r"(?P<gap>(?:\s+(?!(?:of|and|or|in|to|from|the|a|an|for|with|by|on|at|is|are|was|were|"
-    r"yuan|rmb|more|over|than|hundred|thousand|million|billion|trillion)\b)[a-z][a-z-]*){0,3}?)\s+(?P<noun>[a-z]{2,}[^sui\W]s|people)\b"
-    r"(?!\s+per\b)", re.I)
+    r"yuan|rmb|more|over|than|hundred|thousand|million|billion|trillion)\b)[a-z][a-z-]*){0,3}?)"
+    r"\s+(?!\w+ics\s+[a-z])(?P<noun>[a-z]{2,}[^sui\W]s|people)\b"
+    r"(?!\s+(?:per|representatives|leaders|heads|delegates|staff|employees|personnel)\b)", re.I)
 _NOT_COUNTED = re.compile(
-    r"^(?:years|months|weeks|days|hours|minutes|seconds|times|percents?|points|aspects|tasks|"
-    r"measures|areas|fields|links|steps|rounds|batches|sessions|meetings|articles|words|"
-    r"others|members|delegates|representatives|leaders|comrades|participants|attendees|guests|"
-    r"principles|goals|targets|indicators|directions|priorities|focuses|requirements|"
-    r"opinions|suggestions|questions|problems|aspects|categories|types|kinds|levels|parts|"
-    r"sections|chapters|paragraphs|pages|lines|digits|decades|centuries|sessions|terms|"
-    r"consecutive|lists|tons|tonnes|yuan|dollars|degrees|meters|metres|kilometers|kilometres|"
-    r"hectares|acres|has|was|does|goes|makes|takes|sets|rises|grows|increases|cadres|"
-    r"commissioners|officials|deputies|experts|guests|cities|counties|districts|provinces|"
-    r"countries|regions|venues|chains|actions|families|homes|departments|bureaus|agencies|"
-    r"projects?)$", re.I)
+    r"^(?:years|months|weeks|days|hours|minutes|seconds|quarters|periods|phases|stages|times|"
+    r"percents?|points|aspects|tasks|measures|areas|fields|links|steps|rounds|batches|sessions|"
+    r"meetings|articles|words|things|others|members|delegates|representatives|leaders|heads|"
+    r"comrades|participants|attendees|guests|principles|goals|targets|indicators|directions|"
+    r"priorities|focuses|requirements|opinions|suggestions|questions|problems|categories|"
+    r"types|kinds|levels|parts|sections|chapters|paragraphs|pages|lines|digits|decades|"
+    r"centuries|terms|consecutive|lists|tons|tonnes|yuan|dollars|degrees|meters|metres|"
+    r"kilometers|kilometres|hectares|acres|does|goes|makes|takes|sets|rises|grows|increases|"
+    r"shows|requires|outlines|includes|runs|cadres|commissioners|officials|deputies|experts|"
+    r"reporters|journalists|cities|counties|districts|provinces|countries|regions|venues|"
+    r"chains|actions|families|homes|departments|bureaus|agencies|gbps|mbps|flops|pflops|"
+    r"eflops)$", re.I)
+# people are counted as a result ("employ 4000 people"), not as a meeting's attendance
+_PEOPLE_NOUNS = re.compile(r"^(?:people|persons|entrepreneurs|volunteers|employees|workers|"
+                           r"residents|villagers|students|visitors)$", re.I)
+# a label or a date before the number: "Figure 2 shows", "Section 3", "On March 15 reporters"
+_LABEL_OR_MONTH_BEFORE = re.compile(
+    r"\b(?:Fig(?:ure)?|Table|Clause|Section|Article|Chapter|Group|Line|Phase|No|Item|Batch|"
+    r"Round|Stage|Level|Class|Grade|Zone|Building|Room|Gate|Road|Street|Route|Jan(?:uary)?|"
+    r"Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?\s*$")
 _PROJECT_CLAUSE = re.compile(r"\bproject|\binvest", re.I)  # "41 items with a total investment"
 _ATTENDANCE = re.compile(r"\battend|\bparticipa|\bpresent\b|\bdelegat|\bmeeting|\bconference",
                          re.I)
@@ -379,18 +390,21 @@ def find_quantities(text: str) -> list[Quantity]:
         found.append(Quantity(_number(match.group("num")), f"{match.group('scale').lower()} yuan",
                               ">=", match.start("num"), match.end(),
                               _clause_at(text, match.start(), match.end())))
-    covered = {q.start for q in found}
+    covered = [(q.start, q.end) for q in found]
     for match in _ANY_COUNT.finditer(text):
-        if (match.start("num") in covered or _NOT_COUNTED.match(match.group("noun"))
-                or _YEAR_NUMBER.fullmatch(match.group("num"))):
+        start = match.start("num")
+        if (any(a <= start < b for a, b in covered) or _NOT_COUNTED.match(match.group("noun"))
+                or _YEAR_NUMBER.fullmatch(match.group("num"))
+                or _LABEL_OR_MONTH_BEFORE.search(text, max(0, start - 12), start)):
             continue
         noun, clause = match.group("noun").lower(), _clause_at(text, match.start(), match.end())
         if ((noun == "items" and not _PROJECT_CLAUSE.search(clause))
-                or (noun == "people" and _ATTENDANCE.search(clause))):
+                or (_PEOPLE_NOUNS.match(noun) and _ATTENDANCE.search(clause))):
             continue  # "the plan has 10 items"; "300 people attended"
-        found.append(Quantity(_number(match.group("num")), match.group("noun").lower(), "=",
-                              match.start("num"), match.end(),
-                              _clause_at(text, match.start(), match.end())))
+        qualifier = _QUALIFIER_BEFORE.search(text, max(0, start - _QUALIFIER_WINDOW), start)
+        found.append(Quantity(_number(match.group("num")), noun,
+                              _comparator(qualifier.group("qual") if qualifier else None),
+                              start, match.end(), clause))
     counted_classes = _counted_classes(text)
     for match in counted_classes:
         noun = (match.group("noun") or match.group("noun2")).lower()
