@@ -96,7 +96,7 @@ def about(body: dict, city: str) -> bool:
 
 def settings_for(url: str, **overrides: object) -> Settings:
     options: dict[str, object] = {
-        "base_url": url, "model": "test", "embedded": False, "request_timeout": 0.5,
+        "base_url": url, "model": "test", "embedded": False, "request_timeout": 5.0,
         "max_transport_retries": 2, "max_reasks": 1, "concurrency": 1,
     }
     options.update(overrides)

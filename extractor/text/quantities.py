@@ -153,8 +153,7 @@ _LABEL_OR_MONTH_BEFORE = re.compile(
     r"Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
     r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?\s*$")
 _PROJECT_CLAUSE = re.compile(r"\bproject|\binvest", re.I)  # "41 items with a total investment"
-_ATTENDANCE = re.compile(r"\battend|\bparticipa|\bpresent\b|\bdelegat|\bmeeting|\bconference",
-                         re.I)
+_ATTENDANCE = re.compile(r"\b(?:attend|participa|present\b|delegat|meeting|conference)", re.I)
 _LABEL_BEFORE = re.compile(r"\b(?:No|Number|Phase|Article|Item)\.?\s*$", re.I)  # "No. 1 Project"
 _TOP = re.compile(r"\btop\s+(?P<n>\d+|ten|twenty|thirty|fifty|hundred)\b", re.I)
 # "top 500 enterprises" names a category of companies, not a ranking or a count
