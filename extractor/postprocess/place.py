@@ -20,13 +20,14 @@ from collections.abc import Sequence
 from extractor.text.calques import place_calques
 from extractor.text.gazetteer import PROVINCE_LEVEL_CITIES, Place, gazetteer, place_word_key
 from extractor.text.placenames import split_article_place
+from extractor.text.textfixes import MONTH_NAMES
 
 # a district's or county's own news calls it "the district", in lower case ("the district
 # committee and district government held ..."); "Qixia District Government" names another
-_COUNTY_SELF = re.compile(
-    r"\b(?:[Tt]he (?:whole )?|[Oo]ur |[Tt]his |all the )(?:district|county)\b")
-_CITY_SELF = re.compile(r"\b(?:[Tt]he (?:whole )?|[Oo]ur |[Tt]his |all the )city\b")
-_PROVINCE_SELF = re.compile(r"\b(?:[Tt]he (?:whole )?|[Oo]ur |[Tt]his |all the )province\b")
+_SELF = r"\b(?:[Tt]he (?:whole )?|[Oo]ur |[Tt]his |all the )"  # the article speaking of its own
+_COUNTY_SELF = re.compile(_SELF + r"(?:district|county)\b")
+_CITY_SELF = re.compile(_SELF + r"city\b")
+_PROVINCE_SELF = re.compile(_SELF + r"province\b")
 _WORD = re.compile(r"[A-Za-z](?:[A-Za-z\-]|['’](?![sS]\b))*[A-Za-z]")  # "Kunshan's": Kunshan
 
 
@@ -34,7 +35,7 @@ _WORD = re.compile(r"[A-Za-z](?:[A-Za-z\-]|['’](?![sS]\b))*[A-Za-z]")  # "Kuns
 # place the article is about: "JINAN, Oct. 19 (Xinhua) --", "China News Service, Chengdu,
 # January 30 (Reporter ...)", "Economic Daily Nanchang news (reporter ...)", "Xiangcheng
 # Metropolis Daily (Correspondent: ...)"
-_MONTH = (r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?")
+_MONTH = "(?:" + "|".join(month[:3] for month in MONTH_NAMES) + r")[a-z]*\.?"  # "Oct.", "Sept"
 _DATELINE = re.compile(
     r"^[ \t]*(?:[A-Z][A-Z'’ -]+,[ \t]*" + _MONTH + r"[ \t]*\d{1,2}(?:,[ \t]*\d{4})?"
     r"(?:[ \t]*(?:\([^()\n]{1,40}\)|/[^/\n]{1,30}/))?[ \t]*(?:--|—|–|-)"

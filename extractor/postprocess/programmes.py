@@ -132,9 +132,11 @@ def _strong_head(phrase: str) -> bool:
 def names_a_programme(initiative: dict) -> bool:
     """An amount, a count, a company, a body ("Bureau of Commerce"), a piece of a sentence
     ("and ... is ever", "... has important"), a name left in Chinese characters and, written
-    without quotes, a class of companies ("high-tech enterprises") or a figure ("output rose
-    11% to 25 billion yuan") is no programme; a name with a programme word (plan, action,
-    system, ...) is one.
+    without quotes, a person ("Lin Jiatao"), a place ("Ejin Horo Banner"), a class of companies
+    ("high-tech enterprises") or a figure ("output rose 11% to 25 billion yuan") is no
+    programme; nor, unquoted and without a programme word, is a name that opens with a count or
+    a sentence with a modal verb ("Baotou will offer ..."); a name with a programme word (plan,
+    action, system, ...) is one.
     Else not a programme:
     every mention is only a number ("hundred"), the name is an event ("... work meeting"), or
     it is a sentence (an exhortation: mostly lower case, six words or more ending in . ! ?, or
@@ -155,11 +157,11 @@ def names_a_programme(initiative: dict) -> bool:
     if (not quoted and not _strong_head(name)
             and (_LEADING_COUNT.match(name) or _MODAL_VERB.search(name))):
         return False
-    if not _quoted(initiative) and (_COMPANY_CLASS.match(name) or _STATES_A_FIGURE.search(name)):
+    if not quoted and (_COMPANY_CLASS.match(name) or _STATES_A_FIGURE.search(name)):
         return False
     words = name.split()
     lowercase = sum(word[:1].islower() for word in words) > len(words) / 2
-    if lowercase and not _quoted(initiative) and _DESCRIPTION.search(name):
+    if lowercase and not quoted and _DESCRIPTION.search(name):
         return False
     if _PROGRAMME_HEAD.search(name):
         return True

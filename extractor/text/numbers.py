@@ -37,11 +37,11 @@ _CARDINALS = {
 }  # fmt: skip
 _ALL_RE = re.compile(r"\b(?:all|every)\b", re.IGNORECASE)
 _PLURAL_QUANTITIES = {"dozens": 12.0, "hundreds": 100.0, "thousands": 1e3, "millions": 1e6}
-_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_TENS = [word for word, n in _CARDINALS.items() if n in range(20, 100, 10)]  # "twenty"...
+_ONES = [word for word, n in _CARDINALS.items() if 1 <= n <= 9]
 _WORD_NUMBER_RE = re.compile(
     r"\b(?:(?P<plural>dozens|hundreds|thousands|millions)\s+of"
-    r"|(?P<tens>" + "|".join(_TENS) + r")[- ](?P<ones>one|two|three|four|five|six|seven|eight|"
-    r"nine)"
+    r"|(?P<tens>" + "|".join(_TENS) + r")[- ](?P<ones>" + "|".join(_ONES) + r")"
     r"|(?P<word>" + "|".join(sorted({*_ORDINALS, *_CARDINALS}, key=len, reverse=True)) + r"))\b",
     re.IGNORECASE,
 )
