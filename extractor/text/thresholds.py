@@ -1,0 +1,68 @@
+"""Money amounts that define a class of projects or enterprises (以上 thresholds), not a
+figure: "projects of over 2 billion yuan" names which projects count."""
+
+from __future__ import annotations
+
+import re
+
+# A money amount that defines which projects or enterprises count (以上 thresholds): "projects
+# of over 2 billion yuan", "enterprises with annual revenue of 20 million yuan or more",
+# "introduce projects with investment of 5 billion yuan and above", "enterprises whose output
+# exceeded 100 million yuan", "243 enterprises exported more than 100 million yuan each". Not a
+# goal or a result (the count of such enterprises is). A class is plural: "the Zhonghuan project
+# with a total investment of 9 billion yuan" states the project's figure.
+_CLASS_NOUN = r"\b(?:projects?|enterprises?|companies|firms|factories|clusters?|industr(?:y|ies))\b"
+_CLASS_NOUNS = r"\b(?:projects|enterprises|companies|firms|factories|clusters|industries)\b"
+_THRESHOLD_BEFORE = re.compile(
+    _CLASS_NOUNS + r"\s+(?:(?:(?:with|of)\s+(?:an?\s+)?(?:(?:annual|total|fixed[- ]asset|"
+    r"equipment)\s+)*(?:investment|revenue|income|output(?:\s+value)?|sales|scale)\s+)?"
+    r"(?:of\s+)?(?:(?:over|above|more than|exceeding|at least|not less than)\s+)?|"
+    # "24 projects have an investment of more than 1 billion yuan" (each), not "have a total"
+    r"(?:have|has)\s+(?:an?\s+)?(?:(?:annual|fixed[- ]asset)\s+)?(?:investment|revenue|"
+    r"output(?:\s+value)?)\s+of\s+(?:over|above|more than|exceeding|at least)\s+)$", re.I)
+_THRESHOLD_WORD = re.compile(r"\b(?:of|with|over|above|exceeding|more than|at least)\s*$|"
+                             r"\b(?:of|with|over|above)\b", re.I)
+# "enterprises whose output exceeded 100 million yuan", "enterprises that invested over ..."
+_THRESHOLD_RELATIVE = re.compile(
+    _CLASS_NOUNS + r"\s+(?:whose|that|which|with)\b[^,;.，；\d]{0,50}$", re.I)
+# "... 100 million yuan or more", "... of exports each"
+_THRESHOLD_AFTER = re.compile(
+    r"^[^,;.，；]{0,40}?\b(?:(?:and|or)\s+(?:above|more|over)|"
+    r"each(?!\s+(?:year|month|quarter|week|day)))\b", re.I)
+_THRESHOLD_CONTEXT = re.compile(
+    _CLASS_NOUN + r"|\b(?:investment|revenue|income|output|sales)\b", re.I)
+_THRESHOLD_WINDOW = 60
+
+
+# a sum over the class, not its threshold: "41 projects with a total investment of 45.7 billion"
+_A_TOTAL = re.compile(r"\btotal\b(?!.*\b(?:over|above|more than|exceeding|at least|not less than)"
+                      r"\b)", re.I)
+# the qualifier before the amount and the class noun after it, Chinese order (5000万元以上技改项目)
+_ABOVE_BEFORE = re.compile(r"\b(?:above|over)\s*$", re.I)
+_QUALIFIED_NOUN_AFTER = re.compile(
+    r"^\s+(?:(?!(?:in|to|for|of|and|was|were|is|are|will)\b)[a-z-]+\s+){0,3}"
+    r"(?:projects?|enterprises?)\b", re.I)
+_ABOVE_NOUN_AFTER = re.compile(
+    r"^\s+(?:and |or )?(?:above|or more)\s+(?:[a-z-]+\s+){0,2}(?:projects?|enterprises?)\b",
+    re.I)
+
+
+def is_class_threshold(text: str, start: int, end: int) -> bool:
+    """Whether the money amount at ``text[start:end]`` defines a class of projects or
+    enterprises rather than stating a figure."""
+    before = text[max(0, start - _THRESHOLD_WINDOW):start]
+    before = re.split(r"[,;.，；]", before)[-1]  # the same clause only
+    found = _THRESHOLD_BEFORE.search(before)
+    if (found and _THRESHOLD_WORD.search(found.group())  # a bare "projects 5 ..." is no class
+            and not _A_TOTAL.search(found.group())):  # "41 projects with a total investment"
+        return True
+    relative = _THRESHOLD_RELATIVE.search(before)
+    if relative and not _A_TOTAL.search(relative.group()):
+        return True
+    if _QUALIFIED_NOUN_AFTER.match(text[end:end + _THRESHOLD_WINDOW]) and _ABOVE_BEFORE.search(
+            before):  # "above 50 million yuan technical transformation projects"
+        return True
+    if _ABOVE_NOUN_AFTER.match(text[end:end + _THRESHOLD_WINDOW]):
+        return True  # 亿元以上项目: "the 100 million yuan above project"
+    return bool(_THRESHOLD_AFTER.match(text[end:end + _THRESHOLD_WINDOW])
+                and _THRESHOLD_CONTEXT.search(before))
