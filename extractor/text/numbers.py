@@ -35,6 +35,7 @@ _CARDINALS = {
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
     "ninety": 90, "hundred": 100, "thousand": 1000,
 }  # fmt: skip
+SMALL_COUNT_WORDS = {word: n for word, n in _CARDINALS.items() if 2 <= n <= 20}  # "two"..
 _ALL_RE = re.compile(r"\b(?:all|every)\b", re.IGNORECASE)
 _PLURAL_QUANTITIES = {"dozens": 12.0, "hundreds": 100.0, "thousands": 1e3, "millions": 1e6}
 _TENS = [word for word, n in _CARDINALS.items() if n in range(20, 100, 10)]  # "twenty"...

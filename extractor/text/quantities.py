@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from extractor.text.candidates import sentence_spans
 from extractor.text.magnitudes import normalize_quantity
-from extractor.text.numbers import scale_factor
+from extractor.text.numbers import SMALL_COUNT_WORDS, scale_factor
 from extractor.text.thresholds import is_class_threshold
 
 _NUM = r"(?P<num>(?<!\d)(?!0\d)(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?))"  # "03": a label
@@ -30,7 +30,7 @@ _QUALIFIER_BEFORE = re.compile(
     r"than|not less than|no less than|"
     r"up to|no more than|not more than|about|nearly|approximately|around|close to)\s*$", re.I)
 _QUALIFIER_WINDOW = 40
-_SCALE = r"(?P<scale>trillion|billion|hundred million|million|ten thousand)?\s*"
+_SCALE = r"(?P<scale>trillion|billion|hundred million|million|ten thousand|bn\b|mn\b)?\s*"
 _SCALE_OR_THOUSAND = (r"(?P<scale>trillion|billion|hundred million|million|ten thousand|"
                       r"thousand)?\s*")
 UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -39,7 +39,7 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("yuan", re.compile(_NUM + r"\s*" + _SCALE + r"(?:yuan|RMB)\b", re.I)),
     # the currency first: "RMB845.24 billion", "RMB 2 trillion", "¥3.5 billion"
     ("yuan", re.compile(r"(?:\bRMB|\bCNY|[¥￥])\s*" + _NUM + r"(?![.,]?\d)(?:\s*(?P<scale>"
-                        r"trillion|billion|hundred million|million|ten thousand))?"
+                        r"trillion|billion|hundred million|million|ten thousand|bn\b|mn\b))?"
                         r"(?!\s*(?:trillion|billion|hundred|million|ten|yuan|RMB)\b)", re.I)),
     # 亿 and 万 left in characters or pinyin: "3亿元", "5000 wan yuan"
     ("yuan", re.compile(_NUM + r"\s*(?P<scale>万亿|亿|万|(?<![a-z])yi|(?<![a-z])wan)\s*"
@@ -97,6 +97,21 @@ _PIECES_OF_LAND = re.compile(_NUM + r"\s+pieces?\s+(?:of\s+)?(?:[a-z-]+\s+){0,2}
 # "accounted for 955 of the above-scale enterprises": a part of a counted whole
 _PART_OF = re.compile(_NUM + r"\s+of\s+the\s+(?:[a-z-]+\s+){0,3}?(?P<noun>projects|enterprises|"
                       r"companies|industries|parks)\b", re.I)
+# "23 out of 34 industries", "28 of the city's 37 major industrial categories": the part is
+# the figure, the whole only frames it; "Among the 12 main industries", "among the top ten"
+_PART_OF_WHOLE = re.compile(
+    r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})*)\s+(?:out\s+)?of\s+(?:the\s+)?(?:[a-z-]+'s\s+)?"
+    r"(?P<whole>\d{1,3}(?:,\d{3})*)\s+(?:[a-z][a-z-]*\s+){0,3}?(?P<noun>[a-z]{2,}s)\b", re.I)
+_AMONG_THE = re.compile(r"\bamong\s+(?:the\s+)?(?:[a-z-]+'s\s+)?(?:top\s+)?(?P<whole>\d[\d,]*|"
+                        r"ten|twenty|thirty|fifty|hundred)\b", re.I)
+# a count written in words, of things built, signed or run: "signed five contracted projects",
+# "seven provincial-level industrial parks" (not "the five pillar industries", a list's name)
+_WORD_COUNT = re.compile(
+    r"(?<!\bthe\s)(?<!\bthese\s)(?<!\bthose\s)\b(?P<num>" + "|".join(SMALL_COUNT_WORDS)
+    + r")\s+(?:(?!(?:of|and|or|in|to|the|is|are|was|were|hundred|thousand)\b)"
+    r"[a-z][a-z&-]*(?<![^s]s)\s+){0,3}?"  # modifiers, no plural: "three years above-rule ..."
+    r"(?P<noun>projects|enterprises|companies|firms|factories|workshops|platforms|parks|plants|"
+    r"production lines|bases|base stations|buildings|laboratories)\b", re.I)
 _ENTERPRISE_WORDS = re.compile(r"\b(?:enterprises?|compan(?:y|ies)|firms?|factor(?:y|ies)|"
                                r"regulation|above-rule|above-scale|designated size)\b", re.I)
 # "the number of high-tech enterprises had exceeded 3,000": a count whose noun precedes it.
@@ -328,6 +343,18 @@ def find_quantities(text: str) -> list[Quantity]:
         found.append(Quantity(_number(match.group("num")), f"{match.group('scale').lower()} yuan",
                               ">=", match.start("num"), match.end(),
                               _clause_at(text, match.start(), match.end())))
+    for match in _WORD_COUNT.finditer(text):
+        qualifier = _QUALIFIER_BEFORE.search(text, max(0, match.start() - _QUALIFIER_WINDOW),
+                                             match.start())
+        found.append(Quantity(float(SMALL_COUNT_WORDS[match.group("num").lower()]),
+                              match.group("noun").lower(),
+                              _comparator(qualifier.group("qual") if qualifier else None),
+                              match.start("num"), match.end(),
+                              _clause_at(text, match.start(), match.end())))
+    for match in _PART_OF_WHOLE.finditer(text):
+        found.append(Quantity(_number(match.group("num")), match.group("noun").lower(), "=",
+                              match.start("num"), match.end(),
+                              _clause_at(text, match.start(), match.end())))
     covered = [(q.start, q.end) for q in found]
     for match in _ANY_COUNT.finditer(text):
         start = match.start("num")
@@ -356,6 +383,8 @@ def find_quantities(text: str) -> list[Quantity]:
              if not (q.unit.endswith("yuan") and any(s <= q.start < e for s, e in classes))
              and not (q.unit.endswith("yuan") and any(s <= q.start < e for s, e in counted))]
     categories = [(m.start(), m.end()) for m in _CATEGORY.finditer(text)]
+    categories += [(m.start("whole"), m.end("whole")) for m in _PART_OF_WHOLE.finditer(text)]
+    categories += [(m.start(), m.end()) for m in _AMONG_THE.finditer(text)]
     found = [q for q in found if not any(s <= q.start < e for s, e in categories)]
     found = [q for q in found if not _LABEL_BEFORE.search(text, max(0, q.start - 8), q.start)]
     unique = {(q.start, q.unit): q for q in found}
@@ -405,7 +434,8 @@ def _size_class_amounts(text: str) -> list[Quantity]:
 
 
 _CHINESE_SCALES = {"万亿": "trillion", "亿": "hundred million", "万": "ten thousand",
-                   "yi": "hundred million", "wan": "ten thousand"}
+                   "yi": "hundred million", "wan": "ten thousand", "bn": "billion",
+                   "mn": "million"}  # 亿 and 万 in characters or pinyin; "RMB845.24bn"
 
 
 def _yuan(text: str, match: re.Match[str]) -> Quantity:

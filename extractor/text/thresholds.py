@@ -34,9 +34,11 @@ _THRESHOLD_CONTEXT = re.compile(
 _THRESHOLD_WINDOW = 60
 
 
-# a sum over the class, not its threshold: "41 projects with a total investment of 45.7 billion"
-_A_TOTAL = re.compile(r"\btotal\b(?!.*\b(?:over|above|more than|exceeding|at least|not less than)"
-                      r"\b)", re.I)
+# a sum over the class, not its threshold: "41 projects with a total investment of 45.7 billion",
+# "21 projects with a combined investment of", "22 projects with pledged investment totaling"
+_A_TOTAL = re.compile(r"\b(?:total(?:l?ing|l?ed)?|combined|aggregate|cumulative)\b"
+                      r"(?!.*\b(?:over|above|more than|exceeding|at least|not less than)\b)",
+                      re.I)
 # the qualifier before the amount and the class noun after it, Chinese order (5000万元以上技改项目)
 _ABOVE_BEFORE = re.compile(r"\b(?:above|over)\s*$", re.I)
 _QUALIFIED_NOUN_AFTER = re.compile(
