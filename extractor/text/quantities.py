@@ -53,9 +53,11 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                          r"[a-z][a-z-]*(?:al|ic|ive|ed|ing|ern|level)\s+and(?=\s+[a-z])|"
                          r"(?!(?:of|and|in|to|from|yuan|rmb)\b|"
                          r"[a-z0-9-]*(?:hundred|thousand|million|billion|trillion))"
-                         r"[a-z0-9][a-z0-9-]*)\s+){0,3}"
+                         r"[a-z0-9][a-z0-9+-]*)\s+){0,3}"
                          r"(?P<noun>" + COUNT_NOUNS + r")\b(?!\s+(?:representatives|leaders|"
-                         r"heads|delegates|staff|employees|personnel|land)\b)", re.I)),
+                         r"heads|delegates|staff|employees|personnel|land)\b)"
+                         # the head noun: "21 are electronic information industry projects"
+                         r"(?:\s+(?P<head>projects|parks|platforms|bases|clusters)\b)?", re.I)),
     # physical quantities: "3.5859 million square meters", "10 million tons", "25GW", "12000 mu"
     ("physical", re.compile(_NUM + r"\s*" + _SCALE_OR_THOUSAND
                             + r"(?P<measure>square (?:meters|metres|kilometers|kilometres)|"
@@ -112,6 +114,11 @@ _WORD_COUNT = re.compile(
     r"[a-z][a-z&-]*(?<![^s]s)\s+){0,3}?"  # modifiers, no plural: "three years above-rule ..."
     r"(?P<noun>projects|enterprises|companies|firms|factories|workshops|platforms|parks|plants|"
     r"production lines|bases|base stations|buildings|laboratories)\b", re.I)
+# a multiple: "increased by 2.1 times year-on-year", "is five times that of 2002"
+_MULTIPLE = re.compile(
+    r"\b(?:by|is|was|are|were|be|reach(?:ed|es)?)\s+(?P<qual>more than\s+|over\s+|nearly\s+|"
+    r"about\s+)?(?P<num>\d+(?:\.\d+)?|" + "|".join(SMALL_COUNT_WORDS)
+    + r")\s+times\b(?!\s+(?:a|per|each|in)\b)", re.I)
 _ENTERPRISE_WORDS = re.compile(r"\b(?:enterprises?|compan(?:y|ies)|firms?|factor(?:y|ies)|"
                                r"regulation|above-rule|above-scale|designated size)\b", re.I)
 # "the number of high-tech enterprises had exceeded 3,000": a count whose noun precedes it.
@@ -282,7 +289,7 @@ def find_quantities(text: str) -> list[Quantity]:
             if unit == "yuan":
                 label = _yuan(text, match).unit
             elif unit == "count":  # "10 thousand enterprises" is 10,000 enterprises
-                label = plural_noun(match.group("noun"))
+                label = plural_noun(match.group("head") or match.group("noun"))
                 value *= scale_factor(match.group("scale") or "")
             elif unit == "physical":
                 label = " ".join([*(match.group("scale") or "").lower().split(),
@@ -351,6 +358,12 @@ def find_quantities(text: str) -> list[Quantity]:
                               _comparator(qualifier.group("qual") if qualifier else None),
                               match.start("num"), match.end(),
                               _clause_at(text, match.start(), match.end())))
+    for match in _MULTIPLE.finditer(text):
+        number = match.group("num")
+        value = float(SMALL_COUNT_WORDS.get(number.lower()) or _number(number))
+        found.append(Quantity(value, "times", _comparator(match.group("qual")),
+                              match.start("num"), match.end(),
+                              _clause_at(text, match.start(), match.end())))
     for match in _PART_OF_WHOLE.finditer(text):
         found.append(Quantity(_number(match.group("num")), match.group("noun").lower(), "=",
                               match.start("num"), match.end(),
@@ -386,7 +399,8 @@ def find_quantities(text: str) -> list[Quantity]:
     categories += [(m.start("whole"), m.end("whole")) for m in _PART_OF_WHOLE.finditer(text)]
     categories += [(m.start(), m.end()) for m in _AMONG_THE.finditer(text)]
     found = [q for q in found if not any(s <= q.start < e for s, e in categories)]
-    found = [q for q in found if not _LABEL_BEFORE.search(text, max(0, q.start - 8), q.start)]
+    found = [q for q in found if not _LABEL_BEFORE.search(text, max(0, q.start - 8), q.start)
+             and not text[:q.start].endswith("+")]  # the "4" of a "1+4" label
     unique = {(q.start, q.unit): q for q in found}
     ordered = sorted(unique.values(), key=lambda q: q.start)
     thresholds = class_thresholds(text, ordered)
