@@ -26,8 +26,15 @@ def test_a_name_shared_by_two_places_has_both_readings_cities_first() -> None:
 
 def test_keys_ignore_apostrophes_spaces_and_case() -> None:
     assert place_word_key("Ma'anshan") == place_word_key("Maanshan") == "maanshan"
-    assert _readings(place_word_key("Ma'anshan"))[0][0] == "Maanshan"
+    assert _readings(place_word_key("Maanshan"))[0][0] == "Ma'anshan"
     assert "xian" in gazetteer() and "an" not in gazetteer()  # short keys are English words
+
+
+def test_names_take_the_pinyin_apostrophe() -> None:
+    """A syllable opening with a, e or o after another is written after an apostrophe."""
+    assert _readings("jian")[0][:3] == ("Ji'an", "city", "Jiangxi")
+    assert ("Zhao'an", "county", "Fujian", "Zhangzhou") in _readings("zhaoan")
+    assert _readings("zhenjiang")[0][0] == "Zhenjiang"  # no vowel-initial syllable
 
 
 def test_autonomous_regions_and_their_cities_are_found() -> None:

@@ -241,3 +241,41 @@ def test_amounts_in_chinese_units_and_counts_of_any_noun(text: str,
 def test_a_count_of_any_noun_reads_its_qualifier() -> None:
     [jobs] = find_quantities("It is expected to create more than 1,000 jobs.")
     assert (jobs.value, jobs.unit, jobs.comparator) == (1000, "jobs", ">")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a sum over the projects, not the size that defines them
+        ("it landed 18 projects with a combined investment of 6.2 billion yuan",
+         [(18, "projects", "="), (6.2, "billion yuan", "=")]),
+        ("won 9 projects with pledged investment totaling 3.3 billion yuan",
+         [(9, "projects", "="), (3.3, "billion yuan", "=")]),
+        ("9 projects with investment of over 1 billion yuan each", [(9, "projects", "=")]),
+        # "bn" and "mn" after the currency or before yuan
+        ("revenue rose to RMB412.5bn", [(412.5, "billion yuan", "=")]),
+        ("a 7.5mn yuan subsidy", [(7.5, "million yuan", "=")]),
+        # the part is the figure, the whole frames it
+        ("12 out of 40 sectors posted growth", [(12, "sectors", "=")]),
+        ("9 of the county's 14 towns reported gains", [(9, "towns", "=")]),
+        ("Among the 25 key industries, output grew 6%", [(6, "%", "=")]),
+        ("among the top ten sectors", []),
+        # small counts in words, of things built or signed; not a list's name or years
+        ("the district signed four major industrial projects", [(4, "projects", "=")]),
+        ("it now has more than six provincial-level parks", [(6, "parks", ">")]),
+        ("the five pillar industries", []),
+        ("in the next three years above-scale enterprises will", []),
+        ("a layout of ten chains hundred projects", []),
+        # multiples
+        ("output grew by 1.8 times year on year", [(1.8, "times", "=")]),
+        ("the total is seven times that of 2010", [(7, "times", "=")]),
+        ("meetings are held 4 times a year", []),
+        # a "1+4" label is no count; the projects it labels are
+        ("a total of 33 1+4 industrial projects", [(33, "projects", "=")]),
+        # the head of "industry projects" is projects
+        ("of which 11 are new materials industry projects", [(11, "projects", "=")]),
+    ],
+)
+def test_quantities_read_from_real_pages(text: str, expected: list[tuple]) -> None:
+    found = [(q.value, q.unit, q.comparator) for q in find_quantities(text)]
+    assert found == [(float(v), u, c) for v, u, c in expected]

@@ -85,7 +85,10 @@ def _romanised(chinese: str) -> str:
 def _pinyin(chinese: str) -> str:
     from pypinyin import lazy_pinyin  # imported on first use: 0.1 s
 
-    return "".join(lazy_pinyin(chinese)).capitalize()
+    syllables = lazy_pinyin(chinese)
+    # a syllable opening with a, e or o after another takes an apostrophe: Ji'an, Ma'anshan
+    joined = syllables[:1] + [("'" if s[:1] in "aeo" else "") + s for s in syllables[1:]]
+    return "".join(joined).capitalize()
 
 
 def _walk() -> Iterator[Place]:
