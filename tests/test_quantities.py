@@ -279,3 +279,11 @@ def test_a_count_of_any_noun_reads_its_qualifier() -> None:
 def test_quantities_read_from_real_pages(text: str, expected: list[tuple]) -> None:
     found = [(q.value, q.unit, q.comparator) for q in find_quantities(text)]
     assert found == [(float(v), u, c) for v, u, c in expected]
+
+
+def test_the_shares_of_a_list_share_their_clause() -> None:
+    text = "Exports, imports and retail grew 7.1%, 4.4% and 2.9% respectively, and prices fell."
+    clauses = {q.clause for q in find_quantities(text)}
+    assert clauses == {"imports and retail grew 7.1%, 4.4% and 2.9% respectively"}
+    assert [q.clause for q in find_quantities("output rose 5%, and profit fell 2%")] == [
+        "output rose 5%", "and profit fell 2%"]

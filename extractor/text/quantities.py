@@ -188,7 +188,10 @@ _COMPARATORS = {
     "about": "~", "nearly": "~", "approximately": "~", "around": "~", "close to": "~",
     "shall not be less than": ">=", "will not be less than": ">=", "not be less than": ">=",
 }
-_CLAUSE_BREAK = re.compile(r"[,;，；]")
+# a comma between the shares of a list ("rose 18.9%, 15.9% and 15.5% respectively") does not
+# end the clause
+_CLAUSE_BREAK = re.compile(r"[;，；]|,(?!(?:(?<=%,)|(?<=percent,)|(?<=per cent,))\s*"
+                           r"(?:and\s+)?\d[\d.]*\s*(?:%|percent|per cent))")
 _GOAL_WORDS = re.compile(r"\b(?:strive|striv|goal|target|aim|plan to|by (?:the end of )?20\d\d|"
                          r"will (?:reach|exceed|realize|achieve))", re.I)
 _FUNDING_WORDS = re.compile(r"\b(?:fund|funds|subsid\w*|special funds|financial support)\b",
@@ -270,8 +273,8 @@ def _clause_at(text: str, start: int, end: int) -> str:
     for first, last in sentence_spans(text):
         if first <= start < last:
             sentence = text[first:last]
-            left = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, start - first)),
-                       default=0)
+            left = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence)
+                        if m.end() <= start - first), default=0)
             right = next((m.start() for m in _CLAUSE_BREAK.finditer(sentence, end - first)),
                          len(sentence))
             return sentence[left:right].strip()
