@@ -41,7 +41,7 @@ from extractor.text.canonical import (
     merge_targets,
 )
 from extractor.text.dates import supported_date
-from extractor.text.grounding import align
+from extractor.text.grounding import align, occurrences
 from extractor.text.magnitudes import normalize_quantity
 from extractor.text.numbers import value_in_evidence
 from extractor.text.quantities import Quantity, class_thresholds, find_quantities
@@ -82,7 +82,11 @@ _NAME_WORD = re.compile(r"[^\W_]+")
 
 
 def _ground_one(table: str, record: dict, text: str, taken: set[tuple[int, int]]) -> dict:
-    found = align(str(record.get(RECORD_TYPES[table].evidence_column) or ""), text, taken=taken)
+    evidence = str(record.get(RECORD_TYPES[table].evidence_column) or "")
+    anchor = record.pop("anchor", None)  # a rule target's position: its own occurrence
+    elsewhere = {(i, i + len(evidence)) for i in (occurrences(evidence, text) if evidence else [])
+                 if anchor is not None and not i <= anchor < i + len(evidence)}
+    found = align(evidence, text, taken=taken | elsewhere)
     flags: list[str] = []
     if found.status not in GROUNDED:
         flags.append("evidence_not_found")

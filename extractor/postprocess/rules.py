@@ -79,6 +79,7 @@ def rule_targets(text: str, targets: Sequence[dict],
             "kind": guess_kind(quantity.clause, sentence, quantity.unit),
             "period": guess_period(sentence) or _nearest_period(quantity.start, targets),
             "region": None, "initiative": None, "evidence": quantity.clause, "source": "rule",
+            "anchor": quantity.start,  # grounded at its own occurrence (finalize)
         })
     return added
 

@@ -171,7 +171,7 @@ def _prepare(text: str) -> _Prepared:
 # ---------------------------------------------------------------------------------------------
 
 
-def _occurrences(needle: str, haystack: str) -> list[int]:
+def occurrences(needle: str, haystack: str) -> list[int]:
     """Start index of every (possibly overlapping) occurrence of needle in haystack."""
     found: list[int] = []
     pos = haystack.find(needle)
@@ -208,7 +208,7 @@ def standing_ranges(span: str, text: str) -> list[tuple[int, int]]:
     needle = span.strip()
     if not needle or not text:
         return []
-    ranges = [(i, i + len(needle)) for i in _occurrences(needle, text)]
+    ranges = [(i, i + len(needle)) for i in occurrences(needle, text)]
     ranges = ranges or _normalized_ranges(needle, text)
     return [r for r in ranges if _at_word_boundaries(text, *r)]
 
@@ -221,7 +221,7 @@ def _normalized_ranges(span: str, text: str) -> list[tuple[int, int]]:
         return []
     ranges = [
         (prep.folded_map[i], prep.folded_map[i + len(f_span) - 1] + 1)
-        for i in _occurrences(f_span, prep.folded)
+        for i in occurrences(f_span, prep.folded)
     ]
     if ranges:
         return ranges
@@ -230,7 +230,7 @@ def _normalized_ranges(span: str, text: str) -> list[tuple[int, int]]:
         return []
     compact_ranges = (
         (prep.compact_map[i], prep.compact_map[i + len(c_span) - 1] + 1)
-        for i in _occurrences(c_span, prep.compact)
+        for i in occurrences(c_span, prep.compact)
     )
     return [(a, b) for a, b in compact_ranges if _at_word_boundaries(text, a, b)]
 
@@ -426,7 +426,7 @@ def align(span: str, text: str, *, taken: Collection[tuple[int, int]] = (),
     needle = span.strip()
     if not needle or not text:
         return NO_ALIGNMENT
-    exact = _bounded_first([(i, i + len(needle)) for i in _occurrences(needle, text)], text)
+    exact = _bounded_first([(i, i + len(needle)) for i in occurrences(needle, text)], text)
     free_exact = [r for r in exact if r not in taken]
     if free_exact:
         return _found(text, free_exact[0], "exact", 1.0)

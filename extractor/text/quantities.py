@@ -30,7 +30,8 @@ _QUALIFIER_BEFORE = re.compile(
     r"than|not less than|no less than|"
     r"up to|no more than|not more than|about|nearly|approximately|around|close to)\s*$", re.I)
 _QUALIFIER_WINDOW = 40
-_SCALE = r"(?P<scale>trillion|billion|hundred million|million|ten thousand|bn\b|mn\b)?\s*"
+_SCALE = (r"(?P<scale>trillion|billion|ten thousand hundred million|hundred million|million|"
+          r"ten thousand|bn\b|mn\b)?\s*")  # 万亿 word by word: "ten thousand hundred million"
 _SCALE_OR_THOUSAND = (r"(?P<scale>trillion|billion|hundred million|million|ten thousand|"
                       r"thousand)?\s*")
 UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -104,6 +105,9 @@ _PART_OF = re.compile(_NUM + r"\s+of\s+the\s+(?:[a-z-]+\s+){0,3}?(?P<noun>projec
 _PART_OF_WHOLE = re.compile(
     r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})*)\s+(?:out\s+)?of\s+(?:the\s+)?(?:[a-z-]+'s\s+)?"
     r"(?P<whole>\d{1,3}(?:,\d{3})*)\s+(?:[a-z][a-z-]*\s+){0,3}?(?P<noun>[a-z]{2,}s)\b", re.I)
+# "the province's 10 key industries", "13 key industrial chains": the parts of a plan
+_FRAMED_COUNT = re.compile(r"\b\d+\s+(?:key|major|main|pillar|priority)\s+(?:industries|"
+                           r"industrial chains|chains)\b", re.I)
 _AMONG_THE = re.compile(r"\bamong\s+(?:the\s+)?(?:[a-z-]+'s\s+)?(?:top\s+)?(?P<whole>\d[\d,]*|"
                         r"ten|twenty|thirty|fifty|hundred)\b", re.I)
 # a count written in words, of things built, signed or run: "signed five contracted projects",
@@ -119,6 +123,12 @@ _MULTIPLE = re.compile(
     r"\b(?:by|is|was|are|were|be|reach(?:ed|es)?)\s+(?P<qual>more than\s+|over\s+|nearly\s+|"
     r"about\s+)?(?P<num>\d+(?:\.\d+)?|" + "|".join(SMALL_COUNT_WORDS)
     + r")\s+times\b(?!\s+(?:a|per|each|in)\b)", re.I)
+# a count whose noun the clause gave before: "signed 303 projects, started 310 and put 300
+# into operation", "the launch of 310 and operation of 300"
+_ELLIPTICAL = re.compile(
+    r"\b(?:signed|started|launched|completed|commenced|opened|landed|put|(?:launch|start|"
+    r"operation|completion|signing|commencement)\s+of)\s+(?:another\s+)?(?P<num>\d{1,3}(?:,\d{3})*)"
+    r"(?=\s*(?:[,;.]|and\b|into\b|throughout\b|$))", re.I)
 _ENTERPRISE_WORDS = re.compile(r"\b(?:enterprises?|compan(?:y|ies)|firms?|factor(?:y|ies)|"
                                r"regulation|above-rule|above-scale|designated size)\b", re.I)
 # "the number of high-tech enterprises had exceeded 3,000": a count whose noun precedes it.
@@ -386,6 +396,7 @@ def find_quantities(text: str) -> list[Quantity]:
         found.append(Quantity(_number(match.group("num")), noun,
                               _comparator(qualifier.group("qual") if qualifier else None),
                               start, match.end(), clause))
+    found.extend(_elliptical_counts(text, found))
     counted_classes = _counted_classes(text)
     for match in counted_classes:
         noun = (match.group("noun") or match.group("noun2")).lower()
@@ -400,7 +411,8 @@ def find_quantities(text: str) -> list[Quantity]:
              and not (q.unit.endswith("yuan") and any(s <= q.start < e for s, e in counted))]
     categories = [(m.start(), m.end()) for m in _CATEGORY.finditer(text)]
     categories += [(m.start("whole"), m.end("whole")) for m in _PART_OF_WHOLE.finditer(text)]
-    categories += [(m.start(), m.end()) for m in _AMONG_THE.finditer(text)]
+    categories += [(m.start(), m.end()) for pattern in (_AMONG_THE, _FRAMED_COUNT)
+                   for m in pattern.finditer(text)]
     found = [q for q in found if not any(s <= q.start < e for s, e in categories)]
     found = [q for q in found if not _LABEL_BEFORE.search(text, max(0, q.start - 8), q.start)
              and not text[:q.start].endswith("+")]  # the "4" of a "1+4" label
@@ -408,6 +420,21 @@ def find_quantities(text: str) -> list[Quantity]:
     ordered = sorted(unique.values(), key=lambda q: q.start)
     thresholds = class_thresholds(text, ordered)
     return [q for q in ordered if q not in thresholds]
+
+
+def _elliptical_counts(text: str, found: list[Quantity]) -> list[Quantity]:
+    """Counts without their noun, in the unit of the count before them in their sentence."""
+    added = []
+    for match in _ELLIPTICAL.finditer(text):
+        start = match.start("num")
+        sentence = next(((a, b) for a, b in sentence_spans(text) if a <= start < b), (start, start))
+        before = [q for q in found if sentence[0] <= q.start < start and not q.unit.endswith(
+            ("yuan", "%", "points", "rank", "times"))]
+        if before and not any(q.start == start for q in found):
+            unit = max(before, key=lambda q: q.start).unit
+            added.append(Quantity(_number(match.group("num")), unit, "=", start, match.end(),
+                                  _clause_at(text, match.start(), match.end())))
+    return added
 
 
 def class_thresholds(text: str, quantities: list[Quantity] | None = None) -> list[Quantity]:
@@ -452,7 +479,8 @@ def _size_class_amounts(text: str) -> list[Quantity]:
 
 _CHINESE_SCALES = {"万亿": "trillion", "亿": "hundred million", "万": "ten thousand",
                    "yi": "hundred million", "wan": "ten thousand", "bn": "billion",
-                   "mn": "million"}  # 亿 and 万 in characters or pinyin; "RMB845.24bn"
+                   "mn": "million", "ten thousand hundred million": "trillion"}
+# 亿 and 万 in characters or pinyin; "RMB845.24bn"
 
 
 def _yuan(text: str, match: re.Match[str]) -> Quantity:

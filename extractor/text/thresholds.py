@@ -32,6 +32,15 @@ _THRESHOLD_AFTER = re.compile(
 _THRESHOLD_CONTEXT = re.compile(
     _CLASS_NOUN + r"|\b(?:investment|revenue|income|output|sales)\b", re.I)
 _THRESHOLD_WINDOW = 60
+# "10 zones each generating annual revenue above": the size each of them reaches
+_EACH_ABOVE = re.compile(r"\beach\b[^,;.，；\d]{0,50}\b(?:above|over|more than|exceeding|"
+                         r"of at least)\s*$", re.I)
+# 以上 after the amount: "all in 5 yi yuan above"
+_ABOVE_AFTER = re.compile(r"^\s*(?:and\s+|or\s+)?above\b(?!\s+(?:the|its|last|that|target)\b)",
+                          re.I)
+_QUALIFIER = re.compile(r"\b(?:over|above|more than|exceed\w*|at least|not less than|whose|that|"
+                        r"which)\b", re.I)
+_COUNT_BEFORE = re.compile(r"\d[\d,]*\s+(?:[a-z-]+\s+){0,3}$", re.I)
 
 
 # a sum over the class, not its threshold: "41 projects with a total investment of 45.7 billion",
@@ -54,17 +63,28 @@ def is_class_threshold(text: str, start: int, end: int) -> bool:
     enterprises rather than stating a figure."""
     before = text[max(0, start - _THRESHOLD_WINDOW):start]
     before = re.split(r"[,;.，；]", before)[-1]  # the same clause only
+    if _EACH_ABOVE.search(before):
+        return True
     found = _THRESHOLD_BEFORE.search(before)
     if (found and _THRESHOLD_WORD.search(found.group())  # a bare "projects 5 ..." is no class
-            and not _A_TOTAL.search(found.group())):  # "41 projects with a total investment"
+            and not _A_TOTAL.search(found.group())  # "41 projects with a total investment"
+            and not _counted_sum(before, found)):
         return True
     relative = _THRESHOLD_RELATIVE.search(before)
-    if relative and not _A_TOTAL.search(relative.group()):
+    if relative and not _A_TOTAL.search(relative.group()) and not _counted_sum(before, relative):
         return True
     if _QUALIFIED_NOUN_AFTER.match(text[end:end + _THRESHOLD_WINDOW]) and _ABOVE_BEFORE.search(
             before):  # "above 50 million yuan technical transformation projects"
         return True
     if _ABOVE_NOUN_AFTER.match(text[end:end + _THRESHOLD_WINDOW]):
         return True  # 亿元以上项目: "the 100 million yuan above project"
-    return bool(_THRESHOLD_AFTER.match(text[end:end + _THRESHOLD_WINDOW])
+    after = text[end:end + _THRESHOLD_WINDOW]
+    return bool((_THRESHOLD_AFTER.match(after) or _ABOVE_AFTER.match(after))
                 and _THRESHOLD_CONTEXT.search(before))
+
+
+def _counted_sum(before: str, match: re.Match[str]) -> bool:
+    """"22 projects with pledged investment of" (no "over", no "above"): the sum over the
+    projects counted just before, not the size that defines them."""
+    return (not _QUALIFIER.search(match.group())
+            and bool(_COUNT_BEFORE.search(before[:match.start()])))
