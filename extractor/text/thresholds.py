@@ -34,8 +34,10 @@ _THRESHOLD_CONTEXT = re.compile(
 _THRESHOLD_WINDOW = 60
 # "10 zones each generating annual revenue above": the size each of them reaches
 _EACH_ABOVE = re.compile(r"\beach\b[^,;.，；\d]{0,50}\b(?:above|over|more than|exceeding|"
-                         r"of at least)\s*$", re.I)
-# 以上 after the amount: "all in 5 yi yuan above"
+                         r"of at least|reach(?:ing|es)?)\s*$", re.I)
+# 以上 after the amount, of all or each of them: "All project investment all in 5 yi yuan above"
+# ("plan complete year investment 3000 hundred million yuan above" is a goal of at least it)
+_EVERY = re.compile(r"\b(?:all|each|every)\b", re.I)
 _ABOVE_AFTER = re.compile(r"^\s*(?:and\s+|or\s+)?above\b(?!\s+(?:the|its|last|that|target)\b)",
                           re.I)
 _QUALIFIER = re.compile(r"\b(?:over|above|more than|exceed\w*|at least|not less than|whose|that|"
@@ -79,7 +81,8 @@ def is_class_threshold(text: str, start: int, end: int) -> bool:
     if _ABOVE_NOUN_AFTER.match(text[end:end + _THRESHOLD_WINDOW]):
         return True  # 亿元以上项目: "the 100 million yuan above project"
     after = text[end:end + _THRESHOLD_WINDOW]
-    return bool((_THRESHOLD_AFTER.match(after) or _ABOVE_AFTER.match(after))
+    return bool((_THRESHOLD_AFTER.match(after)
+                 or (_ABOVE_AFTER.match(after) and _EVERY.search(before)))
                 and _THRESHOLD_CONTEXT.search(before))
 
 

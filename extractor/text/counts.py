@@ -1,0 +1,256 @@
+"""Counts written the genre's other ways: in the Chinese order ("signed industry project 359"),
+with a measure word ("27 families"), in words ("five contracted projects"), as a part of a whole
+("23 out of 34 industries"), as a multiple ("2.1 times"), without their noun ("started 310"),
+and any plural noun a whole number counts ("18 talents"). ``quantities.find_quantities`` calls
+``add_counts`` after the figures with units."""
+
+from __future__ import annotations
+
+import re
+
+from extractor.text.candidates import sentence_spans
+from extractor.text.figure import (
+    COUNT_NOUNS,
+    NUM,
+    QUALIFIER_BEFORE,
+    QUALIFIER_WINDOW,
+    YEAR_NUMBER,
+    Quantity,
+    clause_at,
+    comparator_for,
+    plural_noun,
+    to_number,
+)
+from extractor.text.numbers import SMALL_COUNT_WORDS
+
+# Genre conventions for round Chinese figures (千项/千家, 百亿产业):
+# "thousands of [industrial | “quoted”] projects" -> at least 1,000 projects;
+# "a 10 billion industry" -> an industry of at least 10 billion yuan.
+_THOUSANDS = re.compile(
+    r"\bthousands of\s+(?:[“‘\"][^”’\"\n]{1,80}[”’\"]\s+|(?:[a-z-]+\s+){0,2})"
+    r"(?P<noun>projects|enterprises|companies|firms)\b", re.I)
+_SIZED_INDUSTRY = re.compile(
+    NUM + r"\s*(?P<scale>trillion|billion|hundred million)(?:[- ]yuan)?\s+industr(?:y|ies)\b",
+    re.I)
+# 家, the measure word for enterprises, translated literally: "industrial enterprises 27 families",
+# "22 home intelligent factory"; a count of enterprises where the clause speaks of them.
+_FAMILIES = re.compile(NUM + r"\s+(?:families|family|homes|home)\b", re.I)
+# 块/宗, the measure word for plots of land, translated literally: "45 piece industry land"
+_PIECES_OF_LAND = re.compile(NUM + r"\s+pieces?\s+(?:of\s+)?(?:[a-z-]+\s+){0,2}?land\b", re.I)
+# "accounted for 955 of the above-scale enterprises": a part of a counted whole
+_PART_OF = re.compile(NUM + r"\s+of\s+the\s+(?:[a-z-]+\s+){0,3}?(?P<noun>projects|enterprises|"
+                      r"companies|industries|parks)\b", re.I)
+# "23 out of 34 industries", "28 of the city's 37 major industrial categories": the part is
+# the figure, the whole only frames it; "Among the 12 main industries", "among the top ten"
+_PART_OF_WHOLE = re.compile(
+    r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})*)\s+(?:out\s+)?of\s+(?:the\s+)?(?:[a-z-]+'s\s+)?"
+    r"(?P<whole>\d{1,3}(?:,\d{3})*)\s+(?:[a-z][a-z-]*\s+){0,3}?(?P<noun>[a-z]{2,}s)\b", re.I)
+# "the province's 10 key industries", "13 key industrial chains": the parts of a plan
+_FRAMED_COUNT = re.compile(r"\b\d+\s+(?:big\s+)?(?:key|major|main|pillar|priority)\s+(?:industries|"
+                           r"industrial chains|chains)\b", re.I)
+_AMONG_THE = re.compile(r"\bamong\s+(?:the\s+)?(?:[a-z-]+'s\s+)?(?:top\s+)?(?P<whole>\d[\d,]*|"
+                        r"ten|twenty|thirty|fifty|hundred)\b", re.I)
+# a count written in words, of things built, signed or run: "signed five contracted projects",
+# "seven provincial-level industrial parks" (not "the five pillar industries", a list's name)
+_WORD_COUNT = re.compile(
+    r"(?<!\bthe\s)(?<!\bthese\s)(?<!\bthose\s)\b(?P<num>" + "|".join(SMALL_COUNT_WORDS)
+    + r")\s+(?:(?!(?:of|and|or|in|to|the|is|are|was|were|hundred|thousand)\b)"
+    r"[a-z][a-z&-]*(?<![^s]s)\s+){0,3}?"  # modifiers, no plural: "three years above-rule ..."
+    r"(?P<noun>projects|enterprises|companies|firms|factories|workshops|platforms|parks|plants|"
+    r"production lines|bases|base stations|buildings|laboratories)\b", re.I)
+# a multiple: "increased by 2.1 times year-on-year", "is five times that of 2002"
+_MULTIPLE = re.compile(
+    r"\b(?:by|is|was|are|were|be|reach(?:ed|es)?)\s+(?P<qual>more than\s+|over\s+|nearly\s+|"
+    r"about\s+)?(?P<num>\d+(?:\.\d+)?|" + "|".join(SMALL_COUNT_WORDS)
+    + r")\s+times\b(?!\s+(?:a|per|each|in)\b)", re.I)
+# a count whose noun the clause gave before: "signed 303 projects, started 310 and put 300
+# into operation", "the launch of 310 and operation of 300"
+_ELLIPTICAL = re.compile(
+    r"\b(?:signed|started|launched|completed|commenced|opened|landed|put|(?:launch|start|"
+    r"operation|completion|signing|commencement)\s+of)\s+(?:another\s+)?(?P<num>\d{1,3}(?:,\d{3})*)"
+    r"(?=\s*(?:[,;.]|and\b|into\b|throughout\b|$))", re.I)
+_ENTERPRISE_WORDS = re.compile(r"\b(?:enterprises?|compan(?:y|ies)|firms?|factor(?:y|ies)|"
+                               r"regulation|above-rule|above-scale|designated size)\b", re.I)
+# "the number of high-tech enterprises had exceeded 3,000": a count whose noun precedes it.
+_NUMBER_OF = re.compile(
+    r"\bthe number of\s+(?:[\w-]+\s+){0,4}?(?P<noun>projects|enterprises|companies|firms)\b"
+    r"[^,;.%]{0,60}?\b(?P<qual>reach(?:ed|es)?|exceed(?:ed|s)?|more than|over)\s+"
+    + NUM + r"\b(?!\s*(?:%|percent|percentage|yuan|RMB|trillion|billion|million|hundred))",
+    re.I)
+# "all industrial enterprises above designated size will ..." (全部规上企业): a goal for 100 %
+# of them. Only a goal: "all enterprises attended" states no share.
+_ALL_OF = re.compile(
+    r"\ball\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?P<noun>enterprises|companies|firms)\b"
+    r"(?:\s+above\s+(?:the\s+)?designated\s+(?:size|level|scale))?"
+    r"\s+(?:will|shall|should|must|are to)\s+(?:be\s+|have\s+)?(?:fully\s+)?"
+    r"(?:achieve|realize|complete|carry|implement|transform|transformed|covered|digitally)\w*",
+    re.I)
+# The Chinese order, noun before its count (项目359个, 企业8家): "signed industry project 359 and
+# ...", "new provincial intelligent workshop 2", "little giant enterprises more than 300",
+# "projects under construction have 186". The number ends its clause and has no unit after it.
+_COUNT_AFTER = re.compile(
+    r"\b(?P<noun>" + COUNT_NOUNS + r")\b(?P<gap>(?:\s+(?!(?:of|and|in|with|by|from|for|to)\b)"
+    r"[a-z][a-z-]*){0,3}?\s+(?:have|has|had|reach(?:ed|es)?|exceed(?:ed|s)?|break through|"
+    r"broke through|total(?:led|ed)?|numbered)|)\s+(?P<qual>more than\s+|over\s+|about\s+|"
+    r"nearly\s+|at least\s+)?" + NUM
+    + r"(?![.,]?\d)(?P<more>\s+(?:or\s+)?(?:more|above))?(?=\s*(?:[,;.，；。)]|\band\b|$))",
+    re.I)
+# the measure word after the count (个, 家, 条, 只 word by word): "sign project 120 item",
+# "gather enterprise 500 family", "build 6 bar automatic production line"
+_MEASURED = re.compile(
+    r"\b(?P<noun>" + COUNT_NOUNS + r")\s+(?:(?!(?:of|and|in|to|the)\b)[a-z-]+\s+){0,2}?"
+    + NUM + r"\s+(?:items?|famil(?:y|ies)|homes?|only)\b", re.I)
+_BARS_OF_LINE = re.compile(NUM + r"\s+bars?\s+(?:[a-z-]+\s+){0,2}?(?:production\s+)?lines?\b",
+                           re.I)
+# 成 (tenths) word by word: "occupy 8 into" is 80 %
+_TENTHS = re.compile(r"\b(?:occup(?:y|ies|ied)|account(?:s|ed)?\s+for|reach(?:es|ed)?)\s+"
+                     r"(?P<num>\d(?:\.\d)?)\s+into\b", re.I)
+# any other plural noun a whole number counts, up to two words after it ("18 talents", "3000
+# new jobs", "1,000 industrial robots"), unless it counts time, parts of a text or of a plan, or
+# people at a meeting
+_ANY_COUNT = re.compile(
+    r"(?<![\d.,])(?<!per )(?P<num>(?!0\d)(?:\d{1,3}(?:,\d{3})+|\d+))(?![.,]?\d)(?!\s*(?:%|-))"
+    r"(?P<gap>(?:\s+(?!(?:of|and|or|in|to|from|the|a|an|for|with|by|on|at|is|are|was|were|"
+    r"yuan|rmb|more|over|than|hundred|thousand|million|billion|trillion)\b)[a-z][a-z-]*){0,3}?)"
+    r"\s+(?!\w+ics\s+[a-z])(?P<noun>[a-z]{2,}[^sui\W]s|people)\b"
+    r"(?!\s+(?:per|representatives|leaders|heads|delegates|staff|employees|personnel)\b)", re.I)
+_NOT_COUNTED = re.compile(
+    r"^(?:years|months|weeks|days|hours|minutes|seconds|quarters|periods|phases|stages|times|"
+    r"percents?|points|aspects|tasks|measures|areas|fields|links|steps|rounds|batches|sessions|"
+    r"meetings|articles|words|things|others|members|delegates|representatives|leaders|heads|"
+    r"comrades|participants|attendees|guests|principles|goals|targets|indicators|directions|"
+    r"priorities|focuses|requirements|opinions|suggestions|questions|problems|categories|"
+    r"types|kinds|levels|parts|sections|chapters|paragraphs|pages|lines|digits|decades|"
+    r"centuries|terms|consecutive|lists|tons|tonnes|yuan|dollars|degrees|meters|metres|"
+    r"kilometers|kilometres|hectares|acres|does|goes|makes|takes|sets|rises|grows|increases|"
+    r"shows|requires|outlines|includes|runs|cadres|commissioners|officials|deputies|experts|"
+    r"reporters|journalists|cities|counties|districts|provinces|countries|regions|venues|"
+    r"chains|actions|families|homes|departments|bureaus|agencies|gbps|mbps|flops|pflops|"
+    r"eflops)$", re.I)
+# people are counted as a result ("employ 4000 people"), not as a meeting's attendance
+_PEOPLE_NOUNS = re.compile(r"^(?:people|persons|entrepreneurs|volunteers|employees|workers|"
+                           r"residents|villagers|students|visitors)$", re.I)
+# a label or a date before the number: "Figure 2 shows", "Section 3", "On March 15 reporters"
+_LABEL_OR_MONTH_BEFORE = re.compile(
+    r"\b(?:Fig(?:ure)?|Table|Clause|Section|Article|Chapter|Group|Line|Phase|No|Item|Batch|"
+    r"Round|Stage|Level|Class|Grade|Zone|Building|Room|Gate|Road|Street|Route|Jan(?:uary)?|"
+    r"Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?\s*$")
+_PROJECT_CLAUSE = re.compile(r"\bproject|\binvest", re.I)  # "41 items with a total investment"
+_ATTENDANCE = re.compile(r"\b(?:attend|participa|present\b|delegat|meeting|conference)", re.I)
+
+
+def add_counts(text: str, found: list[Quantity]) -> list[Quantity]:
+    """``found`` (the quantities with units, ranks), then the counts read from the genre's other
+    ways of writing them."""
+    found = list(found)
+    for match in _COUNT_AFTER.finditer(text):
+        if YEAR_NUMBER.fullmatch(match.group("num")) or "." in match.group("num"):
+            continue  # a year; "Industry 4.0" names a stage, a count is whole
+        found.append(Quantity(to_number(match.group("num")), plural_noun(match.group("noun")),
+                              ">" if match.group("more") else comparator_for(match.group("qual")),
+                              match.start("num"), match.end(),
+                              clause_at(text, match.start(), match.end())))
+    for match in _MEASURED.finditer(text):
+        if not YEAR_NUMBER.fullmatch(match.group("num")) and "." not in match.group("num"):
+            noun = match.group("noun").lower()
+            found.append(Quantity(to_number(match.group("num")),
+                                  "enterprises" if noun.startswith("enterprise") else
+                                  plural_noun(noun), "=", match.start("num"), match.end(),
+                                  clause_at(text, match.start(), match.end())))
+    for match in _BARS_OF_LINE.finditer(text):
+        found.append(Quantity(to_number(match.group("num")), "production lines", "=",
+                              match.start("num"), match.end(),
+                              clause_at(text, match.start(), match.end())))
+    for match in _TENTHS.finditer(text):
+        found.append(Quantity(round(float(match.group("num")) * 10, 6), "%", "=",
+                              match.start("num"), match.end(),
+                              clause_at(text, match.start(), match.end())))
+    for match in _NUMBER_OF.finditer(text):
+        found.append(Quantity(to_number(match.group("num")), match.group("noun").lower(),
+                              comparator_for(match.group("qual")), match.start("num"),
+                              match.end(), clause_at(text, match.start(), match.end())))
+    for match in _FAMILIES.finditer(text):
+        clause = clause_at(text, match.start(), match.end())
+        sentence = next((text[a:b] for a, b in sentence_spans(text) if a <= match.start() < b),
+                        clause)
+        if (_ENTERPRISE_WORDS.search(sentence)
+                and not YEAR_NUMBER.fullmatch(match.group("num"))):
+            found.append(Quantity(to_number(match.group("num")), "enterprises", "=",
+                                  match.start("num"), match.end(), clause))
+    for match in _PIECES_OF_LAND.finditer(text):
+        found.append(Quantity(to_number(match.group("num")), "plots", "=", match.start("num"),
+                              match.end(), clause_at(text, match.start(), match.end())))
+    for match in _PART_OF.finditer(text):
+        if not YEAR_NUMBER.fullmatch(match.group("num")):
+            found.append(Quantity(to_number(match.group("num")), match.group("noun").lower(), "=",
+                                  match.start("num"), match.end(),
+                                  clause_at(text, match.start(), match.end())))
+    for match in _ALL_OF.finditer(text):
+        found.append(Quantity(100.0, "%", "=", match.start(), match.end(),
+                              clause_at(text, match.start(), match.end())))
+    for match in _THOUSANDS.finditer(text):
+        found.append(Quantity(1000.0, match.group("noun").lower(), ">=", match.start(),
+                              match.end(), clause_at(text, match.start(), match.end())))
+    for match in _SIZED_INDUSTRY.finditer(text):
+        found.append(Quantity(to_number(match.group("num")), f"{match.group('scale').lower()} yuan",
+                              ">=", match.start("num"), match.end(),
+                              clause_at(text, match.start(), match.end())))
+    for match in _WORD_COUNT.finditer(text):
+        qualifier = QUALIFIER_BEFORE.search(text, max(0, match.start() - QUALIFIER_WINDOW),
+                                             match.start())
+        found.append(Quantity(float(SMALL_COUNT_WORDS[match.group("num").lower()]),
+                              match.group("noun").lower(),
+                              comparator_for(qualifier.group("qual") if qualifier else None),
+                              match.start("num"), match.end(),
+                              clause_at(text, match.start(), match.end())))
+    for match in _MULTIPLE.finditer(text):
+        number = match.group("num")
+        value = float(SMALL_COUNT_WORDS.get(number.lower()) or to_number(number))
+        found.append(Quantity(value, "times", comparator_for(match.group("qual")),
+                              match.start("num"), match.end(),
+                              clause_at(text, match.start(), match.end())))
+    for match in _PART_OF_WHOLE.finditer(text):
+        found.append(Quantity(to_number(match.group("num")), match.group("noun").lower(), "=",
+                              match.start("num"), match.end(),
+                              clause_at(text, match.start(), match.end())))
+    covered = [(q.start, q.end) for q in found]
+    for match in _ANY_COUNT.finditer(text):
+        start = match.start("num")
+        if (any(a <= start < b for a, b in covered) or _NOT_COUNTED.match(match.group("noun"))
+                or YEAR_NUMBER.fullmatch(match.group("num"))
+                or _LABEL_OR_MONTH_BEFORE.search(text, max(0, start - 12), start)):
+            continue
+        noun, clause = match.group("noun").lower(), clause_at(text, match.start(), match.end())
+        if ((noun == "items" and not _PROJECT_CLAUSE.search(clause))
+                or (_PEOPLE_NOUNS.match(noun) and _ATTENDANCE.search(clause))):
+            continue  # "the plan has 10 items"; "300 people attended"
+        qualifier = QUALIFIER_BEFORE.search(text, max(0, start - QUALIFIER_WINDOW), start)
+        found.append(Quantity(to_number(match.group("num")), noun,
+                              comparator_for(qualifier.group("qual") if qualifier else None),
+                              start, match.end(), clause))
+    found.extend(_elliptical_counts(text, found))
+    return found
+
+
+def frame_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the numbers that frame a count rather than state one: the whole of "23 out of
+    34 industries", "among the 12 main industries", "the province's 10 key industries"."""
+    spans = [(m.start("whole"), m.end("whole")) for m in _PART_OF_WHOLE.finditer(text)]
+    return spans + [(m.start(), m.end()) for pattern in (_AMONG_THE, _FRAMED_COUNT)
+                    for m in pattern.finditer(text)]
+
+
+def _elliptical_counts(text: str, found: list[Quantity]) -> list[Quantity]:
+    """Counts without their noun, in the unit of the count before them in their sentence."""
+    added = []
+    for match in _ELLIPTICAL.finditer(text):
+        start = match.start("num")
+        sentence = next(((a, b) for a, b in sentence_spans(text) if a <= start < b), (start, start))
+        before = [q for q in found if sentence[0] <= q.start < start and not q.unit.endswith(
+            ("yuan", "%", "points", "rank", "times"))]
+        if before and not any(q.start == start for q in found):
+            unit = max(before, key=lambda q: q.start).unit
+            added.append(Quantity(to_number(match.group("num")), unit, "=", start, match.end(),
+                                  clause_at(text, match.start(), match.end())))
+    return added

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import pytest
+
+from extractor.text.counts import add_counts, frame_spans
+from extractor.text.quantities import find_quantities
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the part is the figure, the whole frames it
+        ("12 out of 40 sectors posted growth", [(12, "sectors", "=")]),
+        ("9 of the county's 14 towns reported gains", [(9, "towns", "=")]),
+        # small counts in words, of things built or signed; not a list's name or years
+        ("the district signed four major industrial projects", [(4, "projects", "=")]),
+        ("it now has more than six provincial-level parks", [(6, "parks", ">")]),
+        ("the five pillar industries", []),
+        ("in the next three years above-scale enterprises will", []),
+        ("a layout of ten chains hundred projects", []),
+        # multiples
+        ("output grew by 1.8 times year on year", [(1.8, "times", "=")]),
+        ("the total is seven times that of 2010", [(7, "times", "=")]),
+        ("meetings are held 4 times a year", []),
+        # a count without its noun takes the noun of the count before it
+        ("the parks signed 120 projects, started 95 and put 80 into operation.",
+         [(120, "projects", "="), (95, "projects", "="), (80, "projects", "=")]),
+    ],
+)
+def test_counts(text: str, expected: list[tuple]) -> None:
+    assert [(q.value, q.unit, q.comparator) for q in find_quantities(text)] == [
+        (float(v), u, c) for v, u, c in expected]
+
+
+def test_add_counts_keeps_what_was_found_first() -> None:
+    text = "it signed four projects and 30 companies"
+    found = add_counts(text, [])
+    assert [(q.value, q.unit) for q in found] == [(4.0, "projects"), (30.0, "companies")]
+    assert add_counts(text, found)[:2] == found
+
+
+def test_frames_are_not_figures() -> None:
+    text = "Among the 25 key industries, 9 of the city's 14 towns grew; the 10 key industries"
+    framed = {text[a:b] for a, b in frame_spans(text)}
+    assert "14" in framed and "Among the 25" in framed and "10 key industries" in framed
+    assert [(q.value, q.unit) for q in find_quantities(text)] == [(9.0, "towns")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # measure words left in: 个/项 "item", 家 "family", 条 "bar"; 成 "into"
+        ("this year sign project 75 item, outside capital", [(75, "projects", "=")]),
+        ("the park gather enterprise 300 family", [(300, "enterprises", "=")]),
+        ("build 4 bar intelligent production line", [(4, "production lines", "=")]),
+        ("private enterprise occupy 7 into", [(70, "%", "=")]),
+        # the count after its noun, with "more"
+        ("new build 5G base station 4000 more, total", [(4000, "base stations", ">")]),
+        # a measure word ends the words between a count and its noun
+        ("gather enterprise 200 family industry", [(200, "enterprises", "=")]),
+        # the heads of enterprises at a meeting are no count of enterprises
+        ("and heads of 35 key enterprises attended.", []),
+        ("and 20 more enterprise representative attended the forum", []),
+    ],
+)
+def test_chinese_order_counts(text: str, expected: list[tuple]) -> None:
+    assert [(q.value, q.unit, q.comparator) for q in find_quantities(text)] == [
+        (float(v), u, c) for v, u, c in expected]
