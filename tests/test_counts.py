@@ -66,3 +66,14 @@ def test_frames_are_not_figures() -> None:
 def test_chinese_order_counts(text: str, expected: list[tuple]) -> None:
     assert [(q.value, q.unit, q.comparator) for q in find_quantities(text)] == [
         (float(v), u, c) for v, u, c in expected]
+
+
+def test_items_of_projects_are_projects() -> None:
+    cases = {
+        "industry project total 36 items, account 80%": (36.0, "projects"),
+        "this time open work of 47 items project": (47.0, "projects"),
+        "start work project 905 items total investment": (905.0, "projects"),
+    }
+    for text, figure in cases.items():
+        assert (find_quantities(text)[0].value, find_quantities(text)[0].unit) == figure
+    assert find_quantities("the plan has 10 items") == []

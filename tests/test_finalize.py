@@ -410,3 +410,10 @@ def test_a_repair_into_chinese_characters_is_rejected() -> None:
                 "source": "model"},
                {"original": "new material", "repaired": "“新材料”", "source": "rule"}]
     assert repair_flags(repairs, []) == [["repair_not_english"], [], [], ["repair_not_english"]]
+
+
+def test_per_cent_into_and_garbled_ranks_are_their_units() -> None:
+    text = ("Manufacturing projects account for 58.5 per cent. Private firms occupy 8 into. "
+            "Output growth in the country row ninth.")
+    targets = finalize({"targets": []}, text)["targets"]
+    assert {(t["value"], t["unit"]) for t in targets} >= {(58.5, "%"), (80.0, "%"), (9.0, "rank")}

@@ -58,11 +58,12 @@ NOT_A_UNIT = re.compile(r"(?:year|years|date|month|day)s?|none|null|n/?a", re.I)
 UNIT_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (re.compile(unit, re.I), re.compile(cue, re.I)) for unit, cue in (
         (r"percentage point", r"percentage point"),
-        (r"^%$|percent", r"%|percent"),
+        (r"^%$|percent", r"%|percent|per cent|\binto\b"),  # 成 "into": 8 into = 80 %
         (r"yuan|rmb", r"yuan|rmb|(?:billion|trillion|million)\s+industr"),  # 百亿产业
         (r"\bton", r"\bton"),
-        (r"^rank", r"\brank|\btop\b|\bplace\b|\bfirst\b|\bsecond\b|\bthird\b|\bfourth\b"
-                   r"|\bfifth\b|\d+(?:st|nd|rd|th)\b|\bleading\b|\bposition"),
+        (r"^rank", r"\brank|\btop\b|\bplace\b|\b(?:first|second|third|fourth|fifth|sixth|"
+                   r"seventh|eighth|ninth|tenth)\b|\d+(?:st|nd|rd|th)\b|\bleading\b|\bposition"
+                   r"|\brow\b|\bNo\.\s*\d"),
     )
 )
 GROUNDED = frozenset({"exact", "normalized", "fuzzy"})

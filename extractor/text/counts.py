@@ -98,8 +98,10 @@ _COUNT_AFTER = re.compile(
 # the measure word after the count (个, 家, 条, 只 word by word): "sign project 120 item",
 # "gather enterprise 500 family", "build 6 bar automatic production line"
 _MEASURED = re.compile(
-    r"\b(?P<noun>" + COUNT_NOUNS + r")\s+(?:(?!(?:of|and|in|to|the)\b)[a-z-]+\s+){0,2}?"
-    + NUM + r"\s+(?:items?|famil(?:y|ies)|homes?|only)\b", re.I)
+    r"\b(?P<noun>" + COUNT_NOUNS + r")\s+(?:(?!(?:of|and|in|to|the|projects?|enterprises?)\b)"
+    r"[a-z-]+\s+){0,2}?" + NUM + r"\s+(?:items?|famil(?:y|ies)|homes?|only)\b"
+    # or the measure word before the noun: "start work of 59 items project"
+    r"|" + NUM.replace("num", "num2") + r"\s+items?\s+(?:of\s+)?(?P<noun2>projects?)\b", re.I)
 _BARS_OF_LINE = re.compile(NUM + r"\s+bars?\s+(?:[a-z-]+\s+){0,2}?(?:production\s+)?lines?\b",
                            re.I)
 # 成 (tenths) word by word: "occupy 8 into" is 80 %
@@ -152,11 +154,12 @@ def add_counts(text: str, found: list[Quantity]) -> list[Quantity]:
                               match.start("num"), match.end(),
                               clause_at(text, match.start(), match.end())))
     for match in _MEASURED.finditer(text):
-        if not YEAR_NUMBER.fullmatch(match.group("num")) and "." not in match.group("num"):
-            noun = match.group("noun").lower()
-            found.append(Quantity(to_number(match.group("num")),
+        group = "num" if match.group("num") else "num2"
+        number, noun = match.group(group), (match.group("noun") or match.group("noun2")).lower()
+        if not YEAR_NUMBER.fullmatch(number) and "." not in number:
+            found.append(Quantity(to_number(number),
                                   "enterprises" if noun.startswith("enterprise") else
-                                  plural_noun(noun), "=", match.start("num"), match.end(),
+                                  plural_noun(noun), "=", match.start(group), match.end(),
                                   clause_at(text, match.start(), match.end())))
     for match in _BARS_OF_LINE.finditer(text):
         found.append(Quantity(to_number(match.group("num")), "production lines", "=",
@@ -226,6 +229,8 @@ def add_counts(text: str, found: list[Quantity]) -> list[Quantity]:
                 or (_PEOPLE_NOUNS.match(noun) and _ATTENDANCE.search(clause))):
             continue  # "the plan has 10 items"; "300 people attended"
         qualifier = QUALIFIER_BEFORE.search(text, max(0, start - QUALIFIER_WINDOW), start)
+        if noun == "items" and re.search(r"\bprojects?\b", clause, re.I):
+            noun = "projects"  # "start work project 1046 items, total investment ..."
         found.append(Quantity(to_number(match.group("num")), noun,
                               comparator_for(qualifier.group("qual") if qualifier else None),
                               start, match.end(), clause))
