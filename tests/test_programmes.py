@@ -61,3 +61,31 @@ def test_generic_phrase_is_a_plain_unquoted_concept_from_the_model() -> None:
     assert not generic_phrase({**concept, "source": "rule"})
     assert not generic_phrase({"name": "Chain Leader System", "mentions": ["chain leader system"],
                                "evidence": "the chain leader system"})
+
+
+@pytest.mark.parametrize(
+    ("name", "mentions", "expected"),
+    [
+        # a count of projects of a kind, or an amount, is no programme
+        ("Water Conservancy Projects", ["14 water conservancy projects"], False),
+        ("Early-stage projects", ["40 major early-stage projects", "9.8 billion yuan"], False),
+        ("Key construction projects", ["2、 Key construction projects"], False),
+        # a statistic
+        ("growth rate of industrial added value", ["the growth rate of industrial added value"],
+         False),
+        ("output-sales ratio rising month by month", ["output-sales ratio rising"], False),
+        # a company's park; a designated park or zone stays
+        ("Xinghe Electronic Information Industrial Park", ["Xinghe Electronic Information "
+                                                           "Industrial Park"], False),
+        ("National High-Tech Industrial Park", ["national high-tech industrial park"], True),
+        # a sentence about a subject
+        ("Lianyang City adheres to the principle of industry first",
+         ["Lianyang City adheres to the principle of industry first"], False),
+        # quoted, a count of a kind can be a name
+        ("Hundred Key Projects", ["“100 key projects”"], True),
+    ],
+)
+def test_not_programmes_seen_on_real_pages(name: str, mentions: list[str],
+                                           expected: bool) -> None:
+    record = {"name": name, "mentions": mentions, "evidence": " ".join(mentions)}
+    assert names_a_programme(record) is expected

@@ -77,7 +77,8 @@ _BARE_KIND = re.compile(
 # "signing is the beginning, landing is the key"), an adverb first ("successively to ..."), or a
 # list of three or more ("smart innovation ecology, livable, workable and tourable")
 _DESCRIPTION = re.compile(
-    r"\b(?:that|which|who|whose)\s|\b(?:is|are|was|were|grows?|grew|becomes?|became)\b|"
+    r"\b(?:that|which|who|whose)\s|\b(?:is|are|was|were|grows?|grew|becomes?|became|began|"
+    r"begins|adheres?|insists?|started)\b|"
     r"^[a-z]+ly\b|^[^,]+,[^,]+(?:,| and )[^,]+$", re.I)
 # the national plan's period, a time ("the 14th Five-Year Plan period"), not a programme here
 _FIVE_YEAR_PLAN = re.compile(r"^(?:the\s+)?\d+(?:st|nd|rd|th)\s+five-year(?:\s+plan)?"
@@ -90,6 +91,21 @@ _LEADING_COUNT = re.compile(r"^\d[\d,.]*\s+(?:of\s+)?[a-z]", re.I)
 _MODAL_VERB = re.compile(r"\b(?:will|shall|would|could)\s+[a-z]+", re.I)
 _PLACE_UNIT = re.compile(r"^(?:the|autonomous|region|province|city|county|district|municipal|"
                          r"new|area|zone)$", re.I)
+
+
+# a statistic, not a programme: "growth rate of industrial added value", "sales-output ratio
+# increases month by month", "ranking ninth among ...", "Harbin industrial economy"
+_STATISTIC = re.compile(r"\b(?:added value|output value|growth rate|year[- ]on[- ]year|same period|"
+                        r"above designated size|industrial economy|ratio|ranking|proportion|"
+                        r"share of|places higher)\b", re.I)
+# a count of things of a kind: "12 reconstruction and expansion projects", "1、 Key construction
+# projects"
+_COUNT_OF_KIND = re.compile(r"^\d[\d,.]*[、.]?\s+(?:[\w-]+\s+){0,7}(?:projects|enterprises|"
+                            r"companies|parks|bases)$|^\d[\d,.]*\s*(?:(?:hundred |ten )?"
+                            r"(?:thousand|million|billion|trillion)\s+)?yuan$", re.I)
+# a company's or a town's park, not a designation: "Zhongpei Electronic Information Industrial
+# Park" ("National ... Demonstration Park" is one)
+_PARK = re.compile(r"\b(?:industrial|technology|science|industry|logistics)\s+park$", re.I)
 
 
 def _person_name(name: str) -> bool:
@@ -158,6 +174,10 @@ def names_a_programme(initiative: dict) -> bool:
             and (_LEADING_COUNT.match(name) or _MODAL_VERB.search(name))):
         return False
     if not quoted and (_COMPANY_CLASS.match(name) or _STATES_A_FIGURE.search(name)):
+        return False
+    if not quoted and (mentions and all(_COUNT_OF_KIND.match(m) for m in mentions)
+                       or (_STATISTIC.search(name) and not _strong_head(name))
+                       or (_PARK.search(name) and not _DESIGNATION.search(name))):
         return False
     words = name.split()
     lowercase = sum(word[:1].islower() for word in words) > len(words) / 2
