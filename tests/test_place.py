@@ -135,3 +135,21 @@ def test_a_name_that_is_also_a_province_reads_as_the_province() -> None:
     # the other reading counts when the text names its city
     assert article_place("Wuhai's Hainan district signed 10 projects; Hainan district and "
                          "Wuhai will ...", None) == "Hainan, Inner Mongolia"
+
+
+def test_a_province_that_speaks_of_itself_and_names_its_cities_is_the_place() -> None:
+    text = ("Shanxi zones held ceremonies. The province signed 300 projects; the whole province "
+            "started 200. Jinzhong led, Jinzhong signed most, Jinzhong and Taiyuan hosted. "
+            "Shanxi aims higher; our province will build more. Shanxi and Shanxi parks grew.")
+    assert article_place(text, None) == "Shanxi"
+
+
+def test_three_cities_named_once_each_are_the_provinces_news() -> None:
+    text = "Projects in Hami, in Turpan and in Aksu started; Xinjiang invested 10 billion yuan."
+    assert article_place(text, None) == "Xinjiang"
+
+
+def test_a_city_that_speaks_of_itself_more_than_of_a_county_is_the_place() -> None:
+    text = ("Ordos statistics: the city output rose; the city investment rose; the city exports "
+            "rose. Dalad Banner and the county nearby grew; the county led.")
+    assert article_place(text, None) == "Ordos, Inner Mongolia"

@@ -154,13 +154,21 @@ def article_place(text: str, model_place: str | None,
             and not _CITY_SELF.search(text) and not _COUNTY_SELF.search(text)):
         # a province's news: the city is where it was announced, or one of several it lists
         return province
+    cities_named = Counter(p.city for p in chosen[:in_text] if p.city and p.province == province)
+    if not _CITY_SELF.search(text) and (
+            (speaks_as_province >= 3 and own_province_named > city_in_text
+             and len(cities_named) >= 2)
+            or (len(cities_named) >= 3 and max(cities_named.values()) == 1)):
+        # the province speaks of itself and names its cities, or names three of them once each
+        return province
     text_votes = Counter(chosen[:in_text])
     text_votes.update(_chained_counties(text))
     direct = sum(n for p, n in text_votes.items() if p.city == city and p.level == "city")
     counties = [(n, p) for p, n in text_votes.items() if p.city == city and p.level == "county"]
     if counties:  # a municipality's districts too (Pudong, Binhai New Area)
         n, county = max(counties, key=lambda item: item[0])
-        speaks_as_county = len(_COUNTY_SELF.findall(text)) >= 2
+        as_county = len(_COUNTY_SELF.findall(text))
+        speaks_as_county = as_county >= 2 and as_county > len(_CITY_SELF.findall(text))
         if (n >= 2 and n >= direct) or speaks_as_county:
             return f"{county.name}, {province}"
     return city if city in PROVINCE_LEVEL_CITIES else f"{city}, {province}"
