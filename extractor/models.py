@@ -256,6 +256,8 @@ FLAGS: dict[str, str] = {
                     "industrial cluster above 100 billion yuan' read as 1 billion yuan)",
     "value_misread": "a model target whose evidence states other amounts of its unit and not its "
                      "own ('break through 100 billion yuan' read as 1 billion yuan)",
+    "figure_not_read": "a model target whose figure no rule reads in its evidence (a number "
+                       "inside a name, a date, a figure the model made up)",
     "participant_from_injected_instruction": "a meeting names a participant found only in an "
                                              "injected instruction sentence",
     "not_a_programme_name": "an 'initiative' that names no programme: a single word ('upgrade', "

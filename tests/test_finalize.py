@@ -417,3 +417,18 @@ def test_per_cent_into_and_garbled_ranks_are_their_units() -> None:
             "Output growth in the country row ninth.")
     targets = finalize({"targets": []}, text)["targets"]
     assert {(t["value"], t["unit"]) for t in targets} >= {(58.5, "%"), (80.0, "%"), (9.0, "rank")}
+
+
+def test_a_model_target_whose_figure_no_rule_reads_is_rejected() -> None:
+    text = "The Double Hundred Campaign started in March. Output rose 6.5% in 2023."
+    model = [
+        {"metric": "campaign", "value": 100, "unit": "projects", "comparator": "=",
+         "kind": "target", "period": None, "region": None, "initiative": None,
+         "evidence": "The Double Hundred Campaign started in March"},
+        {"metric": "output growth", "value": 6.5, "unit": "%", "comparator": "=",
+         "kind": "actual", "period": "2023", "region": None, "initiative": None,
+         "evidence": "Output rose 6.5% in 2023"},
+    ]
+    final = finalize({"targets": model}, text)
+    assert [(t["value"], t["unit"], t["source"]) for t in final["targets"]] == [(6.5, "%", "model")]
+    assert [r["flags"] for r in final["rejected"]] == [["figure_not_read"]]
