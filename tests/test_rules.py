@@ -144,3 +144,11 @@ def test_rule_repairs_store_each_garbled_form_once_whatever_its_case() -> None:
     added = rule_repairs([], [], [], text)
     assert [(r["original"], r["repaired"]) for r in added] == [
         ("Ginger weir district", "Jiangyan District")]
+
+
+def test_a_plan_named_in_the_chinese_order_is_found_whole() -> None:
+    text = ("The city issued the equipment number intelligent transform three-year action plan "
+            "(2023-2025), and the province district piece chain develop three year action plan.")
+    assert plan_phrases(text) == [
+        "equipment number intelligent transform three-year action plan (2023-2025)",
+        "province district piece chain develop three year action plan"]

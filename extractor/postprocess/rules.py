@@ -135,6 +135,10 @@ _NOT_IN_NAME = (r"(?:the|a|an|this|that|these|its|their|our|of|to|in|on|for|with
 _PLAN_TAIL = r"(?:\s+(?:for|of|on)\s+(?:the\s+)?[^,;.:()“”\"\n]{3,70})?(?=[,;.:()“”\"\n]|$)"
 PLAN_PHRASES = (
     re.compile(r"\b(?:new round of\s+)?(?:three|five|two)-year action plan" + _PLAN_TAIL, re.I),
+    # the Chinese order, its subject first and its period after: "manufacturing number
+    # intelligent transform three-year action plan (2022-2024)"
+    re.compile(r"(?<![\w-])(?:(?!" + _NOT_IN_NAME + r")[a-z][a-z-]+\s+){1,6}(?:three|five|two)"
+               r"[- ]year action plan(?:\s*\((?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d\))?", re.I),
     re.compile(r"(?<![’'])\b(?:[a-z-]+\s+){1,3}development action plan\b", re.I),
     re.compile(r"\b(?:national|provincial)\s+(?:[a-z-]+\s+){0,6}?pilot " + _DESIGNATION
                + _PLAN_TAIL, re.I),
@@ -146,7 +150,7 @@ PLAN_PHRASES = (
     # development fund", "industrial transformation upgrading special fund" (no article, verb
     # or adverb among its two to four words)
     re.compile(r"(?<![\w-])(?:(?!" + _NOT_IN_NAME + r")[a-z][a-z-]+\s+){2,4}"
-               r"(?:action|fund|special campaign)\b(?!\s+(?:of|to|for|on)\b)", re.I),
+               r"(?:action|fund|special campaign)\b(?!\s+(?:of|to|for|on|plan)\b)", re.I),
 )
 
 
