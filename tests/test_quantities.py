@@ -268,3 +268,21 @@ def test_a_count_of_any_noun_reads_its_qualifier() -> None:
 def test_quantities_of_garbled_translations(text: str, expected: list[tuple]) -> None:
     assert [(q.value, q.unit, q.comparator) for q in find_quantities(text)] == [
         (float(v), u, c) for v, u, c in expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("trade reached 6.3 billion US dollars, up 9%", [(6.3, "billion US dollars", "="),
+                                                         (9, "%", "=")]),
+        ("output topped US$4.1 billion", [(4.1, "billion US dollars", "=")]),
+        # a conversion or an alternative of a yuan figure is not a second figure
+        ("sales of 7 billion yuan ($1 billion)", [(7, "billion yuan", "=")]),
+        ("invest 2 billion yuan or 300 million US dollars", [(2, "billion yuan", "="),]),
+        ("the plant made 2.35 million vehicles", [(2350000, "vehicles", "=")]),
+        ("its capacity is 4 times more than before", [(4, "times", "=")]),
+    ],
+)
+def test_dollars_millions_of_a_count_and_multiples(text: str, expected: list[tuple]) -> None:
+    assert [(q.value, q.unit, q.comparator) for q in find_quantities(text)] == [
+        (float(v), u, c) for v, u, c in expected]

@@ -62,7 +62,10 @@ _WORD_COUNT = re.compile(
 _MULTIPLE = re.compile(
     r"\b(?:by|is|was|are|were|be|reach(?:ed|es)?)\s+(?P<qual>more than\s+|over\s+|nearly\s+|"
     r"about\s+)?(?P<num>\d+(?:\.\d+)?|" + "|".join(SMALL_COUNT_WORDS)
-    + r")\s+times\b(?!\s+(?:a|per|each|in)\b)", re.I)
+    + r")\s+times\b(?!\s+(?:a|per|each|in)\b)"
+    # or a comparison after it: "production line 3 times more", "5 times higher than"
+    r"|(?<![\d.])(?P<num2>\d+(?:\.\d+)?)\s+times\s+(?=more\b|higher\b|larger\b|bigger\b|"
+    r"that of\b)", re.I)
 # a count whose noun the clause gave before: "signed 303 projects, started 310 and put 300
 # into operation", "the launch of 310 and operation of 300"
 _ELLIPTICAL = re.compile(
@@ -208,10 +211,11 @@ def add_counts(text: str, found: list[Quantity]) -> list[Quantity]:
                               match.start("num"), match.end(),
                               clause_at(text, match.start(), match.end())))
     for match in _MULTIPLE.finditer(text):
-        number = match.group("num")
+        group = "num" if match.group("num") else "num2"
+        number = match.group(group)
         value = float(SMALL_COUNT_WORDS.get(number.lower()) or to_number(number))
         found.append(Quantity(value, "times", comparator_for(match.group("qual")),
-                              match.start("num"), match.end(),
+                              match.start(group), match.end(),
                               clause_at(text, match.start(), match.end())))
     for match in _PART_OF_WHOLE.finditer(text):
         found.append(Quantity(to_number(match.group("num")), match.group("noun").lower(), "=",

@@ -58,10 +58,16 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("yuan", re.compile(NUM + r"\s*(?P<scale>万亿|亿|万|(?<![a-z])yi|(?<![a-z])wan)\s*"
                         r"(?:元|yuan\b|RMB\b)", re.I)),
     ("tons of standard coal", re.compile(NUM + r"\s*tons? of standard coal\b", re.I)),
+    # US dollars, not a conversion in brackets after a yuan figure: "7.92 billion US dollars",
+    # "US$8.5 billion"
+    ("usd", re.compile(r"(?<!\()(?<!\(\s)(?:\bUS\s?\$|\bUSD\s*)" + NUM + r"(?:\s*(?P<scale>"
+                       r"trillion|billion|million|bn\b|mn\b))?", re.I)),
+    ("usd", re.compile(r"(?<!\()(?<!\(\s)(?<!yuan or )" + NUM + r"\s*(?P<scale>trillion|billion|million)?\s*"
+                       r"(?:US dollars|USD)\b", re.I)),
     # "77 industrial projects", "10 thousand enterprises", "47 national-level industrial internet
     # platforms", "3 cultural and tourism projects", "600 “little giant” enterprises": up to three
     # words (a quoted name counts as one) between
-    ("count", re.compile(NUM + r"(?:\s+(?P<scale>ten thousand|thousand))?"
+    ("count", re.compile(NUM + r"(?:\s+(?P<scale>ten thousand|thousand|million))?"
                          r"\s+(?:(?:[“‘\"][^”’\"\n]{1,40}[”’\"]|"
                          r"[a-z][a-z-]*(?:al|ic|ive|ed|ing|ern|level)\s+and(?=\s+[a-z])|"
                          r"(?!(?:of|and|in|to|from|yuan|rmb|family|families|homes?|items?|"
@@ -159,6 +165,10 @@ def find_quantities(text: str) -> list[Quantity]:
             label, value = unit, to_number(match.group("num"))
             if unit == "yuan":
                 label = _yuan(text, match).unit
+            elif unit == "usd":
+                scale = _CHINESE_SCALES.get((match.group("scale") or "").lower(),
+                                            (match.group("scale") or "").lower())
+                label = f"{scale} US dollars".strip()
             elif unit == "count":  # "10 thousand enterprises" is 10,000 enterprises
                 label = plural_noun(match.group("head") or match.group("noun"))
                 value *= scale_factor(match.group("scale") or "")
