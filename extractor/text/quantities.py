@@ -62,8 +62,8 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "US$8.5 billion"
     ("usd", re.compile(r"(?<!\()(?<!\(\s)(?:\bUS\s?\$|\bUSD\s*)" + NUM + r"(?:\s*(?P<scale>"
                        r"trillion|billion|million|bn\b|mn\b))?", re.I)),
-    ("usd", re.compile(r"(?<!\()(?<!\(\s)(?<!yuan or )" + NUM + r"\s*(?P<scale>trillion|billion|million)?\s*"
-                       r"(?:US dollars|USD)\b", re.I)),
+    ("usd", re.compile(r"(?<!\()(?<!\(\s)(?<!yuan or )" + NUM
+                       + r"\s*(?P<scale>trillion|billion|million)?\s*(?:US dollars|USD)\b", re.I)),
     # "77 industrial projects", "10 thousand enterprises", "47 national-level industrial internet
     # platforms", "3 cultural and tourism projects", "600 “little giant” enterprises": up to three
     # words (a quoted name counts as one) between
