@@ -89,3 +89,29 @@ def test_not_programmes_seen_on_real_pages(name: str, mentions: list[str],
                                            expected: bool) -> None:
     record = {"name": name, "mentions": mentions, "evidence": " ".join(mentions)}
     assert names_a_programme(record) is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "mentions", "expected"),
+    [
+        # a post, written out or calqued word by word, is people
+        ("city long Fang Ruiqing", ["city long Fang Ruiqing"], False),
+        ("county committee book remember", ["county committee book remember"], False),
+        # a figure with 亿 in pinyin, or a count with its measure word
+        ("city arrange 3 yi yuan industry guide fund", ["city arrange 3 yi yuan industry guide "
+                                                         "fund"], False),
+        ("Pine county 12 items key project", ["Pine county 12 items key project"], False),
+        # a whole garbled sentence with no programme word
+        ("each county district want press the time node advance project build",
+         ["each county district want press the time node advance project build"], False),
+        # a long name with a programme word or a designation stays
+        ("Implementation Plan on Promoting the Industrial Development Hundred Thousand Project",
+         ["Implementation Plan on Promoting the Industrial Development Hundred Thousand "
+          "Project"], True),
+        ("Demonstration Area of Integrated Urban-Rural Development of the City",
+         ["demonstration area of integrated urban-rural development of the city"], True),
+    ],
+)
+def test_not_programmes_in_word_salad(name: str, mentions: list[str], expected: bool) -> None:
+    record = {"name": name, "mentions": mentions, "evidence": " ".join(mentions)}
+    assert names_a_programme(record) is expected

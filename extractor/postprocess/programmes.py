@@ -52,7 +52,8 @@ _COMPANY_CLASS = re.compile(r"^(?:[\w’'-]+\s+){0,2}(?:enterprises|companies|fi
 # a result or a source line, not a programme: "output rose 11.3% to 252 billion yuan",
 # "2019-08-02 Source: Bureau of Statistics"
 _STATES_A_FIGURE = re.compile(
-    r"\d\s*(?:%|percent\b|(?:trillion|billion|million|hundred million|ten thousand)?\s*yuan\b)"
+    r"\d\s*(?:%|percent\b|(?:trillion|billion|million|hundred million|ten thousand|yi|wan)?"
+    r"\s*yuan\b)|\b\d+\s+(?:items?|families|more)\b"
     r"|\b\d+(?:\.\d+)?\s*(?:trillion|billion|million)\b|\b(?:19|20)\d\d-\d\d-\d\d\b|"
     r"\bsource\s*:|\b\d+(?:\.\d+)?:\d+\b|"
     r"\b(?:rose|fell|grew|increased|decreased|reached|stood|accounted)\b.*\d", re.I)
@@ -98,6 +99,13 @@ _PLACE_UNIT = re.compile(r"^(?:the|autonomous|region|province|city|county|distri
 _STATISTIC = re.compile(r"\b(?:added value|output value|growth rate|year[- ]on[- ]year|same period|"
                         r"above designated size|industrial economy|ratio|ranking|proportion|"
                         r"share of|places higher)\b", re.I)
+# a post, in words or calqued word by word (市长 "city long", 书记 "book remember"): people
+_POST = re.compile(r"\b(?:book remember|(?:city|county|district|province|town|bureau|hall) long|"
+                   r"mayor|secretary|governor|deputy|vice)\b", re.I)
+# a name that reads as a whole sentence of a garbled translation (nine words or more, no
+# programme word, no designation): "relevant department and each county city district want
+# press the time node advance project build"
+_LONG_WITHOUT_HEAD = 9
 # a count of things of a kind: "12 reconstruction and expansion projects", "1、 Key construction
 # projects"
 _COUNT_OF_KIND = re.compile(r"^\d[\d,.]*[、.]?\s+(?:[\w-]+\s+){0,7}(?:projects|enterprises|"
@@ -174,6 +182,10 @@ def names_a_programme(initiative: dict) -> bool:
             and (_LEADING_COUNT.match(name) or _MODAL_VERB.search(name))):
         return False
     if not quoted and (_COMPANY_CLASS.match(name) or _STATES_A_FIGURE.search(name)):
+        return False
+    if not quoted and (_POST.search(name) and not _strong_head(name)
+                       or (len(name.split()) >= _LONG_WITHOUT_HEAD
+                           and not _strong_head(name) and not _DESIGNATION.search(name))):
         return False
     if not quoted and (mentions and all(_COUNT_OF_KIND.match(m) for m in mentions)
                        or (_STATISTIC.search(name) and not _strong_head(name))
