@@ -65,3 +65,12 @@ def test_the_article_place_counts_calques() -> None:
             "The ginger weir district committee and district government held the meeting. "
             "Ginger weir will build the Thai state industry system.")
     assert article_place(text, None) == "Jiangyan, Jiangsu"
+
+
+def test_a_given_name_after_a_surname_is_no_context_and_city_reads_the_prefecture() -> None:
+    # "Luo Wenjiang" is a person: his given name does not make Chengdu (Wenjiang) the context,
+    # and "Lucky Peace city" (吉安) reads Ji'an the city, not Rui'an or Ji'an county
+    text = ("Lucky Peace city committee met. Mayor Luo Wenjiang spoke, andluo Wenjiang asked "
+            "each county to act.")
+    found = [(c.text, c.place.name, c.place.level) for c in place_calques(text)]
+    assert found == [("Lucky Peace city", "Ji'an", "city")]

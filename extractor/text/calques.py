@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from extractor.text.canonical import SURNAMES
 from extractor.text.gazetteer import Place, gazetteer, place_word_key, places
 
 _UNIT_WORDS = {"city": "City", "county": "County", "district": "District"}
@@ -129,8 +130,12 @@ def named_context(text: str) -> tuple[set[str], set[str]]:
     provinces: set[str] = set()
     cities: set[str] = set()
     names = gazetteer()
-    for word in re.findall(r"[A-Z][A-Za-z'’\-]+", text):
-        for place in names.get(place_word_key(word), ()):
+    for match in re.finditer(r"[A-Z][A-Za-z'’\-]+", text):
+        before = re.search(r"\b(?:([A-Z][a-z]+)|and([a-z]+))\s+$",  # "Luo ", fused "andluo "
+                           text[max(0, match.start() - 12):match.start()])
+        if before and (before.group(1) or before.group(2)).casefold() in SURNAMES:
+            continue  # a given name after a surname ("Luo Wenjiang") is a person, not a place
+        for place in names.get(place_word_key(match.group()), ()):
             provinces.add(place.province)
             if place.city:
                 cities.add(place.city)
@@ -178,9 +183,11 @@ def place_calques(text: str) -> list[PlaceCalque]:
                           or (r.unit and r.place.province in provinces)]
             if len(in_context) == 1:
                 chosen[span] = in_context[0]
-            elif (not provinces and len(readings) == 1 and readings[0].unit
-                  and readings[0].text[0].isupper()):
-                chosen[span] = readings[0]
+            elif not provinces and readings[0].unit and readings[0].text[0].isupper():
+                # "Lucky Peace City": a unit word "City" reads the prefecture-level city
+                fitting = [r for r in readings if r.unit != "City" or r.place.level == "city"]
+                if len(fitting) == 1:
+                    chosen[span] = fitting[0]
         provinces |= {c.place.province for c in chosen.values()}
         cities |= {c.place.city for c in chosen.values() if c.place.city}
     kept: list[PlaceCalque] = []
