@@ -153,3 +153,9 @@ def test_a_city_that_speaks_of_itself_more_than_of_a_county_is_the_place() -> No
     text = ("Ordos statistics: the city output rose; the city investment rose; the city exports "
             "rose. Dalad Banner and the county nearby grew; the county led.")
     assert article_place(text, None) == "Ordos, Inner Mongolia"
+
+
+def test_whole_province_without_the_article_speaks_as_the_province() -> None:
+    text = ("Hainan held its meeting in Haikou. Whole province industry grew; whole province "
+            "investment rose; whole province exports rose; Hainan will build more.")
+    assert article_place(text, None) == "Hainan"

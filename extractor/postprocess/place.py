@@ -22,9 +22,10 @@ from extractor.text.gazetteer import PROVINCE_LEVEL_CITIES, Place, gazetteer, pl
 from extractor.text.placenames import split_article_place
 from extractor.text.textfixes import MONTH_NAMES
 
+# the article speaking of its own unit ("whole province": a translation drops the article)
+_SELF = r"\b(?:[Tt]he (?:whole )?|[Oo]ur |[Tt]his |all the |[Ww]hole )"
 # a district's or county's own news calls it "the district", in lower case ("the district
 # committee and district government held ..."); "Qixia District Government" names another
-_SELF = r"\b(?:[Tt]he (?:whole )?|[Oo]ur |[Tt]his |all the )"  # the article speaking of its own
 _COUNTY_SELF = re.compile(_SELF + r"(?:district|county)\b")
 _CITY_SELF = re.compile(_SELF + r"city\b")
 _PROVINCE_SELF = re.compile(_SELF + r"province\b")
