@@ -115,3 +115,12 @@ def test_not_programmes_seen_on_real_pages(name: str, mentions: list[str],
 def test_not_programmes_in_word_salad(name: str, mentions: list[str], expected: bool) -> None:
     record = {"name": name, "mentions": mentions, "evidence": " ".join(mentions)}
     assert names_a_programme(record) is expected
+
+
+def test_an_event_or_an_institute_is_no_programme() -> None:
+    for name in ("new energy industry high-quality development promotion meeting",
+                 "Taiyuan Institute of Coal Chemistry"):
+        assert names_a_programme({"name": name, "mentions": [name], "evidence": name}) is False
+    quoted = "“Industry First” conference"
+    assert names_a_programme({"name": "Industry First", "mentions": [quoted],
+                              "evidence": quoted}) is True

@@ -37,7 +37,8 @@ _WEAK_HEAD = re.compile(r"^(?:transformation|industry|industries|city|cities|mod
 # a body, not a programme: "Municipal Bureau of Economics and Information Technology"
 _ORGANIZATION = re.compile(
     r"^(?:[\w’'-]+\s+){0,4}?(?:bureau|committee|department|commission|ministry|administration|"
-    r"office|government)(?:\s+of\b.*)?$", re.I)
+    r"office|government|institute|academy|university|association|federation)(?:\s+of\b.*)?$",
+    re.I)
 # a piece of a sentence: "and interoperability, yangzhou is ever", "distributed on"
 _FRAGMENT_START = re.compile(r"^(?:and|or|but|of|to|on|in|for|with|by|is|are|was|were)\b", re.I)
 _FRAGMENT_END = re.compile(r"\b(?:on|of|to|for|in|with|by|and|or|the|a|an|is|are|was|ever|not|"
@@ -195,6 +196,8 @@ def names_a_programme(initiative: dict) -> bool:
     lowercase = sum(word[:1].islower() for word in words) > len(words) / 2
     if lowercase and not quoted and _DESCRIPTION.search(name):
         return False
+    if _EVENT_HEAD.search(name) and not quoted:
+        return False  # "new materials industry high-quality development promotion meeting"
     if _PROGRAMME_HEAD.search(name):
         return True
     if mentions and all(_NUMBER_WORDS.fullmatch(m) for m in mentions):
