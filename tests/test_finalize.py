@@ -432,3 +432,18 @@ def test_a_model_target_whose_figure_no_rule_reads_is_rejected() -> None:
     final = finalize({"targets": model}, text)
     assert [(t["value"], t["unit"], t["source"]) for t in final["targets"]] == [(6.5, "%", "model")]
     assert [r["flags"] for r in final["rejected"]] == [["figure_not_read"]]
+
+
+def test_a_repair_that_misreads_yi_states_the_amount_at_its_own_scale() -> None:
+    from extractor.postprocess.finalize import repair_flags, restate_chinese_figures
+
+    repairs = [{"original": "phase invest 12 yi yuan build", "source": "model",
+                "repaired": "phase one invests 12 million yuan to build"},
+               {"original": "383.2 hundred million", "repaired": "38.32 billion",
+                "source": "model"},
+               {"original": "3 yi yuan and 4 yi yuan", "repaired": "3 million and 4 million yuan",
+                "source": "model"}]
+    restated = restate_chinese_figures(repairs)
+    assert restated[0]["repaired"] == "phase one invests 1.2 billion yuan to build"
+    assert restated[1] == repairs[1]  # read right: unchanged
+    assert repair_flags(restated, [])[2] == ["repair_changes_figure"]  # two amounts: rejected

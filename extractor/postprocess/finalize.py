@@ -77,7 +77,7 @@ REJECTED_FLAGS: dict[str, frozenset[str]] = {
     "initiatives": frozenset({"evidence_not_found", "not_a_programme_name"}),
     "repairs": frozenset({"evidence_not_found", "repair_copies_another", "repair_still_garbled",
                           "repair_changes_nothing", "repair_of_no_span",
-                          "repair_drops_figure"}),
+                          "repair_drops_figure", "repair_changes_figure"}),
 }
 _NAME_WORD = re.compile(r"[^\W_]+")
 
@@ -307,11 +307,59 @@ def repair_flags(repairs: Sequence[dict], glossary: Sequence[dict]) -> list[list
             if (re.search(r"\d", repair.get("original") or "")
                     and not re.search(r"\d", repair.get("repaired") or "")):
                 found.append("repair_drops_figure")  # "89.3 billion yuan" -> "money"
+            elif _rescales_chinese_figure(repair.get("original") or "",
+                                          repair.get("repaired") or ""):
+                found.append("repair_changes_figure")  # "15 yi yuan" -> "15 million yuan"
         unglossed = re.sub(r"[(（][^()（）]*[)）]", "", repair.get("repaired") or "")
         if CHINESE_CHARACTERS.search(unglossed):
             found.append("repair_not_english")  # "new energy" -> "“新能源”", not "... (科创)"
         flags.append(found)
     return flags
+
+
+_CHINESE_SCALE = re.compile(r"\b(?:yi|wan)\b|[亿万]|hundred million|ten thousand", re.I)
+
+
+def _money(text: str) -> set[float]:
+    return {m[1] for q in find_quantities(text)
+            if (m := normalize_quantity(q.value, q.unit)) is not None and m[0] == "currency"}
+
+
+def _rescales_chinese_figure(original: str, repaired: str) -> bool:
+    """The original writes an amount with 亿 or 万 (whose meaning is fixed) and the repair states
+    other amounts only: a misread scale, not a repair."""
+    if not _CHINESE_SCALE.search(original):
+        return False
+    before, after = _money(original), _money(repaired)
+    return bool(before and after and not before & after)
+
+
+def _yuan_text(amount: float) -> str:
+    for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if amount >= scale:
+            return f"{amount / scale:g} {word} yuan"
+    return f"{amount:g} yuan"
+
+
+def restate_chinese_figures(repairs: Sequence[dict]) -> list[dict]:
+    """A model repair that reads one amount written with 亿 or 万 at another scale ("15 yi yuan"
+    -> "15 million yuan") states it at its own scale ("1.5 billion yuan"); with several amounts
+    it is left for ``repair_flags`` to reject."""
+    restated = []
+    for repair in repairs:
+        original, repaired = repair.get("original") or "", repair.get("repaired") or ""
+        if repair.get("source", "model") == "model" and _rescales_chinese_figure(original,
+                                                                                 repaired):
+            before, after = _money(original), [
+                q for q in find_quantities(repaired)
+                if (m := normalize_quantity(q.value, q.unit)) and m[0] == "currency"]
+            if len(before) == 1 and len(after) == 1:
+                amount, wrong = next(iter(before)), after[0]
+                end = repaired.lower().find("yuan", wrong.start) + len("yuan")
+                repair = {**repair, "repaired": repaired[:wrong.start] + _yuan_text(amount)
+                          + repaired[end:], "note": repair.get("note") or "亿/万 restated"}
+        restated.append(repair)
+    return restated
 
 
 def _letters(text: str) -> str:
@@ -386,7 +434,7 @@ def finalize(records: dict[str, list[dict]], text: str, published: str | None = 
         merged["initiatives"] = initiatives + rule_initiatives(
             text, programmes, merged.get("repairs", []), glossary)
     if "repairs" in merged:
-        merged["repairs"] = merged["repairs"] + rule_repairs(
+        merged["repairs"] = restate_chinese_figures(merged["repairs"]) + rule_repairs(
             merged["repairs"], merged.get("officials", []), merged.get("initiatives", []), text)
     grounded = {table: ground_records(table, rows, text) for table, rows in merged.items()}
     if "repairs" in grounded:
