@@ -272,8 +272,9 @@ FLAGS: dict[str, str] = {
                          "dangling word, and whose repair shares none of its words",
     "repair_drops_figure": "a model repair whose original states a figure that its repair drops "
                            "('89.3 billion yuan' -> 'money')",
-    "repair_changes_figure": "a model repair that reads an amount written with 亿 or 万 at "
-                             "another scale ('15 yi yuan' -> '15 million yuan')",
+    "repair_changes_figure": "a model repair that reads amounts written with 亿 or 万 at "
+                             "another scale ('3 yi and 4 yi yuan' -> '3 million and 4 million "
+                             "yuan'): it marks a garbled span but is not applied",
     "repair_not_english": "a repair that writes Chinese characters instead of plain English "
                           "('new energy' -> '新能源'): it marks a garbled span but is not "
                           "applied to the repaired text",

@@ -435,7 +435,11 @@ def test_a_model_target_whose_figure_no_rule_reads_is_rejected() -> None:
 
 
 def test_a_repair_that_misreads_yi_states_the_amount_at_its_own_scale() -> None:
-    from extractor.postprocess.finalize import repair_flags, restate_chinese_figures
+    from extractor.postprocess.finalize import (
+        finalize_article,
+        repair_flags,
+        restate_chinese_figures,
+    )
 
     repairs = [{"original": "phase invest 12 yi yuan build", "source": "model",
                 "repaired": "phase one invests 12 million yuan to build"},
@@ -446,4 +450,8 @@ def test_a_repair_that_misreads_yi_states_the_amount_at_its_own_scale() -> None:
     restated = restate_chinese_figures(repairs)
     assert restated[0]["repaired"] == "phase one invests 1.2 billion yuan to build"
     assert restated[1] == repairs[1]  # read right: unchanged
-    assert repair_flags(restated, [])[2] == ["repair_changes_figure"]  # two amounts: rejected
+    assert repair_flags(restated, [])[2] == ["repair_changes_figure"]  # two amounts: flagged
+    text = "They plan 3 yi yuan and 4 yi yuan for it."
+    final, repaired_text = finalize_article({"repairs": [restated[2]]}, text, None, [])
+    assert final["repairs"][0]["flags"] == ["repair_changes_figure"]  # kept: a garbled span
+    assert repaired_text == text  # its rewrite is not applied

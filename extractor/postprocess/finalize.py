@@ -77,7 +77,7 @@ REJECTED_FLAGS: dict[str, frozenset[str]] = {
     "initiatives": frozenset({"evidence_not_found", "not_a_programme_name"}),
     "repairs": frozenset({"evidence_not_found", "repair_copies_another", "repair_still_garbled",
                           "repair_changes_nothing", "repair_of_no_span",
-                          "repair_drops_figure", "repair_changes_figure"}),
+                          "repair_drops_figure"}),
 }
 _NAME_WORD = re.compile(r"[^\W_]+")
 
@@ -344,7 +344,8 @@ def _yuan_text(amount: float) -> str:
 def restate_chinese_figures(repairs: Sequence[dict]) -> list[dict]:
     """A model repair that reads one amount written with 亿 or 万 at another scale ("15 yi yuan"
     -> "15 million yuan") states it at its own scale ("1.5 billion yuan"); with several amounts
-    it is left for ``repair_flags`` to reject."""
+    it is left for ``repair_flags`` to flag (it marks a garbled span; its rewrite is not
+    applied)."""
     restated = []
     for repair in repairs:
         original, repaired = repair.get("original") or "", repair.get("repaired") or ""
@@ -468,7 +469,8 @@ def finalize_article(records: dict[str, list[dict]], text: str, published: str |
     included; one written in Chinese characters marks a garbled span but is not applied)."""
     final = finalize(records, text, published, glossary)
     pairs = [(r["original"], r["repaired"]) for r in final.get("repairs", [])
-             if "repair_not_english" not in r["flags"]]  # a garbled span, not its rewrite
+             if not {"repair_not_english", "repair_changes_figure"} & set(r["flags"])]
+    # (those mark a garbled span; their rewrite is not applied)
     return final, apply_repairs(text, pairs)
 
 
