@@ -145,6 +145,18 @@ _PROJECT_CLAUSE = re.compile(r"\bproject|\binvest", re.I)  # "41 items with a to
 _ATTENDANCE = re.compile(r"\b(?:attend|participa|present\b|delegat|meeting|conference)", re.I)
 
 
+def _at(text: str, match: re.Match[str], value: float, unit: str, comparator: str = "=",
+        group: str = "num") -> Quantity:
+    """The quantity a match states: its number at ``group``, its clause around the match."""
+    return Quantity(value, unit, comparator, match.start(group), match.end(),
+                    clause_at(text, match.start(), match.end()))
+
+
+def _qualifier_before(text: str, at: int) -> str:
+    qualifier = QUALIFIER_BEFORE.search(text, max(0, at - QUALIFIER_WINDOW), at)
+    return comparator_for(qualifier.group("qual") if qualifier else None)
+
+
 def add_counts(text: str, found: list[Quantity]) -> list[Quantity]:
     """``found`` (the quantities with units, ranks), then the counts read from the genre's other
     ways of writing them."""
@@ -152,75 +164,48 @@ def add_counts(text: str, found: list[Quantity]) -> list[Quantity]:
     for match in _COUNT_AFTER.finditer(text):
         if YEAR_NUMBER.fullmatch(match.group("num")) or "." in match.group("num"):
             continue  # a year; "Industry 4.0" names a stage, a count is whole
-        found.append(Quantity(to_number(match.group("num")), plural_noun(match.group("noun")),
-                              ">" if match.group("more") else comparator_for(match.group("qual")),
-                              match.start("num"), match.end(),
-                              clause_at(text, match.start(), match.end())))
+        comparator = ">" if match.group("more") else comparator_for(match.group("qual"))
+        found.append(_at(text, match, to_number(match.group("num")),
+                         plural_noun(match.group("noun")), comparator))
     for match in _MEASURED.finditer(text):
         group = "num" if match.group("num") else "num2"
         number, noun = match.group(group), (match.group("noun") or match.group("noun2")).lower()
         if not YEAR_NUMBER.fullmatch(number) and "." not in number:
-            found.append(Quantity(to_number(number),
-                                  "enterprises" if noun.startswith("enterprise") else
-                                  plural_noun(noun), "=", match.start(group), match.end(),
-                                  clause_at(text, match.start(), match.end())))
-    for match in _BARS_OF_LINE.finditer(text):
-        found.append(Quantity(to_number(match.group("num")), "production lines", "=",
-                              match.start("num"), match.end(),
-                              clause_at(text, match.start(), match.end())))
-    for match in _TENTHS.finditer(text):
-        found.append(Quantity(round(float(match.group("num")) * 10, 6), "%", "=",
-                              match.start("num"), match.end(),
-                              clause_at(text, match.start(), match.end())))
-    for match in _NUMBER_OF.finditer(text):
-        found.append(Quantity(to_number(match.group("num")), match.group("noun").lower(),
-                              comparator_for(match.group("qual")), match.start("num"),
-                              match.end(), clause_at(text, match.start(), match.end())))
+            unit = "enterprises" if noun.startswith("enterprise") else plural_noun(noun)
+            found.append(_at(text, match, to_number(number), unit, group=group))
+    found += [_at(text, m, to_number(m.group("num")), "production lines")
+              for m in _BARS_OF_LINE.finditer(text)]
+    found += [_at(text, m, round(float(m.group("num")) * 10, 6), "%")
+              for m in _TENTHS.finditer(text)]
+    found += [_at(text, m, to_number(m.group("num")), m.group("noun").lower(),
+                  comparator_for(m.group("qual"))) for m in _NUMBER_OF.finditer(text)]
     for match in _FAMILIES.finditer(text):
-        clause = clause_at(text, match.start(), match.end())
         sentence = next((text[a:b] for a, b in sentence_spans(text) if a <= match.start() < b),
-                        clause)
-        if (_ENTERPRISE_WORDS.search(sentence)
+                        "")
+        if (_ENTERPRISE_WORDS.search(sentence or clause_at(text, match.start(), match.end()))
                 and not YEAR_NUMBER.fullmatch(match.group("num"))):
-            found.append(Quantity(to_number(match.group("num")), "enterprises", "=",
-                                  match.start("num"), match.end(), clause))
-    for match in _PIECES_OF_LAND.finditer(text):
-        found.append(Quantity(to_number(match.group("num")), "plots", "=", match.start("num"),
-                              match.end(), clause_at(text, match.start(), match.end())))
-    for match in _PART_OF.finditer(text):
-        if not YEAR_NUMBER.fullmatch(match.group("num")):
-            found.append(Quantity(to_number(match.group("num")), match.group("noun").lower(), "=",
-                                  match.start("num"), match.end(),
-                                  clause_at(text, match.start(), match.end())))
-    for match in _ALL_OF.finditer(text):
-        found.append(Quantity(100.0, "%", "=", match.start(), match.end(),
-                              clause_at(text, match.start(), match.end())))
-    for match in _THOUSANDS.finditer(text):
-        found.append(Quantity(1000.0, match.group("noun").lower(), ">=", match.start(),
-                              match.end(), clause_at(text, match.start(), match.end())))
-    for match in _SIZED_INDUSTRY.finditer(text):
-        found.append(Quantity(to_number(match.group("num")), f"{match.group('scale').lower()} yuan",
-                              ">=", match.start("num"), match.end(),
-                              clause_at(text, match.start(), match.end())))
-    for match in _WORD_COUNT.finditer(text):
-        qualifier = QUALIFIER_BEFORE.search(text, max(0, match.start() - QUALIFIER_WINDOW),
-                                             match.start())
-        found.append(Quantity(float(SMALL_COUNT_WORDS[match.group("num").lower()]),
-                              match.group("noun").lower(),
-                              comparator_for(qualifier.group("qual") if qualifier else None),
-                              match.start("num"), match.end(),
-                              clause_at(text, match.start(), match.end())))
+            found.append(_at(text, match, to_number(match.group("num")), "enterprises"))
+    found += [_at(text, m, to_number(m.group("num")), "plots")
+              for m in _PIECES_OF_LAND.finditer(text)]
+    found += [_at(text, m, to_number(m.group("num")), m.group("noun").lower())
+              for m in _PART_OF.finditer(text) if not YEAR_NUMBER.fullmatch(m.group("num"))]
+    found += [Quantity(100.0, "%", "=", m.start(), m.end(), clause_at(text, m.start(), m.end()))
+              for m in _ALL_OF.finditer(text)]
+    found += [Quantity(1000.0, m.group("noun").lower(), ">=", m.start(), m.end(),
+                       clause_at(text, m.start(), m.end())) for m in _THOUSANDS.finditer(text)]
+    found += [_at(text, m, to_number(m.group("num")), f"{m.group('scale').lower()} yuan", ">=")
+              for m in _SIZED_INDUSTRY.finditer(text)]
+    found += [_at(text, m, float(SMALL_COUNT_WORDS[m.group("num").lower()]),
+                  m.group("noun").lower(), _qualifier_before(text, m.start()))
+              for m in _WORD_COUNT.finditer(text)]
     for match in _MULTIPLE.finditer(text):
         group = "num" if match.group("num") else "num2"
         number = match.group(group)
         value = float(SMALL_COUNT_WORDS.get(number.lower()) or to_number(number))
-        found.append(Quantity(value, "times", comparator_for(match.group("qual")),
-                              match.start(group), match.end(),
-                              clause_at(text, match.start(), match.end())))
-    for match in _PART_OF_WHOLE.finditer(text):
-        found.append(Quantity(to_number(match.group("num")), match.group("noun").lower(), "=",
-                              match.start("num"), match.end(),
-                              clause_at(text, match.start(), match.end())))
+        found.append(_at(text, match, value, "times", comparator_for(match.group("qual")),
+                         group))
+    found += [_at(text, m, to_number(m.group("num")), m.group("noun").lower())
+              for m in _PART_OF_WHOLE.finditer(text)]
     covered = [(q.start, q.end) for q in found]
     for match in _ANY_COUNT.finditer(text):
         start = match.start("num")
@@ -232,12 +217,10 @@ def add_counts(text: str, found: list[Quantity]) -> list[Quantity]:
         if ((noun == "items" and not _PROJECT_CLAUSE.search(clause))
                 or (_PEOPLE_NOUNS.match(noun) and _ATTENDANCE.search(clause))):
             continue  # "the plan has 10 items"; "300 people attended"
-        qualifier = QUALIFIER_BEFORE.search(text, max(0, start - QUALIFIER_WINDOW), start)
         if noun == "items" and re.search(r"\bprojects?\b", clause, re.I):
             noun = "projects"  # "start work project 1046 items, total investment ..."
         found.append(Quantity(to_number(match.group("num")), noun,
-                              comparator_for(qualifier.group("qual") if qualifier else None),
-                              start, match.end(), clause))
+                              _qualifier_before(text, start), start, match.end(), clause))
     found.extend(_elliptical_counts(text, found))
     return found
 
