@@ -77,3 +77,20 @@ def test_items_of_projects_are_projects() -> None:
     for text, figure in cases.items():
         assert (find_quantities(text)[0].value, find_quantities(text)[0].unit) == figure
     assert find_quantities("the plan has 10 items") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 to 4 month new sign project 14 items", [(14, "projects", "=")]),
+        ("the output is 2010 year of 4 times", [(4, "times", "=")]),
+        ("provincial level industrial park 6, and light industry park 3",
+         [(6, "parks", "="), (3, "parks", "=")]),
+        ("attracted textile enterprises 45 more families", [(45, "enterprises", ">")]),
+        ("new build 5G base station 1.6 ten thousand ge", [(16000, "base stations", "=")]),
+        ("8 urban construction and other projects", [(8, "projects", "=")]),
+    ],
+)
+def test_more_chinese_order_counts(text: str, expected: list[tuple]) -> None:
+    assert [(q.value, q.unit, q.comparator) for q in find_quantities(text)] == [
+        (float(v), u, c) for v, u, c in expected]

@@ -286,3 +286,19 @@ def test_quantities_of_garbled_translations(text: str, expected: list[tuple]) ->
 def test_dollars_millions_of_a_count_and_multiples(text: str, expected: list[tuple]) -> None:
     assert [(q.value, q.unit, q.comparator) for q in find_quantities(text)] == [
         (float(v), u, c) for v, u, c in expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("faster by 4.2 and 11.5 percentage points", [(4.2, "percentage points", "="),
+                                                      (11.5, "percentage points", "=")]),
+        ("grew 3.5, 6.1 and 9 per cent", [(3.5, "%", "="), (6.1, "%", "="), (9, "%", "=")]),
+        ("enter the whole province front 20", [(20, "rank", "<=")]),
+        ("growth in the district row front three", [(3, "rank", "<=")]),
+        ("income 3000 ten thousand yuan above of newly entered storage enterprise gets", []),
+    ],
+)
+def test_pairs_fronts_and_thresholds(text: str, expected: list[tuple]) -> None:
+    assert [(q.value, q.unit, q.comparator) for q in find_quantities(text)] == [
+        (float(v), u, c) for v, u, c in expected]

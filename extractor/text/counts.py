@@ -21,7 +21,7 @@ from extractor.text.figure import (
     plural_noun,
     to_number,
 )
-from extractor.text.numbers import SMALL_COUNT_WORDS
+from extractor.text.numbers import SMALL_COUNT_WORDS, scale_factor
 
 # Genre conventions for round Chinese figures (千项/千家, 百亿产业):
 # "thousands of [industrial | “quoted”] projects" -> at least 1,000 projects;
@@ -60,8 +60,9 @@ _WORD_COUNT = re.compile(
     r"production lines|bases|base stations|buildings|laboratories)\b", re.I)
 # a multiple: "increased by 2.1 times year-on-year", "is five times that of 2002"
 _MULTIPLE = re.compile(
-    r"\b(?:by|is|was|are|were|be|reach(?:ed|es)?)\s+(?P<qual>more than\s+|over\s+|nearly\s+|"
-    r"about\s+)?(?P<num>\d+(?:\.\d+)?|" + "|".join(SMALL_COUNT_WORDS)
+    r"\b(?:by|is|was|are|were|be|of|reach(?:ed|es)?|grow|grew|increased?|rose)\s+"
+    r"(?P<qual>more than\s+|over\s+|nearly\s+|about\s+)?(?P<num>\d+(?:\.\d+)?|"
+    + "|".join(SMALL_COUNT_WORDS)
     + r")\s+times\b(?!\s+(?:a|per|each|in)\b)"
     # or a comparison after it: "production line 3 times more", "5 times higher than"
     r"|(?<![\d.])(?P<num2>\d+(?:\.\d+)?)\s+times\s+(?=more\b|higher\b|larger\b|bigger\b|"
@@ -102,7 +103,8 @@ _COUNT_AFTER = re.compile(
 # "gather enterprise 500 family", "build 6 bar automatic production line"
 _MEASURED = re.compile(
     r"\b(?P<noun>" + COUNT_NOUNS + r")\s+(?:(?!(?:of|and|in|to|the|projects?|enterprises?)\b)"
-    r"[a-z-]+\s+){0,2}?" + NUM + r"\s+(?:items?|famil(?:y|ies)|homes?|only)\b"
+    r"[a-z-]+\s+){0,2}?" + NUM + r"(?:\s+(?P<scale>ten thousand|thousand))?"
+    r"(?P<more>\s+more)?\s+(?:items?|famil(?:y|ies)|homes?|only|ge)\b"
     # or the measure word before the noun: "start work of 59 items project"
     r"|" + NUM.replace("num", "num2") + r"\s+items?\s+(?:of\s+)?(?P<noun2>projects?)\b", re.I)
 _BARS_OF_LINE = re.compile(NUM + r"\s+bars?\s+(?:[a-z-]+\s+){0,2}?(?:production\s+)?lines?\b",
@@ -170,9 +172,11 @@ def add_counts(text: str, found: list[Quantity]) -> list[Quantity]:
     for match in _MEASURED.finditer(text):
         group = "num" if match.group("num") else "num2"
         number, noun = match.group(group), (match.group("noun") or match.group("noun2")).lower()
-        if not YEAR_NUMBER.fullmatch(number) and "." not in number:
+        if not YEAR_NUMBER.fullmatch(number) and ("." not in number or match.group("scale")):
             unit = "enterprises" if noun.startswith("enterprise") else plural_noun(noun)
-            found.append(_at(text, match, to_number(number), unit, group=group))
+            value = to_number(number) * scale_factor(match.group("scale") or "")
+            found.append(_at(text, match, value, unit, ">" if match.group("more") else "=",
+                             group=group))
     found += [_at(text, m, to_number(m.group("num")), "production lines")
               for m in _BARS_OF_LINE.finditer(text)]
     found += [_at(text, m, round(float(m.group("num")) * 10, 6), "%")

@@ -11,10 +11,10 @@ from extractor.text.candidates import sentence_spans
 NUM = r"(?P<num>(?<!\d)(?!0\d)(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?))"  # "03": a label
 # nouns a count is stated in (the unit of a count target), singular and plural
 COUNT_NOUNS = (r"projects?|enterprises?|compan(?:y|ies)|firms|factor(?:y|ies)|workshops?|"
-               r"platforms?|parks|bases|cent(?:er|re)s|scenarios|buildings|demonstrations?|plots|"
+               r"platforms?|parks?|bases|cent(?:er|re)s|scenarios|buildings|demonstrations?|plots|"
                r"plants|applications|products|laboratories|academicians|"
                r"households|patents|production lines|clusters?|industr(?:y|ies)|"
-               r"base stations?|stations|sets|units|vehicles|standards")
+               r"base stations?|stations|sets|units|vehicles?|standards")
 # The qualifier is read from the text just before a number (a number-first search is several
 # times faster than trying every qualifier at every position of the article).
 QUALIFIER_BEFORE = re.compile(

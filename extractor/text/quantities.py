@@ -35,6 +35,11 @@ _BARE_THOUSAND_YI = re.compile(r"(?<![\d.,])(?<![\d.,]\s)(?<!\bten\s)\bthousand 
 # 以上 after a figure: "3000 hundred million yuan above" is at least it
 _AT_LEAST_AFTER = re.compile(r"\s*(?:(?:and|or)\s+)?(?:above|more)\b(?!\s+(?:the|its|than)\b)",
                              re.I)
+# the first figure of a pair shares the unit of the second: "faster by 5.6 and 13.6
+# percentage points", "rose 4, 6 and 9 per cent"
+_PAIRED = re.compile(r"(?<![\d.,])(?P<num>\d+(?:\.\d+)?)\s*(?:,\s*|\s+and\s+)(?=(?:\d+(?:\.\d+)?\s*"
+                     r"(?:,\s*|\s+and\s+))*\d+(?:\.\d+)?\s*(?P<unit>percentage points?|%|percent\b|"
+                     r"per cent\b))", re.I)
 # a range: "80 to 100 industrial companies", "one or two enterprises" (the lower bound, at least)
 _RANGE = re.compile(r"\b(?P<low>\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
                     r"(?:to|or|-|~)\s+(?=(?:\d[\d,]*|two|three|four|five|six|seven|eight|nine|ten|"
@@ -70,7 +75,9 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("count", re.compile(NUM + r"(?:\s+(?P<scale>ten thousand|thousand|million))?"
                          r"\s+(?:(?:[“‘\"][^”’\"\n]{1,40}[”’\"]|"
                          r"[a-z][a-z-]*(?:al|ic|ive|ed|ing|ern|level)\s+and(?=\s+[a-z])|"
+                         r"and\s+other|"  # 等: "8 urban construction and other projects"
                          r"(?!(?:of|and|in|to|from|yuan|rmb|family|families|homes?|items?|"
+                         r"months?|years?|days?|"  # "1 to 4 month new sign project": a time
                          r"bars?)\b|"
                          r"[a-z0-9-]*(?:hundred|thousand|million|billion|trillion))"
                          r"[a-z0-9][a-z0-9+&-]*)\s+){0,3}"
@@ -89,7 +96,8 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
              "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10}
-_WORD_NUMBERS = {"ten": 10, "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100}
+_WORD_NUMBERS = {"three": 3, "five": 5, "ten": 10, "twenty": 20, "thirty": 30, "fifty": 50,
+                 "hundred": 100}
 _ORDINAL = (r"(?P<ord>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
             r"\d+(?:st|nd|rd|th))")
 _RANKS = (
@@ -107,7 +115,9 @@ _RANKS = (
                r"(?:province|country|nation)\b(?!\s+to\b)", re.I),
 )
 _LABEL_BEFORE = re.compile(r"\b(?:No|Number|Phase|Article|Item)\.?\s*$", re.I)  # "No. 1 Project"
-_TOP = re.compile(r"\btop\s+(?P<n>\d+|ten|twenty|thirty|fifty|hundred)\b", re.I)
+# 前十 word by word: "enter the whole province front 10", "row front three"
+_TOP = re.compile(r"\b(?:top|front)\s+(?P<n>\d+|three|five|ten|twenty|thirty|fifty|hundred)\b",
+                  re.I)
 # "top 500 enterprises" names a category of companies, not a ranking or a count
 _CATEGORY = re.compile(r"\b(?:top|Fortune|Global|World|China|national)\s+\d+\s+"
                        r"(?:enterprises|companies|firms)\b", re.I)
@@ -200,6 +210,9 @@ def find_quantities(text: str) -> list[Quantity]:
         found.append(Quantity(float(value), "rank", "<=", match.start(), match.end(),
                               clause_at(text, match.start(), match.end())))
     found = add_counts(text, found)
+    found += [Quantity(to_number(m.group("num")), "percentage points" if "point" in
+                       m.group("unit").lower() else "%", "=", m.start("num"), m.end("num"),
+                       clause_at(text, m.start(), m.end())) for m in _PAIRED.finditer(text)]
     found += [Quantity(100.0, "billion yuan", "=", m.start(), m.end(),
                        clause_at(text, m.start(), m.end()))
               for m in _BARE_THOUSAND_YI.finditer(text)]

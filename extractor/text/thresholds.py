@@ -56,7 +56,7 @@ _QUALIFIED_NOUN_AFTER = re.compile(
     r"^\s+(?:(?!(?:in|to|for|of|and|was|were|is|are|will)\b)[a-z-]+\s+){0,3}"
     r"(?:projects?|enterprises?)\b", re.I)
 _ABOVE_NOUN_AFTER = re.compile(
-    r"^\s+(?:and |or )?(?:above|or more)\s+(?:[a-z-]+\s+){0,2}(?:projects?|enterprises?)\b",
+    r"^\s+(?:and |or )?(?:above|or more)\s+(?:[a-z-]+\s+){0,5}?(?:projects?|enterprises?)\b",
     re.I)
 
 
