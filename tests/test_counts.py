@@ -83,7 +83,8 @@ def test_items_of_projects_are_projects() -> None:
     ("text", "expected"),
     [
         ("1 to 4 month new sign project 14 items", [(14, "projects", "=")]),
-        ("the output is 2010 year of 4 times", [(4, "times", "=")]),
+        ("industry export grow 1.4 times", [(1.4, "times", "=")]),
+        ("won the award a total of 3 times", []),
         ("provincial level industrial park 6, and light industry park 3",
          [(6, "parks", "="), (3, "parks", "=")]),
         ("attracted textile enterprises 45 more families", [(45, "enterprises", ">")]),

@@ -455,3 +455,11 @@ def test_a_repair_that_misreads_yi_states_the_amount_at_its_own_scale() -> None:
     final, repaired_text = finalize_article({"repairs": [restated[2]]}, text, None, [])
     assert final["repairs"][0]["flags"] == ["repair_changes_figure"]  # kept: a garbled span
     assert repaired_text == text  # its rewrite is not applied
+
+
+def test_a_repair_with_the_currency_first_is_left_as_it_is() -> None:
+    from extractor.postprocess.finalize import restate_chinese_figures
+
+    repair = {"original": "investment 15 yi yuan", "repaired": "investment of RMB 15 million",
+              "source": "model"}
+    assert restate_chinese_figures([repair]) == [repair]

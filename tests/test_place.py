@@ -159,3 +159,9 @@ def test_whole_province_without_the_article_speaks_as_the_province() -> None:
     text = ("Hainan held its meeting in Haikou. Whole province industry grew; whole province "
             "investment rose; whole province exports rose; Hainan will build more.")
     assert article_place(text, None) == "Hainan"
+
+
+def test_a_district_naming_three_cities_is_still_the_district() -> None:
+    text = ("Qixia District signed deals. The district met firms from Suzhou, from Wuxi and "
+            "from Changzhou; the district will grow. Qixia led.")
+    assert article_place(text, None) == "Qixia, Jiangsu"

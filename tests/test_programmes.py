@@ -124,3 +124,8 @@ def test_an_event_or_an_institute_is_no_programme() -> None:
     quoted = "“Industry First” conference"
     assert names_a_programme({"name": "Industry First", "mentions": [quoted],
                               "evidence": quoted}) is True
+
+
+def test_a_long_properly_written_name_is_a_programme() -> None:
+    name = "Several Measures to Support the Development of the Private Economy of Small Firms"
+    assert names_a_programme({"name": name, "mentions": [name], "evidence": name}) is True

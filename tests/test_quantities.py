@@ -302,3 +302,26 @@ def test_dollars_millions_of_a_count_and_multiples(text: str, expected: list[tup
 def test_pairs_fronts_and_thresholds(text: str, expected: list[tuple]) -> None:
     assert [(q.value, q.unit, q.comparator) for q in find_quantities(text)] == [
         (float(v), u, c) for v, u, c in expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # what a review of round 4 found over-reaching
+        ("There are 1,200 enterprises above designated size", [(1200, "enterprises", "=")]),
+        ("ranked No. 2 in the province", [(2, "rank", "=")]),
+        ("strives to rank among the top 10 in the province", [(10, "rank", "<=")]),
+        ("rose from 120 to 300 enterprises", [(300, "enterprises", "=")]),
+        ("8 to 10 thousand enterprises", [(10000, "enterprises", "=")]),
+        ("The photovoltaic project will power 2,000 homes", []),
+        ("In 2022, 35% of enterprises went digital", [(35, "%", "=")]),
+        ("In the front three quarters, output rose 5%", [(5, "%", "=")]),
+        ("signed 35 projects and completed 12.8 billion in investment", [(35, "projects", "=")]),
+        ("exceed two thousand hundred million yuan", []),
+        ("ranked among the best for the third consecutive year", []),
+        ("output grew in 10 of 12 months", []),
+    ],
+)
+def test_what_the_review_found(text: str, expected: list[tuple]) -> None:
+    assert [(q.value, q.unit, q.comparator) for q in find_quantities(text)] == [
+        (float(v), u, c) for v, u, c in expected]

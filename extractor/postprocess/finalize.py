@@ -356,9 +356,10 @@ def restate_chinese_figures(repairs: Sequence[dict]) -> list[dict]:
                 if (m := normalize_quantity(q.value, q.unit)) and m[0] == "currency"]
             if len(before) == 1 and len(after) == 1:
                 amount, wrong = next(iter(before)), after[0]
-                end = repaired.lower().find("yuan", wrong.start) + len("yuan")
-                repair = {**repair, "repaired": repaired[:wrong.start] + _yuan_text(amount)
-                          + repaired[end:], "note": repair.get("note") or "亿/万 restated"}
+                if repaired[wrong.end - 4:wrong.end].lower() == "yuan":  # the figure, its unit
+                    repair = {**repair, "repaired": repaired[:wrong.start] + _yuan_text(amount)
+                              + repaired[wrong.end:],
+                              "note": repair.get("note") or "亿/万 restated"}
         restated.append(repair)
     return restated
 

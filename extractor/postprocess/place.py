@@ -156,7 +156,7 @@ def article_place(text: str, model_place: str | None,
         # a province's news: the city is where it was announced, or one of several it lists
         return province
     cities_named = Counter(p.city for p in chosen[:in_text] if p.city and p.province == province)
-    if not _CITY_SELF.search(text) and (
+    if not _CITY_SELF.search(text) and not _COUNTY_SELF.search(text) and (
             (speaks_as_province >= 3 and own_province_named > city_in_text
              and len(cities_named) >= 2)
             or (len(cities_named) >= 3 and max(cities_named.values()) == 1)):

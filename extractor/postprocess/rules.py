@@ -137,7 +137,8 @@ PLAN_PHRASES = (
     re.compile(r"\b(?:new round of\s+)?(?:three|five|two)-year action plan" + _PLAN_TAIL, re.I),
     # the Chinese order, its subject first and its period after: "manufacturing number
     # intelligent transform three-year action plan (2022-2024)"
-    re.compile(r"(?<![\w-])(?:(?!" + _NOT_IN_NAME + r")[a-z][a-z-]+\s+){1,6}(?:three|five|two)"
+    re.compile(r"(?<![\w-])(?:(?!" + _NOT_IN_NAME + r"|\w+ed\b|first\b|second\b|third\b)"
+               r"(?-i:[a-z][a-z-]+)\s+){1,6}(?:three|five|two)"
                r"[- ]year action plan(?:\s*\((?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d\))?", re.I),
     re.compile(r"(?<![’'])\b(?:[a-z-]+\s+){1,3}development action plan\b", re.I),
     re.compile(r"\b(?:national|provincial)\s+(?:[a-z-]+\s+){0,6}?pilot " + _DESIGNATION

@@ -48,7 +48,7 @@ _PART_OF_WHOLE = re.compile(
 # "the province's 10 key industries", "13 key industrial chains": the parts of a plan
 _FRAMED_COUNT = re.compile(r"\b\d+\s+(?:big\s+)?(?:key|major|main|pillar|priority)\s+(?:industries|"
                            r"industrial chains|chains)\b", re.I)
-_AMONG_THE = re.compile(r"\bamong\s+(?:the\s+)?(?:[a-z-]+'s\s+)?(?:top\s+)?(?P<whole>\d[\d,]*|"
+_AMONG_THE = re.compile(r"\bamong\s+(?:the\s+)?(?:[a-z-]+'s\s+)?(?P<whole>\d[\d,]*|"
                         r"ten|twenty|thirty|fifty|hundred)\b", re.I)
 # a count written in words, of things built, signed or run: "signed five contracted projects",
 # "seven provincial-level industrial parks" (not "the five pillar industries", a list's name)
@@ -60,7 +60,7 @@ _WORD_COUNT = re.compile(
     r"production lines|bases|base stations|buildings|laboratories)\b", re.I)
 # a multiple: "increased by 2.1 times year-on-year", "is five times that of 2002"
 _MULTIPLE = re.compile(
-    r"\b(?:by|is|was|are|were|be|of|reach(?:ed|es)?|grow|grew|increased?|rose)\s+"
+    r"\b(?:by|is|was|are|were|be|reach(?:ed|es)?|grow|grew|increased?|rose)\s+"
     r"(?P<qual>more than\s+|over\s+|nearly\s+|about\s+)?(?P<num>\d+(?:\.\d+)?|"
     + "|".join(SMALL_COUNT_WORDS)
     + r")\s+times\b(?!\s+(?:a|per|each|in)\b)"
@@ -72,6 +72,7 @@ _MULTIPLE = re.compile(
 _ELLIPTICAL = re.compile(
     r"\b(?:signed|started|launched|completed|commenced|opened|landed|put|(?:launch|start|"
     r"operation|completion|signing|commencement)\s+of)\s+(?:another\s+)?(?P<num>\d{1,3}(?:,\d{3})*)"
+    r"(?![.,]\d)"
     r"(?=\s*(?:[,;.]|and\b|into\b|throughout\b|$))", re.I)
 _ENTERPRISE_WORDS = re.compile(r"\b(?:enterprises?|compan(?:y|ies)|firms?|factor(?:y|ies)|"
                                r"regulation|above-rule|above-scale|designated size)\b", re.I)
@@ -104,7 +105,7 @@ _COUNT_AFTER = re.compile(
 _MEASURED = re.compile(
     r"\b(?P<noun>" + COUNT_NOUNS + r")\s+(?:(?!(?:of|and|in|to|the|projects?|enterprises?)\b)"
     r"[a-z-]+\s+){0,2}?" + NUM + r"(?:\s+(?P<scale>ten thousand|thousand))?"
-    r"(?P<more>\s+more)?\s+(?:items?|famil(?:y|ies)|homes?|only|ge)\b"
+    r"(?P<more>\s+more)?\s+(?P<measure>items?|famil(?:y|ies)|homes?|only|ge)\b"
     # or the measure word before the noun: "start work of 59 items project"
     r"|" + NUM.replace("num", "num2") + r"\s+items?\s+(?:of\s+)?(?P<noun2>projects?)\b", re.I)
 _BARS_OF_LINE = re.compile(NUM + r"\s+bars?\s+(?:[a-z-]+\s+){0,2}?(?:production\s+)?lines?\b",
@@ -172,6 +173,9 @@ def add_counts(text: str, found: list[Quantity]) -> list[Quantity]:
     for match in _MEASURED.finditer(text):
         group = "num" if match.group("num") else "num2"
         number, noun = match.group(group), (match.group("noun") or match.group("noun2")).lower()
+        homes = (match.group("measure") or "").lower().startswith(("famil", "home"))
+        if homes and not noun.startswith(("enterprise", "compan", "firm")):
+            continue  # "the project will power 2,000 homes": 家 counts enterprises only
         if not YEAR_NUMBER.fullmatch(number) and ("." not in number or match.group("scale")):
             unit = "enterprises" if noun.startswith("enterprise") else plural_noun(noun)
             value = to_number(number) * scale_factor(match.group("scale") or "")
@@ -209,7 +213,7 @@ def add_counts(text: str, found: list[Quantity]) -> list[Quantity]:
         found.append(_at(text, match, value, "times", comparator_for(match.group("qual")),
                          group))
     found += [_at(text, m, to_number(m.group("num")), m.group("noun").lower())
-              for m in _PART_OF_WHOLE.finditer(text)]
+              for m in _PART_OF_WHOLE.finditer(text) if not _NOT_COUNTED.match(m.group("noun"))]
     covered = [(q.start, q.end) for q in found]
     for match in _ANY_COUNT.finditer(text):
         start = match.start("num")
@@ -244,7 +248,8 @@ def _elliptical_counts(text: str, found: list[Quantity]) -> list[Quantity]:
         start = match.start("num")
         sentence = next(((a, b) for a, b in sentence_spans(text) if a <= start < b), (start, start))
         before = [q for q in found if sentence[0] <= q.start < start and not q.unit.endswith(
-            ("yuan", "%", "points", "rank", "times"))]
+            ("yuan", "%", "points", "rank", "times")) and q.unit[:1].isalpha()
+            and not re.search(r"meters|tons|mu\b|acres|hectares|kilometers|W|Wh", q.unit)]
         if before and not any(q.start == start for q in found):
             unit = max(before, key=lambda q: q.start).unit
             added.append(Quantity(to_number(match.group("num")), unit, "=", start, match.end(),

@@ -30,18 +30,22 @@ from extractor.text.thresholds import is_class_threshold
 _SCALE = (r"(?P<scale>trillion|billion|ten thousand hundred million|hundred million|million|"
           r"ten thousand|bn\b|mn\b)?\s*")  # 万亿 word by word: "ten thousand hundred million"
 # 千亿 with no number before it: "striving to break thousand hundred million" (100 billion)
-_BARE_THOUSAND_YI = re.compile(r"(?<![\d.,])(?<![\d.,]\s)(?<!\bten\s)\bthousand hundred million"
-                               r"(?:\s+yuan)?\b", re.I)
+_BARE_THOUSAND_YI = re.compile(
+    r"(?<![\d.,])(?<![\d.,]\s)" + "".join(rf"(?<!\b{word}\s)" for word in (
+        "a", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"))
+    + r"\bthousand hundred million(?:\s+yuan)?\b"
+    r"(?![- ]level)", re.I)
 # 以上 after a figure: "3000 hundred million yuan above" is at least it
-_AT_LEAST_AFTER = re.compile(r"\s*(?:(?:and|or)\s+)?(?:above|more)\b(?!\s+(?:the|its|than)\b)",
+_AT_LEAST_AFTER = re.compile(r"\s*(?:(?:and|or)\s+)?(?:above|more)\b(?=\s*(?:[,;.)，；。]|$))",
                              re.I)
 # the first figure of a pair shares the unit of the second: "faster by 5.6 and 13.6
 # percentage points", "rose 4, 6 and 9 per cent"
 _PAIRED = re.compile(r"(?<![\d.,])(?P<num>\d+(?:\.\d+)?)\s*(?:,\s*|\s+and\s+)(?=(?:\d+(?:\.\d+)?\s*"
-                     r"(?:,\s*|\s+and\s+))*\d+(?:\.\d+)?\s*(?P<unit>percentage points?|%|percent\b|"
-                     r"per cent\b))", re.I)
+                     r",\s*)*(?:\d+(?:\.\d+)?\s*,?\s*and\s+)?\d+(?:\.\d+)?\s*"
+                     r"(?P<unit>percentage points?|%|percent\b|per cent\b))", re.I)
 # a range: "80 to 100 industrial companies", "one or two enterprises" (the lower bound, at least)
-_RANGE = re.compile(r"\b(?P<low>\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+_RANGE = re.compile(r"(?<![\d.])(?<!\bfrom\s)\b(?P<low>\d[\d,]*|one|two|three|four|five|six|seven|"
+                    r"eight|nine|ten)\s+"
                     r"(?:to|or|-|~)\s+(?=(?:\d[\d,]*|two|three|four|five|six|seven|eight|nine|ten|"
                     r"eleven|twelve|twenty)\b)", re.I)
 _RANGE_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -66,9 +70,11 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # US dollars, not a conversion in brackets after a yuan figure: "7.92 billion US dollars",
     # "US$8.5 billion"
     ("usd", re.compile(r"(?<!\()(?<!\(\s)(?:\bUS\s?\$|\bUSD\s*)" + NUM + r"(?:\s*(?P<scale>"
-                       r"trillion|billion|million|bn\b|mn\b))?", re.I)),
+                       r"trillion|billion|hundred million|million|ten thousand|bn\b|mn\b))?",
+                       re.I)),
     ("usd", re.compile(r"(?<!\()(?<!\(\s)(?<!yuan or )" + NUM
-                       + r"\s*(?P<scale>trillion|billion|million)?\s*(?:US dollars|USD)\b", re.I)),
+                       + r"\s*(?P<scale>trillion|billion|hundred million|million|ten thousand)?"
+                       r"\s*(?:US dollars|USD)\b", re.I)),
     # "77 industrial projects", "10 thousand enterprises", "47 national-level industrial internet
     # platforms", "3 cultural and tourism projects", "600 “little giant” enterprises": up to three
     # words (a quoted name counts as one) between
@@ -109,15 +115,16 @@ _RANKS = (
     # 排名第九 word by word: "in the country ... row ninth", "the province rank No. 2"
     re.compile(r"\b(?:rank(?:s|ed|ing)?|row(?:s|ed)?)\s+(?:(?!No\b)[A-Za-z-]+\s+){0,4}?"
                r"(?:No\.?\s*(?P<no>\d{1,3})\b|(?:the\s+)?" + _ORDINAL + r"\b"
-               r"(?!\s+(?:batch|batches|time|times|phase|half|quarter|round)\b))", re.I),
+               r"(?!\s+(?:batch|batches|time|times|phase|half|quarter|round|consecutive|year|"
+               r"years|straight)\b))", re.I),
     # "ensure first in the province" (not "the first in the province to ...", a first deed)
     re.compile(r"(?<!\bthe\s)\b(?P<ord>first|second|third)\s+in\s+the\s+(?:whole\s+)?"
                r"(?:province|country|nation)\b(?!\s+to\b)", re.I),
 )
 _LABEL_BEFORE = re.compile(r"\b(?:No|Number|Phase|Article|Item)\.?\s*$", re.I)  # "No. 1 Project"
 # 前十 word by word: "enter the whole province front 10", "row front three"
-_TOP = re.compile(r"\b(?:top|front)\s+(?P<n>\d+|three|five|ten|twenty|thirty|fifty|hundred)\b",
-                  re.I)
+_TOP = re.compile(r"\b(?:top|front)\s+(?P<n>\d+|three|five|ten|twenty|thirty|fifty|hundred)\b"
+                  r"(?!\s+(?:quarters?|months?|years?|days?|weeks?)\b)", re.I)
 # "top 500 enterprises" names a category of companies, not a ranking or a count
 _CATEGORY = re.compile(r"\b(?:top|Fortune|Global|World|China|national)\s+\d+\s+"
                        r"(?:enterprises|companies|firms)\b", re.I)
@@ -192,7 +199,8 @@ def find_quantities(text: str) -> list[Quantity]:
             comparator = comparator_for(qualifier.group("qual") if qualifier else None)
             if unit == "yuan" and re.match(r"\s*(?:per|/)\s*mu\b", text[match.end():]):
                 label = f"{label} per mu"  # "tax revenue of 300,000 yuan per mu"
-            elif comparator == "=" and _AT_LEAST_AFTER.match(text, match.end()):
+            elif (comparator == "=" and unit in ("yuan", "physical")
+                  and _AT_LEAST_AFTER.match(text, match.end())):
                 comparator = ">="
             found.append(Quantity(value, label, comparator,
                                   match.start("num"), match.end(),
@@ -202,7 +210,8 @@ def find_quantities(text: str) -> list[Quantity]:
     for match in (m for pattern in _RANKS for m in pattern.finditer(text)):
         token = (match.groupdict().get("no") or match.group("ord")).lower()
         value = _ORDINALS.get(token) or int(re.sub(r"\D", "", token))
-        found.append(Quantity(float(value), "rank", "=", match.start("ord"), match.end(),
+        at = match.start("no") if match.groupdict().get("no") else match.start("ord")
+        found.append(Quantity(float(value), "rank", "=", at, match.end(),
                               clause_at(text, match.start(), match.end())))
     for match in _TOP.finditer(text):
         token = match.group("n").lower()
@@ -212,7 +221,9 @@ def find_quantities(text: str) -> list[Quantity]:
     found = add_counts(text, found)
     found += [Quantity(to_number(m.group("num")), "percentage points" if "point" in
                        m.group("unit").lower() else "%", "=", m.start("num"), m.end("num"),
-                       clause_at(text, m.start(), m.end())) for m in _PAIRED.finditer(text)]
+                       clause_at(text, m.start(), m.end())) for m in _PAIRED.finditer(text)
+              if " and " in text[m.start():m.end("unit")]
+              and not YEAR_NUMBER.fullmatch(m.group("num"))]
     found += [Quantity(100.0, "billion yuan", "=", m.start(), m.end(),
                        clause_at(text, m.start(), m.end()))
               for m in _BARE_THOUSAND_YI.finditer(text)]
@@ -231,7 +242,8 @@ def find_quantities(text: str) -> list[Quantity]:
     categories = [(m.start(), m.end()) for m in _CATEGORY.finditer(text)]
     categories += frame_spans(text)
     found = [q for q in found if not any(s <= q.start < e for s, e in categories)]
-    found = [q for q in found if not _LABEL_BEFORE.search(text, max(0, q.start - 8), q.start)
+    found = [q for q in found if (q.unit == "rank"  # "rank No. 2" is a rank, not a label
+                                  or not _LABEL_BEFORE.search(text, max(0, q.start - 8), q.start))
              and not text[:q.start].endswith("+")]  # the "4" of a "1+4" label
     found = [q for q in found if not _ATTENDING_FOR.search(text, max(0, q.start - 40), q.start)]
     unique = {(q.start, q.unit): q for q in found}
@@ -243,16 +255,18 @@ def find_quantities(text: str) -> list[Quantity]:
 def _lower_bounds(text: str, quantities: list[Quantity]) -> list[Quantity]:
     """A count stated as a range ("80 to 100 companies", "one or two enterprises") is its lower
     bound, at least."""
-    by_start = {q.start: q for q in quantities}
+    kept = list(quantities)
     for match in _RANGE.finditer(text):
-        high = by_start.get(match.end())
-        if high is None or high.unit.endswith(("yuan", "%", "points", "rank")):
-            continue
-        low = match.group("low").lower()
-        value = float(_RANGE_WORDS.get(low) or to_number(low))
-        by_start[match.end()] = Quantity(value, high.unit, ">=", match.start("low"), high.end,
-                                         high.clause)
-    return sorted(by_start.values(), key=lambda q: q.start)
+        for index, high in enumerate(kept):
+            if (high.start != match.end() or high.unit.endswith(("yuan", "%", "points", "rank"))
+                    or re.match(r"[\d,]*\s+(?:ten thousand|thousand|million)\b",
+                                text[high.start:])):
+                continue  # not a count's upper bound, or one with a scale ("8 to 10 thousand")
+            low = match.group("low").lower()
+            value = float(_RANGE_WORDS.get(low) or to_number(low))
+            kept[index] = Quantity(value, high.unit, ">=", match.start("low"), high.end,
+                                   high.clause)
+    return sorted(kept, key=lambda q: q.start)
 
 
 def class_thresholds(text: str, quantities: list[Quantity] | None = None) -> list[Quantity]:
