@@ -85,9 +85,11 @@ _NAME_WORD = re.compile(r"[^\W_]+")
 def _ground_one(table: str, record: dict, text: str, taken: set[tuple[int, int]]) -> dict:
     evidence = str(record.get(RECORD_TYPES[table].evidence_column) or "")
     anchor = record.pop("anchor", None)  # a rule target's position: its own occurrence
-    elsewhere = {(i, i + len(evidence)) for i in (occurrences(evidence, text) if evidence else [])
-                 if anchor is not None and not i <= anchor < i + len(evidence)}
-    found = align(evidence, text, taken=taken | elsewhere)
+    excluded: set[tuple[int, int]] = taken
+    if anchor is not None and evidence:  # (taken itself still records this record's span)
+        excluded = taken | {(i, i + len(evidence)) for i in occurrences(evidence, text)
+                            if not i <= anchor < i + len(evidence)}
+    found = align(evidence, text, taken=excluded)
     flags: list[str] = []
     if found.status not in GROUNDED:
         flags.append("evidence_not_found")
@@ -307,8 +309,8 @@ def repair_flags(repairs: Sequence[dict], glossary: Sequence[dict]) -> list[list
             if (re.search(r"\d", repair.get("original") or "")
                     and not re.search(r"\d", repair.get("repaired") or "")):
                 found.append("repair_drops_figure")  # "89.3 billion yuan" -> "money"
-            elif _rescales_chinese_figure(repair.get("original") or "",
-                                          repair.get("repaired") or ""):
+            elif _rescaled_amounts(repair.get("original") or "",
+                                   repair.get("repaired") or ""):
                 found.append("repair_changes_figure")  # "15 yi yuan" -> "15 million yuan"
         unglossed = re.sub(r"[(（][^()（）]*[)）]", "", repair.get("repaired") or "")
         if CHINESE_CHARACTERS.search(unglossed):
@@ -320,18 +322,23 @@ def repair_flags(repairs: Sequence[dict], glossary: Sequence[dict]) -> list[list
 _CHINESE_SCALE = re.compile(r"\b(?:yi|wan)\b|[亿万]|hundred million|ten thousand", re.I)
 
 
-def _money(text: str) -> set[float]:
-    return {m[1] for q in find_quantities(text)
-            if (m := normalize_quantity(q.value, q.unit)) is not None and m[0] == "currency"}
+def _money(text: str) -> list[tuple[Quantity, float]]:
+    """The amounts of money ``text`` states, each with its magnitude in yuan."""
+    return [(q, m[1]) for q in find_quantities(text)
+            if (m := normalize_quantity(q.value, q.unit)) is not None and m[0] == "currency"]
 
 
-def _rescales_chinese_figure(original: str, repaired: str) -> bool:
-    """The original writes an amount with 亿 or 万 (whose meaning is fixed) and the repair states
-    other amounts only: a misread scale, not a repair."""
+def _rescaled_amounts(original: str, repaired: str) -> tuple[set[float], list[Quantity]] | None:
+    """When the original writes an amount with 亿 or 万 (whose meaning is fixed) and the repair
+    states other amounts only (a misread scale, not a repair): the original's magnitudes and
+    the repair's amounts."""
     if not _CHINESE_SCALE.search(original):
-        return False
-    before, after = _money(original), _money(repaired)
-    return bool(before and after and not before & after)
+        return None
+    before = {magnitude for _, magnitude in _money(original)}
+    after = _money(repaired)
+    if not before or not after or before & {magnitude for _, magnitude in after}:
+        return None
+    return before, [q for q, _ in after]
 
 
 def _yuan_text(amount: float) -> str:
@@ -348,12 +355,11 @@ def restate_chinese_figures(repairs: Sequence[dict]) -> list[dict]:
     applied)."""
     restated = []
     for repair in repairs:
-        original, repaired = repair.get("original") or "", repair.get("repaired") or ""
-        if repair.get("source", "model") == "model" and _rescales_chinese_figure(original,
-                                                                                 repaired):
-            before, after = _money(original), [
-                q for q in find_quantities(repaired)
-                if (m := normalize_quantity(q.value, q.unit)) and m[0] == "currency"]
+        repaired = repair.get("repaired") or ""
+        rescaled = (_rescaled_amounts(repair.get("original") or "", repaired)
+                    if repair.get("source", "model") == "model" else None)
+        if rescaled is not None:
+            before, after = rescaled
             if len(before) == 1 and len(after) == 1:
                 amount, wrong = next(iter(before)), after[0]
                 if repaired[wrong.end - 4:wrong.end].lower() == "yuan":  # the figure, its unit

@@ -184,17 +184,16 @@ def names_a_programme(initiative: dict) -> bool:
         return False
     if not quoted and (_COMPANY_CLASS.match(name) or _STATES_A_FIGURE.search(name)):
         return False
-    salad = sum(word[:1].islower() for word in name.split()) > len(name.split()) / 2
+    words = name.split()
+    lowercase = sum(word[:1].islower() for word in words) > len(words) / 2  # word salad
     if not quoted and (_POST.search(name) and not _strong_head(name)
-                       or (salad and len(name.split()) >= _LONG_WITHOUT_HEAD
+                       or (lowercase and len(words) >= _LONG_WITHOUT_HEAD
                            and not _strong_head(name) and not _DESIGNATION.search(name))):
         return False
     if not quoted and (mentions and all(_COUNT_OF_KIND.match(m) for m in mentions)
-                       or (_STATISTIC.search(name) and not _strong_head(name) and salad)
+                       or (_STATISTIC.search(name) and not _strong_head(name) and lowercase)
                        or (_PARK.search(name) and not _DESIGNATION.search(name))):
         return False
-    words = name.split()
-    lowercase = sum(word[:1].islower() for word in words) > len(words) / 2
     if lowercase and not quoted and _DESCRIPTION.search(name):
         return False
     if _EVENT_HEAD.search(name) and not quoted:

@@ -36,6 +36,7 @@ _CARDINALS = {
     "ninety": 90, "hundred": 100, "thousand": 1000,
 }  # fmt: skip
 SMALL_COUNT_WORDS = {word: n for word, n in _CARDINALS.items() if 2 <= n <= 20}  # "two"..
+ONE_TO_TEN = {word: n for word, n in _CARDINALS.items() if 1 <= n <= 10}  # "one".."ten"
 _ALL_RE = re.compile(r"\b(?:all|every)\b", re.IGNORECASE)
 _PLURAL_QUANTITIES = {"dozens": 12.0, "hundreds": 100.0, "thousands": 1e3, "millions": 1e6}
 _TENS = [word for word, n in _CARDINALS.items() if n in range(20, 100, 10)]  # "twenty"...

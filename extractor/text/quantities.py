@@ -24,15 +24,14 @@ from extractor.text.figure import (
     to_number,
 )
 from extractor.text.magnitudes import normalize_quantity
-from extractor.text.numbers import scale_factor
+from extractor.text.numbers import ONE_TO_TEN, scale_factor
 from extractor.text.thresholds import is_class_threshold
 
 _SCALE = (r"(?P<scale>trillion|billion|ten thousand hundred million|hundred million|million|"
           r"ten thousand|bn\b|mn\b)?\s*")  # 万亿 word by word: "ten thousand hundred million"
 # 千亿 with no number before it: "striving to break thousand hundred million" (100 billion)
 _BARE_THOUSAND_YI = re.compile(
-    r"(?<![\d.,])(?<![\d.,]\s)" + "".join(rf"(?<!\b{word}\s)" for word in (
-        "a", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"))
+    r"(?<![\d.,])(?<![\d.,]\s)" + "".join(rf"(?<!\b{word}\s)" for word in ("a", *ONE_TO_TEN))
     + r"\bthousand hundred million(?:\s+yuan)?\b"
     r"(?![- ]level)", re.I)
 # 以上 after a figure: "3000 hundred million yuan above" is at least it
@@ -44,12 +43,9 @@ _PAIRED = re.compile(r"(?<![\d.,])(?P<num>\d+(?:\.\d+)?)\s*(?:,\s*|\s+and\s+)(?=
                      r",\s*)*(?:\d+(?:\.\d+)?\s*,?\s*and\s+)?\d+(?:\.\d+)?\s*"
                      r"(?P<unit>percentage points?|%|percent\b|per cent\b))", re.I)
 # a range: "80 to 100 industrial companies", "one or two enterprises" (the lower bound, at least)
-_RANGE = re.compile(r"(?<![\d.])(?<!\bfrom\s)\b(?P<low>\d[\d,]*|one|two|three|four|five|six|seven|"
-                    r"eight|nine|ten)\s+"
+_RANGE = re.compile(r"(?<![\d.])(?<!\bfrom\s)\b(?P<low>\d[\d,]*|" + "|".join(ONE_TO_TEN) + r")\s+"
                     r"(?:to|or|-|~)\s+(?=(?:\d[\d,]*|two|three|four|five|six|seven|eight|nine|ten|"
                     r"eleven|twelve|twenty)\b)", re.I)
-_RANGE_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                "eight": 8, "nine": 9, "ten": 10}
 # "responsible persons of 40 key enterprises attended": the enterprises came to a meeting
 _ATTENDING_FOR = re.compile(r"\b(?:persons|representatives|heads|leaders|people)\s+"
                             r"(?:in charge\s+)?of\s+$", re.I)
@@ -263,7 +259,7 @@ def _lower_bounds(text: str, quantities: list[Quantity]) -> list[Quantity]:
                                 text[high.start:])):
                 continue  # not a count's upper bound, or one with a scale ("8 to 10 thousand")
             low = match.group("low").lower()
-            value = float(_RANGE_WORDS.get(low) or to_number(low))
+            value = float(ONE_TO_TEN.get(low) or to_number(low))
             kept[index] = Quantity(value, high.unit, ">=", match.start("low"), high.end,
                                    high.clause)
     return sorted(kept, key=lambda q: q.start)
