@@ -129,3 +129,13 @@ def test_an_event_or_an_institute_is_no_programme() -> None:
 def test_a_long_properly_written_name_is_a_programme() -> None:
     name = "Several Measures to Support the Development of the Private Economy of Small Firms"
     assert names_a_programme({"name": name, "mentions": [name], "evidence": name}) is True
+
+
+def test_a_lone_lower_case_word_names_no_programme() -> None:
+    for mention, name in (("“portrait”", "portrait diagnosis"),
+                          ("“hundred”", "hundred intelligent key projects"),
+                          ("cloud", "online economy")):
+        assert names_a_programme({"name": name, "mentions": [mention],
+                                  "evidence": f"the {mention} service"}) is False
+    plan = "Yinchuan New Materials Three-Year Action Plan (2022-2024)"  # "the Plan" for short
+    assert names_a_programme({"name": plan, "mentions": ["Plan"], "evidence": "the Plan"})

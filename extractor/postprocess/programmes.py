@@ -114,6 +114,9 @@ _COUNT_OF_KIND = re.compile(r"^\d[\d,.]*[、.]?\s+(?:[\w-]+\s+){0,7}(?:projects|
                             r"(?:thousand|million|billion|trillion)\s+)?yuan$", re.I)
 # a company's or a town's park, not a designation: "Zhongpei Electronic Information Industrial
 # Park" ("National ... Demonstration Park" is one)
+# a lone lower-case word ("“hundred”", "“prescription”", "cloud"): a piece of a slogan or a
+# concept, whatever name the model gives it; a programme's one-word name is capitalised ("Plan")
+_ONE_COMMON_WORD = re.compile(r"[a-z]+")
 _PARK = re.compile(r"\b(?:industrial|technology|science|industry|logistics)\s+park$", re.I)
 
 
@@ -163,7 +166,8 @@ def names_a_programme(initiative: dict) -> bool:
     a sentence with a modal verb ("Baotou will offer ..."); a name with a programme word (plan,
     action, system, ...) is one.
     Else not a programme:
-    every mention is only a number ("hundred"), the name is an event ("... work meeting"), or
+    every mention is one lower-case word ("“portrait”", named "portrait diagnosis") or only a
+    number ("hundred"), the name is an event ("... work meeting"), or
     it is a sentence (an exhortation: mostly lower case, six words or more ending in . ! ?, or
     ten or more broken by a comma; a quoted slogan is shorter)."""
     name = (initiative.get("name") or "").strip(" “”‘’\"'")
@@ -198,6 +202,8 @@ def names_a_programme(initiative: dict) -> bool:
         return False
     if _EVENT_HEAD.search(name) and not quoted:
         return False  # "new materials industry high-quality development promotion meeting"
+    if mentions and all(_ONE_COMMON_WORD.fullmatch(m) for m in mentions):
+        return False  # "“portrait”" named "portrait diagnosis": a word out of a slogan
     if _PROGRAMME_HEAD.search(name):
         return True
     if mentions and all(_NUMBER_WORDS.fullmatch(m) for m in mentions):
