@@ -463,3 +463,19 @@ def test_a_repair_with_the_currency_first_is_left_as_it_is() -> None:
     repair = {"original": "investment 15 yi yuan", "repaired": "investment of RMB 15 million",
               "source": "model"}
     assert restate_chinese_figures([repair]) == [repair]
+
+
+def test_only_a_kept_initiative_implies_a_repair() -> None:
+    text = ("Baotou signed 45 projects worth 89.3 billion yuan. The city carries out the "
+            "“wisdom change number turn” campaign.")
+    initiatives = [
+        {"name": "money", "mentions": ["89.3 billion yuan"], "evidence": "89.3 billion yuan"},
+        {"name": "Intelligent Transformation and Digital Transformation Campaign",
+         "mentions": ["“wisdom change number turn” campaign"],
+         "evidence": "the “wisdom change number turn” campaign"},
+    ]
+    final = finalize({"initiatives": initiatives, "repairs": []}, text)
+    derived = {r["original"]: r["repaired"] for r in final["repairs"] if r["source"] == "rule"}
+    assert "89.3 billion yuan" not in derived  # an amount is rejected: it repairs nothing
+    assert [repaired for original, repaired in derived.items()
+            if original.startswith("wisdom change number turn")] == [initiatives[1]["name"]]

@@ -442,8 +442,12 @@ def finalize(records: dict[str, list[dict]], text: str, published: str | None = 
         merged["initiatives"] = initiatives + rule_initiatives(
             text, programmes, merged.get("repairs", []), glossary)
     if "repairs" in merged:
+        # only a record that is kept implies a repair: an "initiative" rejected as an amount or a
+        # concept ("89.3 billion yuan" named "money") repairs nothing
+        kept = {table: [r for r in merged.get(table, []) if not plausibility_flags(table, r)]
+                for table in ("officials", "initiatives")}
         merged["repairs"] = restate_chinese_figures(merged["repairs"]) + rule_repairs(
-            merged["repairs"], merged.get("officials", []), merged.get("initiatives", []), text)
+            merged["repairs"], kept["officials"], kept["initiatives"], text)
     grounded = {table: ground_records(table, rows, text) for table, rows in merged.items()}
     if "repairs" in grounded:
         for repair, flags in zip(grounded["repairs"], repair_flags(grounded["repairs"], glossary),
