@@ -68,3 +68,18 @@ def test_an_amount_with_yi_read_as_billion_is_repaired_where_the_text_states_it_
     assert yi_as_billion_repairs("investment of 21.8 billion yuan and 218 billion yuan") == []
     [thousand] = yi_as_billion_repairs("investment broke through 1,000 billion yuan")
     assert thousand.repaired == "100 billion yuan"
+
+
+def test_thousand_billion_is_qianyi_and_then_hundred_billion_level_is_baiyi() -> None:
+    from extractor.text.textfixes import thousand_billion_repairs
+
+    text = ("It will have 8 thousand-billion-level enterprises and start 80 "
+            "hundred-billion-level projects; the manufacturing thousand billion yuan scale goal.")
+    assert [(r.original, r.repaired) for r in thousand_billion_repairs(text)] == [
+        ("thousand-billion-level", "100-billion-yuan-level"),
+        ("thousand billion", "100 billion"),
+        ("hundred-billion-level", "10-billion-yuan-level")]
+    # alone, "hundred-billion-level" may be a right reading of 千亿级; "ten thousand billion" is
+    # 万亿, another figure
+    assert thousand_billion_repairs("80 hundred-billion-level projects") == []
+    assert thousand_billion_repairs("a ten thousand billion yuan cluster") == []

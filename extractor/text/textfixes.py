@@ -137,6 +137,28 @@ def yi_as_billion_repairs(text: str) -> list[Repair]:
             if value >= 1000 and (round(value * 100) in in_millions or value == 1000)]
 
 
+# 千亿 and 百亿 with 亿 read as "billion": "thousand-billion-level enterprises" (千亿级), "the
+# manufacturing thousand billion yuan scale". No English writes "thousand billion"; once an
+# article does, its "hundred-billion-level" is 百亿级 by the same slip.
+_THOUSAND_BILLION = re.compile(r"(?<![\w-])(?<!ten )(?<!ten-)thousand[- ]billion(?:-level)?\b",
+                               re.I)
+_HUNDRED_BILLION_LEVEL = re.compile(r"(?<![\w-])hundred-billion-level\b", re.I)
+
+
+def thousand_billion_repairs(text: str) -> list[Repair]:
+    """千亿 written "thousand billion" (100 billion) and, in the same article, 百亿级 written
+    "hundred-billion-level" (10 billion)."""
+    found = [(m, "100") for m in _THOUSAND_BILLION.finditer(text)]
+    if found:
+        found += [(m, "10") for m in _HUNDRED_BILLION_LEVEL.finditer(text)]
+    return [Repair(original=m.group(0),
+                   repaired=f"{figure}-billion-yuan-level" if m.group(0).lower().endswith("level")
+                   else f"{figure} billion" if " " in m.group(0) else f"{figure}-billion-yuan",
+                   category="number",
+                   note=f"{'千' if figure == '100' else '百'}亿 with 亿 read as billion")
+            for m, figure in found]
+
+
 def mojibake_repairs(text: str) -> list[Repair]:
     """Runs of mojibake, repaired by ftfy (a lone "â€", its last byte lost, is a closing
     quote); a phrase between mojibake quotes is one repair."""
@@ -166,6 +188,6 @@ def place_calque_repairs(text: str) -> list[Repair]:
 def post_model_repairs(text: str) -> list[Repair]:
     """Figure, date, encoding and place-name repairs found by rule after the model, in text
     order."""
-    found = [*figure_repairs(text), *yi_as_billion_repairs(text), *mojibake_repairs(text),
-             *place_calque_repairs(text)]
+    found = [*figure_repairs(text), *yi_as_billion_repairs(text), *thousand_billion_repairs(text),
+             *mojibake_repairs(text), *place_calque_repairs(text)]
     return sorted(found, key=lambda repair: text.find(repair.original))
