@@ -477,5 +477,5 @@ def test_only_a_kept_initiative_implies_a_repair() -> None:
     final = finalize({"initiatives": initiatives, "repairs": []}, text)
     derived = {r["original"]: r["repaired"] for r in final["repairs"] if r["source"] == "rule"}
     assert "89.3 billion yuan" not in derived  # an amount is rejected: it repairs nothing
-    assert [repaired for original, repaired in derived.items()
-            if original.startswith("wisdom change number turn")] == [initiatives[1]["name"]]
+    # the whole mention, both quote marks with it, not a span with one stray quote
+    assert derived["“wisdom change number turn” campaign"] == initiatives[1]["name"]

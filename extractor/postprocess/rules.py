@@ -287,12 +287,17 @@ def _name_repairs(officials: Sequence[dict]) -> list[dict]:
     return found
 
 
+_QUOTE_MARK = re.compile("[“”\"‘’]")
+
+
 def _initiative_repairs(initiatives: Sequence[dict]) -> list[dict]:
     found = []
     for initiative in initiatives:
         name = initiative.get("name") or ""
         for mention in (initiative.get("mentions") or [])[:1]:
             inner = mention.strip("“”\"‘’'")
+            if _QUOTE_MARK.search(inner):  # "“wisdom change number turn” campaign": keep both
+                inner = mention.strip()
             added, dropped = _words(name) - _words(inner), _words(inner) - _words(name)
             if added and dropped and len(inner.split()) >= 2:  # words replaced, not trimmed
                 found.append({"original": inner, "repaired": name, "category": "term",
