@@ -112,11 +112,11 @@ _LONG_WITHOUT_HEAD = 9
 _COUNT_OF_KIND = re.compile(r"^\d[\d,.]*[、.]?\s+(?:[\w-]+\s+){0,7}(?:projects|enterprises|"
                             r"companies|parks|bases)$|^\d[\d,.]*\s*(?:(?:hundred |ten )?"
                             r"(?:thousand|million|billion|trillion)\s+)?yuan$", re.I)
-# a company's or a town's park, not a designation: "Zhongpei Electronic Information Industrial
-# Park" ("National ... Demonstration Park" is one)
 # a lone lower-case word ("“hundred”", "“prescription”", "cloud"): a piece of a slogan or a
 # concept, whatever name the model gives it; a programme's one-word name is capitalised ("Plan")
 _ONE_COMMON_WORD = re.compile(r"[a-z]+")
+# a company's or a town's park, not a designation: "Zhongpei Electronic Information Industrial
+# Park" ("National ... Demonstration Park" is one)
 _PARK = re.compile(r"\b(?:industrial|technology|science|industry|logistics)\s+park$", re.I)
 
 

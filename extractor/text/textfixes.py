@@ -148,15 +148,20 @@ _HUNDRED_BILLION_LEVEL = re.compile(r"(?<![\w-])hundred-billion-level\b", re.I)
 def thousand_billion_repairs(text: str) -> list[Repair]:
     """千亿 written "thousand billion" (100 billion) and, in the same article, 百亿级 written
     "hundred-billion-level" (10 billion)."""
-    found = [(m, "100") for m in _THOUSAND_BILLION.finditer(text)]
+    found = [(m.group(0), "100", "千") for m in _THOUSAND_BILLION.finditer(text)]
     if found:
-        found += [(m, "10") for m in _HUNDRED_BILLION_LEVEL.finditer(text)]
-    return [Repair(original=m.group(0),
-                   repaired=f"{figure}-billion-yuan-level" if m.group(0).lower().endswith("level")
-                   else f"{figure} billion" if " " in m.group(0) else f"{figure}-billion-yuan",
-                   category="number",
-                   note=f"{'千' if figure == '100' else '百'}亿 with 亿 read as billion")
-            for m, figure in found]
+        found += [(m.group(0), "10", "百") for m in _HUNDRED_BILLION_LEVEL.finditer(text)]
+    return [Repair(original=written, repaired=_billion_written_as(written, figure),
+                   category="number", note=f"{chinese}亿 with 亿 read as billion")
+            for written, figure, chinese in found]
+
+
+def _billion_written_as(written: str, figure: str) -> str:
+    """``figure`` billion in the form of ``written``: "100-billion-yuan-level" for
+    "thousand-billion-level", "100 billion" for "thousand billion", else "100-billion-yuan"."""
+    if written.lower().endswith("level"):
+        return f"{figure}-billion-yuan-level"
+    return f"{figure} billion" if " " in written else f"{figure}-billion-yuan"
 
 
 def mojibake_repairs(text: str) -> list[Repair]:
