@@ -95,3 +95,31 @@ def test_items_of_projects_are_projects() -> None:
 def test_more_chinese_order_counts(text: str, expected: list[tuple]) -> None:
     assert [(q.value, q.unit, q.comparator) for q in find_quantities(text)] == [
         (float(v), u, c) for v, u, c in expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 家/名/条 after a noun the finder does not know
+        ("this year set up alliance (league) 8 home, ", [(8, "alliances", "=")]),
+        ("bring in skilled talent 1500 name above, ", [(1500, "talents", ">")]),
+        ("smart production line near 600 bar, ", [(600, "lines", "~")]),
+        ("and 200 more home enterprise representative came", []),
+        # full coverage, more than half, a time limit in working days
+        ("key enterprise digitalization full coverage, ", [(100, "%", "=")]),
+        ("more than half of the firms joined", [(50, "%", ">")]),
+        ("ensure “time over half, task over half”", []),
+        ("approval compressed to within 15 working days", [(15, "working days", "<=")]),
+        # newly added, and the total after it in the unit of the count before
+        ("green factories newly added 12, total reached 40.",
+         [(12, "factories", "="), (40, "factories", "=")]),
+        ("output efficiency lift 3 times", [(3, "times", "=")]),
+        # the parts of a plan: "9 big industry cluster", "6 key industry chain"
+        ("push 9 big industry cluster and 6 key industry chain", []),
+        # a list's name: "World top 500 enterprise"
+        ("World top 500 enterprise project new add 3", [(3, "projects", "=")]),
+    ],
+)
+def test_counts_found_on_new_writing(text: str, expected: list[tuple]) -> None:
+    assert [(q.value, q.unit, q.comparator) for q in find_quantities(text)] == [
+        (float(v), u, c) for v, u, c in expected]

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from extractor.postprocess.finalize import finalize, ground_records, grounding_counts
+from extractor.postprocess.finalize import (
+    finalize,
+    ground_records,
+    grounding_counts,
+    plausibility_flags,
+)
 
 TEXT = ("Mayor Zhang Zijian chaired the meeting. Party secretary Xu Na attend and delivered "
         "a speech. Xu Nanji stressed the “two long” system. Industrial taxable sales exceeded "
@@ -479,3 +484,14 @@ def test_only_a_kept_initiative_implies_a_repair() -> None:
     assert "89.3 billion yuan" not in derived  # an amount is rejected: it repairs nothing
     # the whole mention, both quote marks with it, not a span with one stray quote
     assert derived["“wisdom change number turn” campaign"] == initiatives[1]["name"]
+
+
+def test_units_implied_by_the_genres_words_are_in_the_evidence() -> None:
+    def flags(value: float, unit: str, evidence: str) -> list[str]:
+        return plausibility_flags("targets", {"value": value, "unit": unit, "evidence": evidence})
+
+    assert flags(100, "billion yuan", "the copper industry reach thousand yi level") == []
+    assert flags(100, "%", "key enterprise digitalization full coverage") == []
+    assert flags(50, "%", "more than half of the firms joined") == []
+    assert flags(100, "billion yuan", "the copper industry reach thousand level") == [
+        "unit_not_in_evidence"]

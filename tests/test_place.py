@@ -165,3 +165,27 @@ def test_a_district_naming_three_cities_is_still_the_district() -> None:
     text = ("Qixia District signed deals. The district met firms from Suzhou, from Wuxi and "
             "from Changzhou; the district will grow. Qixia led.")
     assert article_place(text, None) == "Qixia, Jiangsu"
+
+
+def test_a_district_named_in_its_citys_news_leaves_the_place_with_the_city() -> None:
+    text = ("Zibo held the conference in Zhangdian. The city will reward 326 enterprises; the "
+            "whole city aims higher, and the city's parks in Zhangdian grow.")
+    assert article_place(text, None) == "Zibo, Shandong"
+    # a county-level city (巩义市) speaks of itself as "the city": it stays the place
+    text = "Gongyi held a meeting. Gongyi of Zhengzhou: the city grew, the city will, Gongyi."
+    assert article_place(text, None) == "Gongyi, Henan"
+
+
+def test_a_district_that_speaks_as_the_district_is_still_the_place() -> None:
+    text = "Keqiao district news: the district committee met; Keqiao and Shaoxing. Keqiao grew."
+    assert article_place(text, None) == "Keqiao, Zhejiang"
+
+
+def test_a_municipality_named_far_more_often_than_any_city_is_the_place() -> None:
+    text = ("Chongqing signed 36 projects. Chongqing's output, Chongqing's parks, vice mayor "
+            "Luo Qingyun presided. Chongqing ... Chongqing and Chongqing. Qingyun.")
+    assert article_place(text, None) == "Chongqing"
+    # a partner named often is not the place: Tangshan's promotion meeting held in Beijing
+    text = ("Tangshan held a promotion meeting in Beijing for Beijing enterprises. Tangshan "
+            "welcomes Beijing capital; Beijing firms visit the city, Beijing.")
+    assert article_place(text, None) == "Tangshan, Hebei"

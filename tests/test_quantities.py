@@ -325,3 +325,23 @@ def test_pairs_fronts_and_thresholds(text: str, expected: list[tuple]) -> None:
 def test_what_the_review_found(text: str, expected: list[tuple]) -> None:
     assert [(q.value, q.unit, q.comparator) for q in find_quantities(text)] == [
         (float(v), u, c) for v, u, c in expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 亿 and 万亿 hyphenated, or 万亿 in pinyin
+        ("total throw capital 1203 hundred-million yuan,", [(1203, "hundred million yuan", "=")]),
+        ("output strives to break through 2 ten-thousand hundred-million yuan.",
+         [(2, "trillion yuan", ">")]),
+        ("sign contract investment 1.2 wan yi yuan", [(1.2, "trillion yuan", "=")]),
+        # 千亿 in pinyin with no number, a goal when "level" ends the clause, a class before a noun
+        ("the copper industry reach thousand yi level, new", [(100, "billion yuan", "=")]),
+        ("cultivate thousand yi level enterprises", []),
+        # 突破: "break" is more than
+        ("revenue will break 500 billion yuan", [(500, "billion yuan", ">")]),
+    ],
+)
+def test_scales_and_qualifiers_of_new_writing(text: str, expected: list[tuple]) -> None:
+    assert [(q.value, q.unit, q.comparator) for q in find_quantities(text)] == [
+        (float(v), u, c) for v, u, c in expected]

@@ -23,3 +23,18 @@ def test_class_thresholds(text: str, amount: str, is_threshold: bool) -> None:
     start = text.index(amount)
     end = text.index("yuan", start) + len("yuan")
     assert is_class_threshold(text, start, end) is is_threshold
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "is_threshold"),
+    [
+        ("investment exceed 2 hundred million yuan industry project 40 items", "2", True),
+        ("new Tianjin project 5 hundred million yuan above 7 items,", "5", True),
+        ("implement 200 upgrading items of 2000 ten thousand yuan above", "2000", True),
+        ("complete year investment 800 hundred million yuan above", "800", False),
+    ],
+)
+def test_class_thresholds_in_the_chinese_order(text: str, amount: str, is_threshold: bool) -> None:
+    start = text.index(amount)
+    end = text.index("yuan", start) + len("yuan")
+    assert is_class_threshold(text, start, end) is is_threshold

@@ -58,8 +58,10 @@ NOT_A_UNIT = re.compile(r"(?:year|years|date|month|day)s?|none|null|n/?a", re.I)
 UNIT_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (re.compile(unit, re.I), re.compile(cue, re.I)) for unit, cue in (
         (r"percentage point", r"percentage point"),
-        (r"^%$|percent", r"%|percent|per cent|\binto\b"),  # 成 "into": 8 into = 80 %
-        (r"yuan|rmb", r"yuan|rmb|(?:billion|trillion|million)\s+industr"),  # 百亿产业
+        # 成 "into": 8 into = 80 %; "full coverage", "all enterprises will", "more than half"
+        (r"^%$|percent", r"%|percent|per cent|\binto\b|\bcover(?:age)?\b|\ball\b|\bhalf\b"),
+        # 百亿产业; 亿 left in pinyin names yuan: "reach thousand yi level"
+        (r"yuan|rmb", r"yuan|rmb|(?:billion|trillion|million)\s+industr|\byi\b|亿"),
         (r"\bton", r"\bton"),
         (r"^rank", r"\brank|\btop\b|\bplace\b|\b(?:first|second|third|fourth|fifth|sixth|"
                    r"seventh|eighth|ninth|tenth)\b|\d+(?:st|nd|rd|th)\b|\bleading\b|\bposition"

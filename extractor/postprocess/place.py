@@ -7,9 +7,11 @@ Zhejiang) goes to the reading whose province or city the article also names. Nam
 official's name ("Li Yongxing") are not places. The article is about a county or district when
 the text names that unit at least twice and at least as often as its city, or when the text
 speaks as a county or district ("the district committee and district government held ...")
-and names one; else about the city with the most votes, unless the text speaks as a province
-("our province", "the whole province") more than twice as often as it names that city; else
-about the province."""
+and names one (a city's district, 区, only when the text speaks as it at least as often as as
+"the city": a city's news names its districts); else about the city with the most votes (a
+municipality named three times as often as any city is its own city: Chongqing), unless the
+text speaks as a province ("our province", "the whole province") more than twice as often as it
+names that city; else about the province."""
 
 from __future__ import annotations
 
@@ -86,6 +88,13 @@ def place_mentions(text: str, officials: Sequence[dict] = ()) -> list[tuple[Plac
     return found
 
 
+def _city_of(place: Place) -> str | None:
+    """The prefecture-level city a place lies in, or is; a municipality is its own city."""
+    if place.level == "province":
+        return place.name if place.name in PROVINCE_LEVEL_CITIES else None
+    return place.city
+
+
 def _choose(readings: tuple[Place, ...], provinces: Counter[str], cities: Counter[str]) -> Place:
     """The reading the rest of the article supports (else the highest-level one). A name that
     is also a province's ("Henan" is a county of Qinghai too) reads as the province unless the
@@ -137,17 +146,23 @@ def article_place(text: str, model_place: str | None,
         cities.update([readings[0].city] if readings[0].city else [])
     chosen = [_choose(m, provinces, cities) for m in mentions]
     city_votes = Counter(p.city for p in chosen if p.city)
+    municipalities = Counter(p.name for p in chosen
+                             if p.level == "province" and p.name in PROVINCE_LEVEL_CITIES)
+    if municipalities:  # named far more often than any city: the municipality's own news
+        name, named = municipalities.most_common(1)[0]
+        if named >= 3 and named >= 3 * max(city_votes.values(), default=0):
+            city_votes = Counter({name: named})
     unit_votes = Counter(p for p in chosen)
     if not city_votes:
         province = Counter(p.province for p in chosen).most_common(1)[0][0]
         return province
     city, _ = city_votes.most_common(1)[0]
-    city_in_text = sum(1 for p in chosen[:in_text] if p.city == city)
+    city_in_text = sum(1 for p in chosen[:in_text] if _city_of(p) == city)
     speaks_as_province = len(_PROVINCE_SELF.findall(text))
     province_votes = Counter(p.province for p in chosen)
     if speaks_as_province >= 3 and speaks_as_province > 2 * city_in_text:
         return province_votes.most_common(1)[0][0]  # a province's news names a city in passing
-    in_city = [p for p in unit_votes if p.city == city]
+    in_city = [p for p in unit_votes if _city_of(p) == city]
     province = in_city[0].province
     own_province_named = sum(1 for p in chosen[:in_text]
                              if p.level == "province" and p.province == province)
@@ -164,12 +179,13 @@ def article_place(text: str, model_place: str | None,
         return province
     text_votes = Counter(chosen[:in_text])
     text_votes.update(_chained_counties(text))
-    direct = sum(n for p, n in text_votes.items() if p.city == city and p.level == "city")
+    direct = sum(n for p, n in text_votes.items() if _city_of(p) == city and p.level != "county")
     counties = [(n, p) for p, n in text_votes.items() if p.city == city and p.level == "county"]
     if counties:  # a municipality's districts too (Pudong, Binhai New Area)
         n, county = max(counties, key=lambda item: item[0])
-        as_county = len(_COUNTY_SELF.findall(text))
-        speaks_as_county = as_county >= 2 and as_county > len(_CITY_SELF.findall(text))
-        if (n >= 2 and n >= direct) or speaks_as_county:
+        as_county, as_city = len(_COUNTY_SELF.findall(text)), len(_CITY_SELF.findall(text))
+        speaks_as_county = as_county >= 2 and as_county > as_city
+        in_city_news = county.district and as_city > as_county  # Zibo's news on its Zhangdian
+        if (n >= 2 and n >= direct and not in_city_news) or speaks_as_county:
             return f"{county.name}, {province}"
     return city if city in PROVINCE_LEVEL_CITIES else f"{city}, {province}"

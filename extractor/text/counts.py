@@ -45,9 +45,11 @@ _PART_OF = re.compile(NUM + r"\s+of\s+the\s+(?:[a-z-]+\s+){0,3}?(?P<noun>project
 _PART_OF_WHOLE = re.compile(
     r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})*)\s+(?:out\s+)?of\s+(?:the\s+)?(?:[a-z-]+'s\s+)?"
     r"(?P<whole>\d{1,3}(?:,\d{3})*)\s+(?:[a-z][a-z-]*\s+){0,3}?(?P<noun>[a-z]{2,}s)\b", re.I)
-# "the province's 10 key industries", "13 key industrial chains": the parts of a plan
-_FRAMED_COUNT = re.compile(r"\b\d+\s+(?:big\s+)?(?:key|major|main|pillar|priority)\s+(?:industries|"
-                           r"industrial chains|chains)\b", re.I)
+# "the province's 10 key industries", "13 key industrial chains", "9 big industry cluster" (九大
+# 产业集群): the parts of a plan, not a count of things built
+_FRAMED_COUNT = re.compile(r"\b\d+\s+(?:(?:big|key|major|main|pillar|priority)\s+){1,2}"
+                           r"(?:industry\s+|industrial\s+)?(?:industries|industry|chains?|"
+                           r"clusters?)\b", re.I)
 _AMONG_THE = re.compile(r"\bamong\s+(?:the\s+)?(?:[a-z-]+'s\s+)?(?P<whole>\d[\d,]*|"
                         r"ten|twenty|thirty|fifty|hundred)\b", re.I)
 # a count written in words, of things built, signed or run: "signed five contracted projects",
@@ -60,7 +62,8 @@ _WORD_COUNT = re.compile(
     r"production lines|bases|base stations|buildings|laboratories)\b", re.I)
 # a multiple: "increased by 2.1 times year-on-year", "is five times that of 2002"
 _MULTIPLE = re.compile(
-    r"\b(?:by|is|was|are|were|be|reach(?:ed|es)?|grow|grew|increased?|rose)\s+"
+    r"\b(?:by|is|was|are|were|be|reach(?:ed|es)?|grow|grew|increased?|rose|lift(?:s|ed)?|"
+    r"rais(?:e|es|ed)|improv(?:e|es|ed))\s+"
     r"(?P<qual>more than\s+|over\s+|nearly\s+|about\s+)?(?P<num>\d+(?:\.\d+)?|"
     + "|".join(SMALL_COUNT_WORDS)
     + r")\s+times\b(?!\s+(?:a|per|each|in)\b)"
@@ -71,7 +74,10 @@ _MULTIPLE = re.compile(
 # into operation", "the launch of 310 and operation of 300"
 _ELLIPTICAL = re.compile(
     r"\b(?:signed|started|launched|completed|commenced|opened|landed|put|(?:launch|start|"
-    r"operation|completion|signing|commencement)\s+of)\s+(?:another\s+)?(?P<num>\d{1,3}(?:,\d{3})*)"
+    r"operation|completion|signing|commencement)\s+of"
+    # the total after a count: "newly added 3 ... enterprises, total number reached 5"
+    r"|total(?:\s+number)?\s+(?:reach(?:ed|es)?|broke(?:\s+through)?|exceed(?:ed|s)?))"
+    r"\s+(?:another\s+)?(?P<num>\d{1,3}(?:,\d{3})*)"
     r"(?![.,]\d)"
     r"(?=\s*(?:[,;.]|and\b|into\b|throughout\b|$))", re.I)
 _ENTERPRISE_WORDS = re.compile(r"\b(?:enterprises?|compan(?:y|ies)|firms?|factor(?:y|ies)|"
@@ -90,13 +96,23 @@ _ALL_OF = re.compile(
     r"\s+(?:will|shall|should|must|are to)\s+(?:be\s+|have\s+)?(?:fully\s+)?"
     r"(?:achieve|realize|complete|carry|implement|transform|transformed|covered|digitally)\w*",
     re.I)
+# 全覆盖 and 过半: "digitalization full coverage", "realize whole cover" (100 %), "more than
+# half take part" (over 50 %)
+_FULL_COVERAGE = re.compile(r"\b(?:full|whole|complete)\s+cover(?:age)?\b", re.I)
+# ("time over half, task over half", 双过半, is a slogan for the year's midpoint)
+_MORE_THAN_HALF = re.compile(r"\bmore than\s+half\b(?!\s+(?:a|an)\s)(?![\"”’])", re.I)
+# a time limit (承诺 N 个工作日内): "approval time compressed to within 20 working days"
+_WORKING_DAYS = re.compile(r"\bwithin\s+" + NUM + r"\s+(?:working|work)\s+days?\b", re.I)
 # The Chinese order, noun before its count (项目359个, 企业8家): "signed industry project 359 and
 # ...", "new provincial intelligent workshop 2", "little giant enterprises more than 300",
-# "projects under construction have 186". The number ends its clause and has no unit after it.
+# "projects under construction have 186", "national green factories newly added 25". The number
+# ends its clause and has no unit after it.
 _COUNT_AFTER = re.compile(
-    r"\b(?P<noun>" + COUNT_NOUNS + r")\b(?P<gap>(?:\s+(?!(?:of|and|in|with|by|from|for|to)\b)"
+    r"\b(?P<noun>" + COUNT_NOUNS + r")\b(?P<gap>(?:\s+(?!(?:of|and|in|with|by|from|for|to|"
+    + COUNT_NOUNS + r")\b)"  # the noun nearest the count: "enterprise project new add 4"
     r"[a-z][a-z-]*){0,3}?\s+(?:have|has|had|reach(?:ed|es)?|exceed(?:ed|s)?|break through|"
-    r"broke through|total(?:led|ed)?|numbered)|)\s+(?P<qual>more than\s+|over\s+|about\s+|"
+    r"broke through|total(?:led|ed)?|numbered|add(?:ed|s)?)|)\s+"
+    r"(?P<qual>more than\s+|over\s+|about\s+|"
     r"nearly\s+|at least\s+)?" + NUM
     + r"(?![.,]?\d)(?P<more>\s+(?:or\s+)?(?:more|above))?(?=\s*(?:[,;.，；。)]|\band\b|$))",
     re.I)
@@ -108,6 +124,23 @@ _MEASURED = re.compile(
     r"(?P<more>\s+more)?\s+(?P<measure>items?|famil(?:y|ies)|homes?|only|ge)\b"
     # or the measure word before the noun: "start work of 59 items project"
     r"|" + NUM.replace("num", "num2") + r"\s+items?\s+(?:of\s+)?(?P<noun2>projects?)\b", re.I)
+# any noun right before its count and a measure word no English count takes (家, 名, 条 word by
+# word): "research platform 30 home", "alliance (association) 6 home", "talent 3000 name
+# above", "digital production line near 1000 bar" ("items" and "pieces" follow verbs and
+# names as often: "sign 300 items")
+_NOUN_MEASURED = re.compile(
+    r"\b(?P<noun>[a-z]{3,})(?:\s+\([^()\n]{1,30}\))?\s+"
+    r"(?P<qual>near(?:ly)?\s+|about\s+|more than\s+|over\s+)?" + NUM
+    + r"(?P<more>\s+more)?\s+(?P<measure>home|name|bar)\b(?P<above>\s+above)?"
+    r"(?!\s+(?:of|in|with|[a-z]+\s+(?:representatives|delegates)|(?:" + COUNT_NOUNS + r"))\b)",
+    re.I)
+# what stands before a number without being the noun it counts
+_NOT_A_NOUN = re.compile(
+    r"^(?:the|and|or|of|to|in|on|at|by|for|with|from|than|have|has|had|reach|reached|total|add|"
+    r"added|new|newly|build|built|set|up|year|years|month|months|day|days|about|only|more|over|"
+    r"is|are|was|were|will|be|been|this|that|these|those|each|every|all|plan|plans|task|tasks|"
+    r"measure|measures|aspect|aspects|article|articles|point|points|time|times|rank|row|list|"
+    r"name|first|front|top|no|number|phase|stage|batch|round)$", re.I)
 _BARS_OF_LINE = re.compile(NUM + r"\s+bars?\s+(?:[a-z-]+\s+){0,2}?(?:production\s+)?lines?\b",
                            re.I)
 # 成 (tenths) word by word: "occupy 8 into" is 80 %
@@ -183,6 +216,15 @@ def add_counts(text: str, found: list[Quantity]) -> list[Quantity]:
                              group=group))
     found += [_at(text, m, to_number(m.group("num")), "production lines")
               for m in _BARS_OF_LINE.finditer(text)]
+    for match in _NOUN_MEASURED.finditer(text):
+        noun = match.group("noun").lower()
+        if (_NOT_A_NOUN.match(noun) or re.fullmatch(COUNT_NOUNS, noun, re.I)
+                or YEAR_NUMBER.fullmatch(match.group("num")) or "." in match.group("num")):
+            continue  # _MEASURED reads the nouns it knows, with their modifiers
+        comparator = (">" if match.group("more") or match.group("above")
+                      else comparator_for(match.group("qual")))
+        found.append(_at(text, match, to_number(match.group("num")), plural_noun(noun),
+                         comparator))
     found += [_at(text, m, round(float(m.group("num")) * 10, 6), "%")
               for m in _TENTHS.finditer(text)]
     found += [_at(text, m, to_number(m.group("num")), m.group("noun").lower(),
@@ -198,7 +240,11 @@ def add_counts(text: str, found: list[Quantity]) -> list[Quantity]:
     found += [_at(text, m, to_number(m.group("num")), m.group("noun").lower())
               for m in _PART_OF.finditer(text) if not YEAR_NUMBER.fullmatch(m.group("num"))]
     found += [Quantity(100.0, "%", "=", m.start(), m.end(), clause_at(text, m.start(), m.end()))
-              for m in _ALL_OF.finditer(text)]
+              for pattern in (_ALL_OF, _FULL_COVERAGE) for m in pattern.finditer(text)]
+    found += [Quantity(50.0, "%", ">", m.start(), m.end(), clause_at(text, m.start(), m.end()))
+              for m in _MORE_THAN_HALF.finditer(text)]
+    found += [_at(text, m, to_number(m.group("num")), "working days", "<=")
+              for m in _WORKING_DAYS.finditer(text)]
     found += [Quantity(1000.0, m.group("noun").lower(), ">=", m.start(), m.end(),
                        clause_at(text, m.start(), m.end())) for m in _THOUSANDS.finditer(text)]
     found += [_at(text, m, to_number(m.group("num")), f"{m.group('scale').lower()} yuan", ">=")

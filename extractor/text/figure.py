@@ -18,15 +18,18 @@ COUNT_NOUNS = (r"projects?|enterprises?|compan(?:y|ies)|firms|factor(?:y|ies)|wo
 # The qualifier is read from the text just before a number (a number-first search is several
 # times faster than trying every qualifier at every position of the article).
 QUALIFIER_BEFORE = re.compile(
-    r"(?P<qual>more than|over|exceed(?:ed|ing|s)?(?: the)?|at least|(?:shall |will )?not be less "
+    r"(?P<qual>more than|over|exceed(?:ed|ing|s)?(?: the)?|"
+    r"(?:break(?:s|ing)?|broke|surpass(?:ed|es|ing)?)(?: through)?|at least|"
+    r"(?:shall |will )?not be less "
     r"than|not less than|no less than|"
     r"up to|no more than|not more than|about|nearly|approximately|around|close to)\s*$", re.I)
 QUALIFIER_WINDOW = 40
 YEAR_NUMBER = re.compile(r"(?:19|20)\d\d")
 _COMPARATORS = {
-    "more than": ">", "over": ">", "exceed": ">", "at least": ">=", "not less than": ">=",
+    "more than": ">", "over": ">", "exceed": ">", "break": ">", "broke": ">", "surpass": ">",
+    "at least": ">=", "not less than": ">=",
     "no less than": ">=", "up to": "<=", "no more than": "<=", "not more than": "<=",
-    "about": "~", "nearly": "~", "approximately": "~", "around": "~", "close to": "~",
+    "about": "~", "nearly": "~", "near": "~", "approximately": "~", "around": "~", "close to": "~",
     "shall not be less than": ">=", "will not be less than": ">=", "not be less than": ">=",
 }
 # a comma between the shares of a list ("rose 18.9%, 15.9% and 15.5% respectively") does not

@@ -57,6 +57,7 @@ class Place:
     province: str  # English province name
     city: str | None  # the prefecture-level city (None for a province)
     chinese: str = ""  # the name without its unit word: 姜堰 (for 姜堰区)
+    district: bool = False  # a city's district (区), not a county or a county-level city
 
 
 def place_word_key(text: str) -> str:
@@ -103,7 +104,8 @@ def _walk() -> Iterator[Place]:
         for child in province.get("children", []):
             if municipality:  # a municipality's districts and counties
                 bare = _bare(child["name"])
-                yield Place(_romanised(bare), "county", english, english, bare)
+                yield Place(_romanised(bare), "county", english, english, bare,
+                            child["name"].endswith("区"))
                 continue
             # a province's cities (Dongguan and Zhongshan have no counties; a county-level
             # city under the province, Xiantao, stands for itself)
@@ -112,7 +114,8 @@ def _walk() -> Iterator[Place]:
             yield Place(city, "city", english, city, bare)
             for county in child.get("children", []):
                 bare = _bare(county["name"])
-                yield Place(_romanised(bare), "county", english, city, bare)
+                yield Place(_romanised(bare), "county", english, city, bare,
+                            county["name"].endswith("区"))
 
 
 @functools.cache

@@ -27,13 +27,19 @@ from extractor.text.magnitudes import normalize_quantity
 from extractor.text.numbers import ONE_TO_TEN, scale_factor
 from extractor.text.thresholds import is_class_threshold
 
-_SCALE = (r"(?P<scale>trillion|billion|ten thousand hundred million|hundred million|million|"
-          r"ten thousand|bn\b|mn\b)?\s*")  # 万亿 word by word: "ten thousand hundred million"
-# 千亿 with no number before it: "striving to break thousand hundred million" (100 billion)
+# 万亿 word by word: "ten thousand hundred million", hyphenated or not ("1 ten-thousand
+# hundred-million yuan", "1609 hundred-million yuan")
+_SCALE = (r"(?P<scale>trillion|billion|ten[- ]thousand[- ]hundred[- ]million|hundred[- ]million|"
+          r"million|ten[- ]thousand|bn\b|mn\b)?\s*")
+# 千亿 with no number before it: "striving to break thousand hundred million", "thousand yi"
+# (100 billion)
 _BARE_THOUSAND_YI = re.compile(
-    r"(?<![\d.,])(?<![\d.,]\s)" + "".join(rf"(?<!\b{word}\s)" for word in ("a", *ONE_TO_TEN))
-    + r"\bthousand hundred million(?:\s+yuan)?\b"
-    r"(?![- ]level)", re.I)
+    r"(?<![\d.,])(?<![\d.,]\s)(?<!\bten-)"
+    + "".join(rf"(?<!\b{word}\s)" for word in ("a", *ONE_TO_TEN))
+    + r"\bthousand(?:[- ]hundred[- ]million|\s+yi)(?:\s+yuan)?\b"
+    # "-level" names a class ("thousand yi level enterprises") unless it ends the clause
+    # ("the titanium industry reach thousand yi level")
+    r"(?:[- ]level(?=\s*(?:[,;.，；。]|$)))?(?![- ]level)", re.I)
 # 以上 after a figure: "3000 hundred million yuan above" is at least it
 _AT_LEAST_AFTER = re.compile(r"\s*(?:(?:and|or)\s+)?(?:above|more)\b(?=\s*(?:[,;.)，；。]|$))",
                              re.I)
@@ -60,7 +66,8 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                         r"trillion|billion|hundred million|million|ten thousand|bn\b|mn\b))?"
                         r"(?!\s*(?:trillion|billion|hundred|million|ten|yuan|RMB)\b)", re.I)),
     # 亿 and 万 left in characters or pinyin: "3亿元", "5000 wan yuan"
-    ("yuan", re.compile(NUM + r"\s*(?P<scale>万亿|亿|万|(?<![a-z])yi|(?<![a-z])wan)\s*"
+    ("yuan", re.compile(NUM + r"\s*(?P<scale>万亿|亿|万|(?<![a-z])wan\s+yi|(?<![a-z])yi|"
+                        r"(?<![a-z])wan)\s*"
                         r"(?:元|yuan\b|RMB\b)", re.I)),
     ("tons of standard coal", re.compile(NUM + r"\s*tons? of standard coal\b", re.I)),
     # US dollars, not a conversion in brackets after a yuan figure: "7.92 billion US dollars",
@@ -121,9 +128,10 @@ _LABEL_BEFORE = re.compile(r"\b(?:No|Number|Phase|Article|Item)\.?\s*$", re.I)  
 # 前十 word by word: "enter the whole province front 10", "row front three"
 _TOP = re.compile(r"\b(?:top|front)\s+(?P<n>\d+|three|five|ten|twenty|thirty|fifty|hundred)\b"
                   r"(?!\s+(?:quarters?|months?|years?|days?|weeks?)\b)", re.I)
-# "top 500 enterprises" names a category of companies, not a ranking or a count
-_CATEGORY = re.compile(r"\b(?:top|Fortune|Global|World|China|national)\s+\d+\s+"
-                       r"(?:enterprises|companies|firms)\b", re.I)
+# "top 500 enterprises", "World top 500 enterprise" name a category of companies, not a ranking
+# or a count
+_CATEGORY = re.compile(r"\b(?:(?:Fortune|Global|World|China|national)\s+(?:top\s+)?|top\s+)\d+\s+"
+                       r"(?:enterprises?|compan(?:y|ies)|firms?)\b", re.I)
 _GOAL_WORDS = re.compile(r"\b(?:strive|striv|goal|target|aim|plan to|by (?:the end of )?20\d\d|"
                          r"will (?:reach|exceed|realize|achieve))", re.I)
 _FUNDING_WORDS = re.compile(r"\b(?:fund|funds|subsid\w*|special funds|financial support)\b",
@@ -306,13 +314,13 @@ def _size_class_amounts(text: str) -> list[Quantity]:
 
 
 _CHINESE_SCALES = {"万亿": "trillion", "亿": "hundred million", "万": "ten thousand",
-                   "yi": "hundred million", "wan": "ten thousand", "bn": "billion",
-                   "mn": "million", "ten thousand hundred million": "trillion"}
+                   "yi": "hundred million", "wan": "ten thousand", "wan yi": "trillion",
+                   "bn": "billion", "mn": "million", "ten thousand hundred million": "trillion"}
 
 
 # 亿 and 万 in characters or pinyin; "RMB845.24bn"
 def _yuan(text: str, match: re.Match[str]) -> Quantity:
-    scale = (match.group("scale") or "").lower()
+    scale = " ".join((match.group("scale") or "").lower().replace("-", " ").split())
     label = f"{_CHINESE_SCALES.get(scale, scale)} yuan".strip()
     return Quantity(to_number(match.group("num")), label, "=", match.start("num"), match.end(),
                     clause_at(text, match.start(), match.end()))

@@ -51,13 +51,19 @@ _A_TOTAL = re.compile(r"\b(?:total(?:l?ing|l?ed)?|combined|aggregate|cumulative)
                       r"(?!.*\b(?:over|above|more than|exceeding|at least|not less than)\b)",
                       re.I)
 # the qualifier before the amount and the class noun after it, Chinese order (5000万元以上技改项目)
-_ABOVE_BEFORE = re.compile(r"\b(?:above|over)\s*$", re.I)
+_ABOVE_BEFORE = re.compile(r"\b(?:above|over|exceed(?:s|ing)?|more than)\s*$", re.I)
 _QUALIFIED_NOUN_AFTER = re.compile(
     r"^\s+(?:(?!(?:in|to|for|of|and|was|were|is|are|will)\b)[a-z-]+\s+){0,3}"
     r"(?:projects?|enterprises?)\b", re.I)
 _ABOVE_NOUN_AFTER = re.compile(
-    r"^\s+(?:and |or )?(?:above|or more)\s+(?:[a-z-]+\s+){0,5}?(?:projects?|enterprises?)\b",
-    re.I)
+    r"^\s+(?:and |or )?(?:above|or more)\s+(?:[a-z-]+\s+){0,5}?(?:projects?|enterprises?)\b"
+    # or the count of the class right after it: "project 1 hundred million yuan above 12 items"
+    r"|^\s+(?:and |or )?above\s+(?:[a-z-]+\s+){0,3}?\d[\d,]*\s+(?:items?|famil(?:y|ies)|homes?|"
+    r"pieces?)\b", re.I)
+# a count of the class earlier in the clause: "300 technique change items of 1000 ten thousand
+# yuan above" (the amount says which of the 300 count)
+_COUNTED_BEFORE = re.compile(r"\d[\d,]*\s+(?:[a-z-]+\s+){0,3}(?:items|projects|enterprises)\s+"
+                             r"(?:of|with)\s+$", re.I)
 
 
 def is_class_threshold(text: str, start: int, end: int) -> bool:
@@ -80,6 +86,8 @@ def is_class_threshold(text: str, start: int, end: int) -> bool:
         return True
     if _ABOVE_NOUN_AFTER.match(text[end:end + _THRESHOLD_WINDOW]):
         return True  # 亿元以上项目: "the 100 million yuan above project"
+    if _ABOVE_AFTER.match(text[end:end + _THRESHOLD_WINDOW]) and _COUNTED_BEFORE.search(before):
+        return True
     after = text[end:end + _THRESHOLD_WINDOW]
     return bool((_THRESHOLD_AFTER.match(after)
                  or (_ABOVE_AFTER.match(after) and _EVERY.search(before)))
