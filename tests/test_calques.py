@@ -74,3 +74,11 @@ def test_a_given_name_after_a_surname_is_no_context_and_city_reads_the_prefectur
             "each county to act.")
     found = [(c.text, c.place.name, c.place.level) for c in place_calques(text)]
     assert found == [("Lucky Peace city", "Ji'an", "city")]
+
+
+def test_a_calque_with_city_reads_the_prefecture_level_city_of_two_in_context() -> None:
+    # 赣州 (Jiangxi) and 甘州区 (Zhangye, Gansu) both read "Gan state"; both provinces are named
+    text = ("Gan state city government held the meeting. Jiangxi and Gansu firms came; Gan state "
+            "signed 40 projects.")
+    assert [place for _, place in _found(text)] == ["Ganzhou City", "Ganzhou"]
+    assert article_place(text, None) == "Ganzhou, Jiangxi"

@@ -340,6 +340,11 @@ def test_what_the_review_found(text: str, expected: list[tuple]) -> None:
         ("cultivate thousand yi level enterprises", []),
         # 突破: "break" is more than
         ("revenue will break 500 billion yuan", [(500, "billion yuan", ">")]),
+        # 排第二位 word by word, and the second rank of a pair
+        ("in the whole province arranged third position.", [(3, "rank", "=")]),
+        ("output and growth respectively row the province fifth and second position",
+         [(5, "rank", "="), (2, "rank", "=")]),
+        ("the first and second batch of pilots", []),
     ],
 )
 def test_scales_and_qualifiers_of_new_writing(text: str, expected: list[tuple]) -> None:

@@ -181,6 +181,9 @@ def place_calques(text: str) -> list[PlaceCalque]:
         for span, readings in by_span.items():
             in_context = [r for r in readings if r.place.city in cities
                           or (r.unit and r.place.province in provinces)]
+            if len(in_context) > 1 and readings[0].unit == "City":
+                # "Gan state city": the prefecture-level city (赣州), not a district (甘州区)
+                in_context = [r for r in in_context if r.place.level == "city"]
             if len(in_context) == 1:
                 chosen[span] = in_context[0]
             elif not provinces and readings[0].unit and readings[0].text[0].isupper():

@@ -115,11 +115,16 @@ _RANKS = (
     re.compile(r"\b(?:be|is|are|was|become|becomes|remain|remains)\s+(?:the\s+)?" + _ORDINAL
                + r"\s+(?:place\s+)?in\s+the\s+(?:whole\s+)?(?:province|country|nation|city)\b",
                re.I),
-    # 排名第九 word by word: "in the country ... row ninth", "the province rank No. 2"
-    re.compile(r"\b(?:rank(?:s|ed|ing)?|row(?:s|ed)?)\s+(?:(?!No\b)[A-Za-z-]+\s+){0,4}?"
+    # 排名第九 word by word: "in the country ... row ninth", "the province rank No. 2", "arranged
+    # second position"
+    re.compile(r"\b(?:rank(?:s|ed|ing)?|row(?:s|ed)?|arrang(?:e|es|ed))\s+"
+               r"(?:(?!No\b)[A-Za-z-]+\s+){0,4}?"
                r"(?:No\.?\s*(?P<no>\d{1,3})\b|(?:the\s+)?" + _ORDINAL + r"\b"
                r"(?!\s+(?:batch|batches|time|times|phase|half|quarter|round|consecutive|year|"
                r"years|straight)\b))", re.I),
+    # the second of a pair: "respectively row the whole province sixth and fourth position"
+    re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+and\s+"
+               + _ORDINAL + r"\s+(?:positions?|places?)\b", re.I),
     # "ensure first in the province" (not "the first in the province to ...", a first deed)
     re.compile(r"(?<!\bthe\s)\b(?P<ord>first|second|third)\s+in\s+the\s+(?:whole\s+)?"
                r"(?:province|country|nation)\b(?!\s+to\b)", re.I),
