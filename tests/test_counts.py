@@ -107,6 +107,10 @@ def test_more_chinese_order_counts(text: str, expected: list[tuple]) -> None:
         ("and 200 more home enterprise representative came", []),
         # full coverage, more than half, a time limit in working days
         ("key enterprise digitalization full coverage, ", [(100, "%", "=")]),
+        ("realize key chain full cover.", []),
+        # 中小企业, and a qualifier before a count in the Chinese order
+        ("218 small and medium enterprises went digital", [(218, "enterprises", "=")]),
+        ("new upgrading project not less than 200 item", [(200, "projects", ">=")]),
         ("more than half of the firms joined", [(50, "%", ">")]),
         ("ensure “time over half, task over half”", []),
         ("approval compressed to within 15 working days", [(15, "working days", "<=")]),

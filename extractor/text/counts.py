@@ -96,8 +96,8 @@ _ALL_OF = re.compile(
     r"\s+(?:will|shall|should|must|are to)\s+(?:be\s+|have\s+)?(?:fully\s+)?"
     r"(?:achieve|realize|complete|carry|implement|transform|transformed|covered|digitally)\w*",
     re.I)
-# 全覆盖 and 过半: "digitalization full coverage", "realize whole cover" (100 %), "more than
-# half take part" (over 50 %)
+# 全覆盖 and 过半: "enterprise digitalization full coverage", "realize whole cover" (100 %),
+# "more than half take part" (over 50 %)
 _FULL_COVERAGE = re.compile(r"\b(?:full|whole|complete)\s+cover(?:age)?\b", re.I)
 # ("time over half, task over half", 双过半, is a slogan for the year's midpoint)
 _MORE_THAN_HALF = re.compile(r"\bmore than\s+half\b(?!\s+(?:a|an)\s)(?![\"”’])", re.I)
@@ -120,7 +120,8 @@ _COUNT_AFTER = re.compile(
 # "gather enterprise 500 family", "build 6 bar automatic production line"
 _MEASURED = re.compile(
     r"\b(?P<noun>" + COUNT_NOUNS + r")\s+(?:(?!(?:of|and|in|to|the|projects?|enterprises?)\b)"
-    r"[a-z-]+\s+){0,2}?" + NUM + r"(?:\s+(?P<scale>ten thousand|thousand))?"
+    r"[a-z-]+\s+){0,2}?(?P<qual>(?:not|no) less than\s+|more than\s+|over\s+|about\s+|"
+    r"nearly\s+)?" + NUM + r"(?:\s+(?P<scale>ten thousand|thousand))?"
     r"(?P<more>\s+more)?\s+(?P<measure>items?|famil(?:y|ies)|homes?|only|ge)\b"
     # or the measure word before the noun: "start work of 59 items project"
     r"|" + NUM.replace("num", "num2") + r"\s+items?\s+(?:of\s+)?(?P<noun2>projects?)\b", re.I)
@@ -212,8 +213,8 @@ def add_counts(text: str, found: list[Quantity]) -> list[Quantity]:
         if not YEAR_NUMBER.fullmatch(number) and ("." not in number or match.group("scale")):
             unit = "enterprises" if noun.startswith("enterprise") else plural_noun(noun)
             value = to_number(number) * scale_factor(match.group("scale") or "")
-            found.append(_at(text, match, value, unit, ">" if match.group("more") else "=",
-                             group=group))
+            comparator = ">" if match.group("more") else comparator_for(match.group("qual"))
+            found.append(_at(text, match, value, unit, comparator, group=group))
     found += [_at(text, m, to_number(m.group("num")), "production lines")
               for m in _BARS_OF_LINE.finditer(text)]
     for match in _NOUN_MEASURED.finditer(text):
@@ -240,7 +241,10 @@ def add_counts(text: str, found: list[Quantity]) -> list[Quantity]:
     found += [_at(text, m, to_number(m.group("num")), m.group("noun").lower())
               for m in _PART_OF.finditer(text) if not YEAR_NUMBER.fullmatch(m.group("num"))]
     found += [Quantity(100.0, "%", "=", m.start(), m.end(), clause_at(text, m.start(), m.end()))
-              for pattern in (_ALL_OF, _FULL_COVERAGE) for m in pattern.finditer(text)]
+              for m in _ALL_OF.finditer(text)]
+    found += [Quantity(100.0, "%", "=", m.start(), m.end(), clause)
+              for m in _FULL_COVERAGE.finditer(text)  # of enterprises, not "key chain full cover"
+              if _ENTERPRISE_WORDS.search(clause := clause_at(text, m.start(), m.end()))]
     found += [Quantity(50.0, "%", ">", m.start(), m.end(), clause_at(text, m.start(), m.end()))
               for m in _MORE_THAN_HALF.finditer(text)]
     found += [_at(text, m, to_number(m.group("num")), "working days", "<=")

@@ -84,6 +84,7 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("count", re.compile(NUM + r"(?:\s+(?P<scale>ten thousand|thousand|million))?"
                          r"\s+(?:(?:[“‘\"][^”’\"\n]{1,40}[”’\"]|"
                          r"[a-z][a-z-]*(?:al|ic|ive|ed|ing|ern|level)\s+and(?=\s+[a-z])|"
+                         r"small\s+and\s+medium(?:[- ]sized)?|"  # 中小企业
                          r"and\s+other|"  # 等: "8 urban construction and other projects"
                          r"(?!(?:of|and|in|to|from|yuan|rmb|family|families|homes?|items?|"
                          r"months?|years?|days?|"  # "1 to 4 month new sign project": a time
