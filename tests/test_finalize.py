@@ -459,7 +459,8 @@ def test_a_repair_that_misreads_yi_states_the_amount_at_its_own_scale() -> None:
     text = "They plan 3 yi yuan and 4 yi yuan for it."
     final, repaired_text = finalize_article({"repairs": [restated[2]]}, text, None, [])
     assert final["repairs"][0]["flags"] == ["repair_changes_figure"]  # kept: a garbled span
-    assert repaired_text == text  # its rewrite is not applied
+    # its rewrite ("3 million") is not applied; the rule mends each figure at its own scale
+    assert repaired_text == "They plan 300 million yuan and 400 million yuan for it."
 
 
 def test_a_repair_with_the_currency_first_is_left_as_it_is() -> None:

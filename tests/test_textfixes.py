@@ -83,3 +83,24 @@ def test_thousand_billion_is_qianyi_and_then_hundred_billion_level_is_baiyi() ->
     # 万亿, another figure
     assert thousand_billion_repairs("80 hundred-billion-level projects") == []
     assert thousand_billion_repairs("a ten thousand billion yuan cluster") == []
+
+
+def test_figures_in_chinese_units_written_every_way() -> None:
+    from extractor.text.textfixes import scale_repairs
+
+    text = ("Signed 15 yi yuan, 1609 hundred-million yuan and 5000 wan yuan; the output will "
+            "break 1.2 wan yi yuan and 3 ten-thousand hundred-million yuan.")
+    assert [(r.original, r.repaired) for r in scale_repairs(text)] == [
+        ("1.2 wan yi", "1.2 trillion"), ("3 ten-thousand hundred-million", "3 trillion"),
+        ("15 yi", "1.5 billion"), ("1609 hundred-million", "160.9 billion"),
+        ("5000 wan", "50 million")]
+
+
+def test_a_scale_form_is_listed_once_and_every_figure_of_it_is_mended() -> None:
+    from extractor.postprocess.finalize import finalize_article
+
+    text = "They invest 30 yi yuan, then 45 yi yuan, and 800 ten thousand yuan."
+    final, repaired = finalize_article({"repairs": []}, text, None, [])
+    assert [r["original"] for r in final["repairs"]] == ["30 yi", "800 ten thousand"]
+    assert repaired == ("They invest 3 billion yuan, then 4.5 billion yuan, and 8 million "
+                        "yuan.")

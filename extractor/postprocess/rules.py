@@ -32,7 +32,7 @@ from extractor.text.canonical import (
 )
 from extractor.text.magnitudes import normalize_quantity
 from extractor.text.quantities import Quantity, find_quantities, guess_kind, guess_period
-from extractor.text.textfixes import post_model_repairs
+from extractor.text.textfixes import SCALE_NOTES, post_model_repairs
 
 TITLE_WORDS = re.compile(
     r"\b(?:secretary|mayor|governor|director|deputy|chairman|chairwoman|head|chief|"
@@ -318,7 +318,12 @@ def rule_repairs(repairs: Sequence[dict], officials: Sequence[dict],
         seen.append(original)
         added.append({**repair, "source": "rule"})
     found = {r.original: r for r in post_model_repairs(text)}  # one record per garbled form
+    forms_listed: set[str] = set()
     for original, repair in found.items():
+        if repair.note in SCALE_NOTES.values():  # a scale form is listed at its first figure
+            if repair.note in forms_listed:
+                continue
+            forms_listed.add(repair.note)
         if not any(original.casefold() in other or other in original.casefold()
                    for other in seen if other):
             seen.append(original.casefold())  # "ginger weir" after "Ginger weir district"

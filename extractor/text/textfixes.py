@@ -71,8 +71,16 @@ def structural_repairs(text: str) -> list[Repair]:
 # Figures and dates the translation renders word by word: 亿 as "hundred million", 万 as "ten
 # thousand", 1-11月 as "1 to 11 month", 6日下午 as "6 day afternoon"; and mojibake, UTF-8 read as
 # Windows-1252 ("â€œ" for “).
-_HUNDRED_MILLION = re.compile(r"\b(\d+(?:\.\d+)?)\s+hundred million\b", re.I)
-_TEN_THOUSAND = re.compile(r"\b(\d+(?:\.\d+)?)\s+ten thousand\b", re.I)
+_FIGURE = r"(?<![\d.,])(\d+(?:\.\d+)?)\s*"
+# 亿 and 万 word by word, hyphenated, or left in pinyin; 万亿 either way
+_TRILLION = re.compile(_FIGURE + r"(?:ten[- ]thousand[- ]hundred[- ]million|wan\s+yi)\b", re.I)
+_HUNDRED_MILLION = re.compile(_FIGURE + r"(?:hundred[- ]million|yi)\b", re.I)
+_TEN_THOUSAND = re.compile(_FIGURE + r"(?:ten[- ]thousand|wan)\b(?![- ]hundred|\s+yi\b)", re.I)
+# one note per form: a form is listed once per article (its first figure), as annotators list
+# the clearest instance of a slip; the repaired text mends every figure of the form
+SCALE_NOTES = {_TRILLION: "万亿 rendered word by word",
+               _HUNDRED_MILLION: "亿 rendered word by word",
+               _TEN_THOUSAND: "万 rendered word by word"}
 _MONTH_RANGE = re.compile(r"\b(\d{1,2})\s*(?:to|-|–|~)\s*(\d{1,2})\s+months?\b", re.I)
 _DAY_PART = re.compile(r"\b(\d{1,2})\s+day\s+(morning|afternoon|evening|night)\b", re.I)
 _MOJIBAKE = re.compile(r"(?:â€[\x80-\x9f\u0152-\u2122œ™˜”“]?|Ã[\x80-\xbf\u00a0-\u00bf©®±³¼½¾])+")
@@ -86,9 +94,11 @@ def _number_text(value: float) -> str:
     return f"{value:,.4f}".rstrip("0").rstrip(".")
 
 
-def _scaled(match: re.Match[str]) -> str | None:
+def _scaled(match: re.Match[str], pattern: re.Pattern[str]) -> str:
     number = float(match.group(1))
-    if "hundred million" in match.group(0).lower():
+    if pattern is _TRILLION:
+        return f"{_number_text(number)} trillion"
+    if pattern is _HUNDRED_MILLION:
         return (f"{_number_text(number / 10)} billion" if number >= 10
                 else f"{_number_text(number * 100)} million")
     value = number * 10_000
@@ -96,14 +106,18 @@ def _scaled(match: re.Match[str]) -> str | None:
             else _number_text(value))
 
 
+def scale_repairs(text: str) -> list[Repair]:
+    """Every figure in Chinese units: "200 hundred million" -> "20 billion", "15 yi" -> "1.5
+    billion", "5 ten thousand" -> "50,000", "1.2 wan yi" -> "1.2 trillion"."""
+    return [Repair(original=match.group(0), repaired=_scaled(match, pattern), category="number",
+                   note=note)
+            for pattern, note in SCALE_NOTES.items() for match in pattern.finditer(text)]
+
+
 def figure_repairs(text: str) -> list[Repair]:
-    """Figures in Chinese units ("200 hundred million" -> "20 billion", "5 ten thousand" ->
-    "50,000") and months and days written as numbers ("1 to 11 month")."""
-    found = []
-    for pattern in (_HUNDRED_MILLION, _TEN_THOUSAND):
-        for match in pattern.finditer(text):
-            found.append(Repair(original=match.group(0), repaired=_scaled(match) or "",
-                                category="number", note="亿 / 万 rendered word by word"))
+    """Figures in Chinese units (``scale_repairs``) and months and days written as numbers ("1
+    to 11 month")."""
+    found = scale_repairs(text)
     for match in _MONTH_RANGE.finditer(text):
         first, last = int(match.group(1)), int(match.group(2))
         if 1 <= first < last <= 12:
