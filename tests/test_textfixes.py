@@ -104,3 +104,18 @@ def test_a_scale_form_is_listed_once_and_every_figure_of_it_is_mended() -> None:
     assert [r["original"] for r in final["repairs"]] == ["30 yi", "800 ten thousand"]
     assert repaired == ("They invest 3 billion yuan, then 4.5 billion yuan, and 8 million "
                         "yuan.")
+
+
+def test_ranks_rendered_word_by_word_are_repaired_once_and_mended_everywhere() -> None:
+    from extractor.postprocess.finalize import finalize_article
+    from extractor.text.textfixes import rank_repairs
+
+    text = ("Output row the whole province second; growth speed row No. 3, exports row the "
+            "fifth. They pour row time limit.")
+    assert [(r.original, r.repaired) for r in rank_repairs(text)] == [
+        ("row the whole province second", "ranked second in the province"),
+        ("row No. 3", "ranked No. 3"), ("row the fifth", "ranked fifth")]
+    final, repaired = finalize_article({"repairs": []}, text, None, [])
+    assert [r["original"] for r in final["repairs"]] == ["row the whole province second"]
+    assert repaired == ("Output ranked second in the province; growth speed ranked No. 3, "
+                        "exports ranked fifth. They pour row time limit.")

@@ -41,7 +41,7 @@ from extractor.text.grounding import align, occurrences
 from extractor.text.magnitudes import normalize_quantity
 from extractor.text.numbers import value_in_evidence
 from extractor.text.quantities import Quantity, class_thresholds, find_quantities
-from extractor.text.textfixes import MONTH_NAMES, scale_repairs
+from extractor.text.textfixes import MONTH_NAMES, every_instance_repairs
 
 INSTRUCTION_LIKE = re.compile(
     r"\b(?:ignore (?:all |any )?(?:the )?(?:previous|prior|above) (?:instructions|prompts?)|"
@@ -479,9 +479,9 @@ def finalize_article(records: dict[str, list[dict]], text: str, published: str |
     final = finalize(records, text, published, glossary)
     pairs = [(r["original"], r["repaired"]) for r in final.get("repairs", [])
              if not {"repair_not_english", "repair_changes_figure"} & set(r["flags"])]
-    # (those mark a garbled span; their rewrite is not applied); a figure in Chinese units is
-    # listed once per form, and every figure of the form is mended
-    pairs += [(r.original, r.repaired) for r in scale_repairs(text)]
+    # (those mark a garbled span; their rewrite is not applied); a form listed once (a figure
+    # in Chinese units, a rank) is mended at every instance
+    pairs += [(r.original, r.repaired) for r in every_instance_repairs(text)]
     return final, apply_repairs(text, pairs)
 
 

@@ -32,7 +32,7 @@ from extractor.text.canonical import (
 )
 from extractor.text.magnitudes import normalize_quantity
 from extractor.text.quantities import Quantity, find_quantities, guess_kind, guess_period
-from extractor.text.textfixes import SCALE_NOTES, post_model_repairs
+from extractor.text.textfixes import ONCE_PER_FORM, post_model_repairs
 
 TITLE_WORDS = re.compile(
     r"\b(?:secretary|mayor|governor|director|deputy|chairman|chairwoman|head|chief|"
@@ -320,7 +320,7 @@ def rule_repairs(repairs: Sequence[dict], officials: Sequence[dict],
     found = {r.original: r for r in post_model_repairs(text)}  # one record per garbled form
     forms_listed: set[str] = set()
     for original, repair in found.items():
-        if repair.note in SCALE_NOTES.values():  # a scale form is listed at its first figure
+        if repair.note in ONCE_PER_FORM:  # listed at its first instance
             if repair.note in forms_listed:
                 continue
             forms_listed.add(repair.note)

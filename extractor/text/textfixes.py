@@ -76,11 +76,20 @@ _FIGURE = r"(?<![\d.,])(\d+(?:\.\d+)?)\s*"
 _TRILLION = re.compile(_FIGURE + r"(?:ten[- ]thousand[- ]hundred[- ]million|wan\s+yi)\b", re.I)
 _HUNDRED_MILLION = re.compile(_FIGURE + r"(?:hundred[- ]million|yi)\b", re.I)
 _TEN_THOUSAND = re.compile(_FIGURE + r"(?:ten[- ]thousand|wan)\b(?![- ]hundred|\s+yi\b)", re.I)
-# one note per form: a form is listed once per article (its first figure), as annotators list
-# the clearest instance of a slip; the repaired text mends every figure of the form
 SCALE_NOTES = {_TRILLION: "万亿 rendered word by word",
                _HUNDRED_MILLION: "亿 rendered word by word",
                _TEN_THOUSAND: "万 rendered word by word"}
+# 排名第二 word by word: "row the whole province second", "growth speed row No. 2"
+_ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                  "ninth", "tenth")
+_ROW_RANK = re.compile(
+    r"\brow(?:s|ed)?\s+(?P<where>(?:(?!No\b|row\b)[A-Za-z-]+\s+){0,4}?)(?:No\.?\s*(?P<no>\d{1,2})\b|"
+    r"(?:the\s+)?(?P<ord>" + "|".join(_ORDINAL_WORDS) + r"|\d{1,2}(?:st|nd|rd|th))\b"
+    r"(?!\s+(?:batch|batches|time|times|phase|half|quarter|round|year|years)\b))", re.I)
+RANK_NOTE = "排名 (rank) rendered 'row'"
+# the notes of the forms listed once per article (at their first instance), as annotators list
+# the clearest instance of a slip; the repaired text mends every instance of the form
+ONCE_PER_FORM = frozenset([*SCALE_NOTES.values(), RANK_NOTE])
 _MONTH_RANGE = re.compile(r"\b(\d{1,2})\s*(?:to|-|–|~)\s*(\d{1,2})\s+months?\b", re.I)
 _DAY_PART = re.compile(r"\b(\d{1,2})\s+day\s+(morning|afternoon|evening|night)\b", re.I)
 _MOJIBAKE = re.compile(r"(?:â€[\x80-\x9f\u0152-\u2122œ™˜”“]?|Ã[\x80-\xbf\u00a0-\u00bf©®±³¼½¾])+")
@@ -114,10 +123,35 @@ def scale_repairs(text: str) -> list[Repair]:
             for pattern, note in SCALE_NOTES.items() for match in pattern.finditer(text)]
 
 
+def _where(words: str) -> str:
+    """ "the whole province " -> "the province"; "whole city " -> "the city"."""
+    words = re.sub(r"^(?:the\s+)?whole\s+", "the ", words.strip(), flags=re.I)
+    return words if not words or words.lower().startswith(("the ", "in ")) else f"the {words}"
+
+
+def rank_repairs(text: str) -> list[Repair]:
+    """Every rank rendered word by word: "row the whole province second" -> "ranked second in
+    the province", "row No. 2" -> "ranked No. 2"."""
+    found = []
+    for match in _ROW_RANK.finditer(text):
+        rank = f"No. {match.group('no')}" if match.group("no") else match.group("ord")
+        where = _where(match.group("where"))
+        place = f" {where}" if where.lower().startswith("in ") else f" in {where}" if where else ""
+        found.append(Repair(original=match.group(0), repaired=f"ranked {rank}{place}",
+                            category="grammar", note=RANK_NOTE))
+    return found
+
+
+def every_instance_repairs(text: str) -> list[Repair]:
+    """The repairs of the forms listed once per article (``ONCE_PER_FORM``), at every
+    instance: figures in Chinese units and ranks rendered word by word."""
+    return [*scale_repairs(text), *rank_repairs(text)]
+
+
 def figure_repairs(text: str) -> list[Repair]:
-    """Figures in Chinese units (``scale_repairs``) and months and days written as numbers ("1
-    to 11 month")."""
-    found = scale_repairs(text)
+    """Figures in Chinese units (``scale_repairs``), ranks rendered word by word, and months and
+    days written as numbers ("1 to 11 month")."""
+    found = every_instance_repairs(text)
     for match in _MONTH_RANGE.finditer(text):
         first, last = int(match.group(1)), int(match.group(2))
         if 1 <= first < last <= 12:
