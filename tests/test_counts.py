@@ -111,6 +111,13 @@ def test_more_chinese_order_counts(text: str, expected: list[tuple]) -> None:
         # 中小企业, and a qualifier before a count in the Chinese order
         ("218 small and medium enterprises went digital", [(218, "enterprises", "=")]),
         ("new upgrading project not less than 200 item", [(200, "projects", ">=")]),
+        # 成 and fractions as shares; 座 word by word; a quoted count is a label
+        ("investment increased nearly three into,", [(30, "%", "~")]),
+        ("growth contribution more than six tenth.", [(60, "%", ">")]),
+        ("capacity nearly 1/3 put in the county", [(33.33, "%", "~")]),
+        ("has built smart mines 14 seats and", [(14, "mines", "=")]),
+        ("newly build 6 seats smart mines this year.", [(6, "mines", "=")]),
+        ("working to build the “three new bases”", []),
         ("more than half of the firms joined", [(50, "%", ">")]),
         ("ensure “time over half, task over half”", []),
         ("approval compressed to within 15 working days", [(15, "working days", "<=")]),

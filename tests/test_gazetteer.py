@@ -67,3 +67,11 @@ def test_xinjiangs_units_lose_their_peoples_written_without_zu() -> None:
     assert _bare("伊犁哈萨克自治州") == "伊犁"
     assert _bare("博尔塔拉蒙古自治州") == "博尔塔拉"
     assert _bare("正镶白旗") == "正镶白"  # 白 without 族 is no people
+
+
+def test_polyphonic_characters_read_as_place_names_read_them() -> None:
+    from extractor.text.gazetteer import gazetteer
+
+    assert [p.chinese for p in gazetteer()["changzhi"]] == ["长治"]  # not "Zhangzhi"
+    assert "朝阳" in {p.chinese for p in gazetteer()["chaoyang"]}
+    assert "宜都" in {p.chinese for p in gazetteer()["yidu"]}  # 宜都市, not "Yidou"

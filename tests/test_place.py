@@ -189,3 +189,9 @@ def test_a_municipality_named_far_more_often_than_any_city_is_the_place() -> Non
     text = ("Tangshan held a promotion meeting in Beijing for Beijing enterprises. Tangshan "
             "welcomes Beijing capital; Beijing firms visit the city, Beijing.")
     assert article_place(text, None) == "Tangshan, Hebei"
+
+
+def test_a_city_naming_several_of_its_counties_is_the_place() -> None:
+    text = ("Zunyi held the meeting. Renhuai grew; Renhuai liquor; Renhuai again. Xishui, "
+            "Chishui, Huichuan and Xishui also grew, Huichuan and Zunyi. Renhuai.")
+    assert article_place(text, None) == "Zunyi, Guizhou"

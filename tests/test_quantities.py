@@ -350,3 +350,33 @@ def test_what_the_review_found(text: str, expected: list[tuple]) -> None:
 def test_scales_and_qualifiers_of_new_writing(text: str, expected: list[tuple]) -> None:
     assert [(q.value, q.unit, q.comparator) for q in find_quantities(text)] == [
         (float(v), u, c) for v, u, c in expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 亿 as "100 million" after a figure; 亿 or 万 left in characters, with or without a unit
+        ("total value will increase 2150 100 million yuan,", [(2150, "hundred million yuan", "=")]),
+        ("raised 100 million yuan for it", [(100, "million yuan", "=")]),
+        ("output value reach 300亿,", [(300, "hundred million yuan", "=")]),
+        ("crude output stable at 2500万吨.", [(2500, "ten thousand tons", "=")]),
+        ("produced shale gas 2.3亿 cubic meters,", [(2.3, "hundred million cubic meters", "=")]),
+        ("liquor output reached 8.5 ten thousand kiloliters,",
+         [(8.5, "ten thousand kiloliters", "=")]),
+        # 亿 with no unit is money only where the clause speaks of money
+        ("industry output value realized 412.6 hundred millions,",
+         [(412.6, "hundred million yuan", "=")]),
+        ("the population reached 3.2 hundred millions,", []),
+        # ranks: an ordinal ending its clause after "is", 稳居 word by word
+        ("in northern Anhui is second,", [(2, "rank", "=")]),
+        ("growth speed is the first of western Hunan.", [(1, "rank", "=")]),
+        ("steady sit whole province third position.", [(3, "rank", "=")]),
+        ("it is the first of its kind.", []),
+        # attendance and a list's name with an adjective
+        ("responsible persons of more than 80 key enterprises attended", []),
+        ("The top 20 private enterprises of the city grew 9.1%", [(9.1, "%", "=")]),
+    ],
+)
+def test_forms_of_the_fourth_tuning_set(text: str, expected: list[tuple]) -> None:
+    assert [(q.value, q.unit, q.comparator) for q in find_quantities(text)] == [
+        (float(v), u, c) for v, u, c in expected]

@@ -57,11 +57,11 @@ UNIT_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
         # 成 "into": 8 into = 80 %; "full coverage", "all enterprises will", "more than half"
         (r"^%$|percent", r"%|percent|per cent|\binto\b|\bcover(?:age)?\b|\ball\b|\bhalf\b"),
         # 百亿产业; 亿 left in pinyin names yuan: "reach thousand yi level"
-        (r"yuan|rmb", r"yuan|rmb|(?:billion|trillion|million)\s+industr|\byi\b|亿"),
-        (r"\bton", r"\bton"),
+        (r"yuan|rmb", r"yuan|rmb|(?:billion|trillion|million)\s+industr|\byi\b|亿|元"),
+        (r"\bton", r"\bton|吨"),
         (r"^rank", r"\brank|\btop\b|\bplace\b|\b(?:first|second|third|fourth|fifth|sixth|"
                    r"seventh|eighth|ninth|tenth)\b|\d+(?:st|nd|rd|th)\b|\bleading\b|\bposition"
-                   r"|\brow\b|\bNo\.\s*\d"),
+                   r"|\brow\b|\bNo\.\s*\d|\bfront\b"),
     )
 )
 GROUNDED = frozenset({"exact", "normalized", "fuzzy"})

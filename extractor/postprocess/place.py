@@ -8,7 +8,8 @@ official's name ("Li Yongxing") are not places. The article is about a county or
 the text names that unit at least twice and at least as often as its city, or when the text
 speaks as a county or district ("the district committee and district government held ...")
 and names one (a city's district, 区, only when the text speaks as it at least as often as as
-"the city": a city's news names its districts); else about the city with the most votes (a
+"the city": a city's news names its districts; and a county only when it is named more often
+than the city's other counties together); else about the city with the most votes (a
 municipality named three times as often as any city is its own city: Chongqing), unless the
 text speaks as a province ("our province", "the whole province") more than twice as often as it
 names that city; else about the province."""
@@ -186,6 +187,8 @@ def article_place(text: str, model_place: str | None,
         as_county, as_city = len(_COUNTY_SELF.findall(text)), len(_CITY_SELF.findall(text))
         speaks_as_county = as_county >= 2 and as_county > as_city
         in_city_news = county.district and as_city > as_county  # Zibo's news on its Zhangdian
-        if (n >= 2 and n >= direct and not in_city_news) or speaks_as_county:
+        # a city's news names several of its counties; a county's names itself far more
+        one_of_many = n <= sum(count for count, _ in counties) - n
+        if (n >= 2 and n >= direct and not in_city_news and not one_of_many) or speaks_as_county:
             return f"{county.name}, {province}"
     return city if city in PROVINCE_LEVEL_CITIES else f"{city}, {province}"

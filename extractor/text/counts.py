@@ -55,7 +55,7 @@ _AMONG_THE = re.compile(r"\bamong\s+(?:the\s+)?(?:[a-z-]+'s\s+)?(?P<whole>\d[\d,
 # a count written in words, of things built, signed or run: "signed five contracted projects",
 # "seven provincial-level industrial parks" (not "the five pillar industries", a list's name)
 _WORD_COUNT = re.compile(
-    r"(?<!\bthe\s)(?<!\bthese\s)(?<!\bthose\s)\b(?P<num>" + "|".join(SMALL_COUNT_WORDS)
+    r"(?<!\bthe\s)(?<!\bthese\s)(?<!\bthose\s)(?<![“\"‘])\b(?P<num>" + "|".join(SMALL_COUNT_WORDS)
     + r")\s+(?:(?!(?:of|and|or|in|to|the|is|are|was|were|hundred|thousand)\b)"
     r"[a-z][a-z&-]*(?<![^s]s)\s+){0,3}?"  # modifiers, no plural: "three years above-rule ..."
     r"(?P<noun>projects|enterprises|companies|firms|factories|workshops|platforms|parks|plants|"
@@ -144,9 +144,21 @@ _NOT_A_NOUN = re.compile(
     r"name|first|front|top|no|number|phase|stage|batch|round)$", re.I)
 _BARS_OF_LINE = re.compile(NUM + r"\s+bars?\s+(?:[a-z-]+\s+){0,2}?(?:production\s+)?lines?\b",
                            re.I)
-# 成 (tenths) word by word: "occupy 8 into" is 80 %
-_TENTHS = re.compile(r"\b(?:occup(?:y|ies|ied)|account(?:s|ed)?\s+for|reach(?:es|ed)?)\s+"
-                     r"(?P<num>\d(?:\.\d)?)\s+into\b", re.I)
+# 成 (tenths) word by word: "occupy 8 into" is 80 %, "increased nearly two into" about 20 %,
+# "contribution more than four tenth" over 40 %
+_TENTHS = re.compile(r"\b(?:occup(?:y|ies|ied)|account(?:s|ed)?\s+for|reach(?:es|ed)?|"
+                     r"increas(?:e|es|ed)|gr[eo]w|rose|contribution)\s+"
+                     r"(?P<qual>more than\s+|over\s+|nearly\s+|about\s+|near\s+)?"
+                     r"(?P<num>\d(?:\.\d)?|two|three|four|five|six|seven|eight|nine)\s+"
+                     r"(?:into|tenths?)\b", re.I)
+# a fraction as a share: "nearly 1/4" is about 25 %
+_FRACTION = re.compile(r"\b(?P<qual>nearly|about|over|more than|near|almost)\s+"
+                       r"(?P<num>\d)/(?P<den>\d{1,2})(?![\d/])", re.I)
+# 座 (a measure word of buildings, mines) word by word: "intelligent mines 12 seats", "build 10
+# seats intelligent mines"
+_SEATS = re.compile(r"\b(?P<noun>[a-z]{3,}s)\s+" + NUM + r"\s+seats?\b|"
+                    + NUM.replace("num", "num2") + r"\s+seats?\s+(?:[a-z-]+\s+){0,2}?"
+                    r"(?P<noun2>[a-z]{3,}s)\b", re.I)
 # any other plural noun a whole number counts, up to two words after it ("18 talents", "3000
 # new jobs", "1,000 industrial robots"), unless it counts time, parts of a text or of a plan, or
 # people at a meeting
@@ -226,8 +238,16 @@ def add_counts(text: str, found: list[Quantity]) -> list[Quantity]:
                       else comparator_for(match.group("qual")))
         found.append(_at(text, match, to_number(match.group("num")), plural_noun(noun),
                          comparator))
-    found += [_at(text, m, round(float(m.group("num")) * 10, 6), "%")
-              for m in _TENTHS.finditer(text)]
+    found += [_at(text, m, round(float(SMALL_COUNT_WORDS.get(m.group("num").lower())
+                                       or m.group("num")) * 10, 6), "%",
+                  comparator_for(m.group("qual"))) for m in _TENTHS.finditer(text)]
+    found += [_at(text, m, round(100 * int(m.group("num")) / int(m.group("den")), 2), "%",
+                  comparator_for(m.group("qual"))) for m in _FRACTION.finditer(text)
+              if 0 < int(m.group("num")) < int(m.group("den"))]
+    for match in _SEATS.finditer(text):
+        group = "num" if match.group("num") else "num2"
+        found.append(_at(text, match, to_number(match.group(group)),
+                         (match.group("noun") or match.group("noun2")).lower(), group=group))
     found += [_at(text, m, to_number(m.group("num")), m.group("noun").lower(),
                   comparator_for(m.group("qual"))) for m in _NUMBER_OF.finditer(text)]
     for match in _FAMILIES.finditer(text):

@@ -47,6 +47,7 @@ _PEOPLES = (
 # 伊犁哈萨克自治州); a one-character people needs it (正镶白旗 is no people's banner)
 _ETHNIC = re.compile("(?:(?:" + "|".join(p for p in _PEOPLES if len(p) > 1) + ")族?|(?:"
                      + "|".join(p for p in _PEOPLES if len(p) == 1) + ")族)+$")
+_PLACE_READINGS = {"长": "chang", "朝": "chao"}  # polyphones, as place names read them
 _KEY_DROP = re.compile(r"[\s'’‘\-]")
 
 
@@ -77,16 +78,20 @@ def _bare(name: str) -> str:
     return name[:-1] if name.endswith("族") else name  # 东乡族自治县 -> 东乡
 
 
-def _romanised(chinese: str) -> str:
+def _romanised(chinese: str, full_name: str = "") -> str:
     if chinese in ENGLISH_NAMES:
         return ENGLISH_NAMES[chinese]
-    return _pinyin(chinese)
+    return _pinyin(chinese, full_name)
 
 
-def _pinyin(chinese: str) -> str:
+def _pinyin(chinese: str, full_name: str = "") -> str:
+    """The name's pinyin, read in the context of its full name (朝阳区 -> Chaoyang, 宜都市 ->
+    Yidu); 长 and 朝 in place names are chang and chao (长治 -> Changzhi, not "Zhangzhi")."""
     from pypinyin import lazy_pinyin  # imported on first use: 0.1 s
 
-    syllables = lazy_pinyin(chinese)
+    context = full_name if full_name.startswith(chinese) else chinese
+    syllables = [_PLACE_READINGS.get(char, syllable)
+                 for char, syllable in zip(chinese, lazy_pinyin(context), strict=False)]
     # a syllable opening with a, e or o after another takes an apostrophe: Ji'an, Ma'anshan
     joined = syllables[:1] + [("'" if s[:1] in "aeo" else "") + s for s in syllables[1:]]
     return "".join(joined).capitalize()
@@ -104,17 +109,17 @@ def _walk() -> Iterator[Place]:
         for child in province.get("children", []):
             if municipality:  # a municipality's districts and counties
                 bare = _bare(child["name"])
-                yield Place(_romanised(bare), "county", english, english, bare,
+                yield Place(_romanised(bare, child["name"]), "county", english, english, bare,
                             child["name"].endswith("区"))
                 continue
             # a province's cities (Dongguan and Zhongshan have no counties; a county-level
             # city under the province, Xiantao, stands for itself)
             bare = _bare(child["name"])
-            city = _romanised(bare)
+            city = _romanised(bare, child["name"])
             yield Place(city, "city", english, city, bare)
             for county in child.get("children", []):
                 bare = _bare(county["name"])
-                yield Place(_romanised(bare), "county", english, city, bare,
+                yield Place(_romanised(bare, county["name"]), "county", english, city, bare,
                             county["name"].endswith("区"))
 
 

@@ -28,9 +28,10 @@ from extractor.text.numbers import ONE_TO_TEN, scale_factor
 from extractor.text.thresholds import is_class_threshold
 
 # 万亿 word by word: "ten thousand hundred million", hyphenated or not ("1 ten-thousand
-# hundred-million yuan", "1609 hundred-million yuan")
+# hundred-million yuan", "1609 hundred-million yuan"); 亿 as "100 million" after a figure ("1046
+# 100 million yuan" is 104.6 billion)
 _SCALE = (r"(?P<scale>trillion|billion|ten[- ]thousand[- ]hundred[- ]million|hundred[- ]million|"
-          r"million|ten[- ]thousand|bn\b|mn\b)?\s*")
+          r"100 million(?=\s+(?:yuan|RMB)\b)|million|ten[- ]thousand|bn\b|mn\b)?\s*")
 # 千亿 with no number before it: "striving to break thousand hundred million", "thousand yi"
 # (100 billion)
 _BARE_THOUSAND_YI = re.compile(
@@ -54,9 +55,10 @@ _RANGE = re.compile(r"(?<![\d.])(?<!\bfrom\s)\b(?P<low>\d[\d,]*|" + "|".join(ONE
                     r"eleven|twelve|twenty)\b)", re.I)
 # "responsible persons of 40 key enterprises attended": the enterprises came to a meeting
 _ATTENDING_FOR = re.compile(r"\b(?:persons|representatives|heads|leaders|people)\s+"
-                            r"(?:in charge\s+)?of\s+$", re.I)
+                            r"(?:in charge\s+)?of\s+(?:more than\s+|over\s+|nearly\s+|about\s+)?$",
+                            re.I)
 _SCALE_OR_THOUSAND = (r"(?P<scale>trillion|billion|hundred million|million|ten thousand|"
-                      r"thousand)?\s*")
+                      r"thousand|万|亿)?\s*")  # "3000万吨", "1.26亿 cubic meters"
 UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("percentage points", re.compile(NUM + r"\s*percentage points?\b", re.I)),
     ("%", re.compile(NUM + r"\s*(?:%|percent\b|per cent\b)", re.I)),
@@ -69,6 +71,12 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("yuan", re.compile(NUM + r"\s*(?P<scale>万亿|亿|万|(?<![a-z])wan\s+yi|(?<![a-z])yi|"
                         r"(?<![a-z])wan)\s*"
                         r"(?:元|yuan\b|RMB\b)", re.I)),
+    # 亿 with no unit after it, where the clause speaks of money: "output value realized 1587.4
+    # hundred millions" (see _MONEY_CLAUSE)
+    ("money", re.compile(NUM + r"\s+(?P<scale>hundred[- ]millions?)(?=\s*(?:[,;.，；。]|$))",
+                         re.I)),
+    # 亿 with no unit after it is yuan: "output value reach 500亿"
+    ("yuan", re.compile(NUM + r"\s*(?P<scale>万亿|亿)(?![\u4e00-\u9fff]|\s*[A-Za-z])", re.I)),
     ("tons of standard coal", re.compile(NUM + r"\s*tons? of standard coal\b", re.I)),
     # US dollars, not a conversion in brackets after a yuan figure: "7.92 billion US dollars",
     # "US$8.5 billion"
@@ -98,6 +106,7 @@ UNIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # physical quantities: "3.5859 million square meters", "10 million tons", "25GW", "12000 mu"
     ("physical", re.compile(NUM + r"\s*" + _SCALE_OR_THOUSAND
                             + r"(?P<measure>square (?:meters|metres|kilometers|kilometres)|"
+                            r"吨|立方米|千瓦时|千瓦|亩|平方米|kilolit(?:er|re)s|"
                             r"cubic meters|cubic metres|"
                             r"(?:metric )?tons?(?! of standard coal)|tonnes|"
                             r"GWh|MWh|kWh|GW|MW|kW|kilowatt[- ]hours?|kilowatts?|megawatts?|"
@@ -126,6 +135,16 @@ _RANKS = (
     # the second of a pair: "respectively row the whole province sixth and fourth position"
     re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+and\s+"
                + _ORDINAL + r"\s+(?:positions?|places?)\b", re.I),
+    # an ordinal ending its clause after "is": "in southern Jiangsu is second", "the increase in
+    # the province is the fourth", "growth speed is the first of southern Jiangsu"
+    re.compile(r"\b(?:is|was|are|were)\s+(?:the\s+)?" + _ORDINAL + r"(?:\s+(?:place|position))?"
+               r"(?:\s+(?:of|in|among)\s+(?:the\s+)?(?:whole\s+)?(?:(?:southern|northern|eastern|"
+               r"western|central)\s+)?(?:[A-Z][A-Za-z-]*|province|city|country|nation|region|"
+               r"county|district))?(?=\s*(?:[,;.]|$))"),
+    # 稳居全省第二位 word by word: "steady sit whole province second position", "occupied the
+    # first place among the 12 cities"
+    re.compile(r"\b(?:sits?|sat|occup(?:y|ies|ied)|stands?|stood)\s+(?:[A-Za-z-]+\s+){0,4}?"
+               r"(?:the\s+)?" + _ORDINAL + r"\s+(?:position|place)\b", re.I),
     # "ensure first in the province" (not "the first in the province to ...", a first deed)
     re.compile(r"(?<!\bthe\s)\b(?P<ord>first|second|third)\s+in\s+the\s+(?:whole\s+)?"
                r"(?:province|country|nation)\b(?!\s+to\b)", re.I),
@@ -137,7 +156,7 @@ _TOP = re.compile(r"\b(?:top|front)\s+(?P<n>\d+|three|five|ten|twenty|thirty|fif
 # "top 500 enterprises", "World top 500 enterprise" name a category of companies, not a ranking
 # or a count
 _CATEGORY = re.compile(r"\b(?:(?:Fortune|Global|World|China|national)\s+(?:top\s+)?|top\s+)\d+\s+"
-                       r"(?:enterprises?|compan(?:y|ies)|firms?)\b", re.I)
+                       r"(?:[a-z]+\s+)?(?:enterprises?|compan(?:y|ies)|firms?)\b", re.I)
 _GOAL_WORDS = re.compile(r"\b(?:strive|striv|goal|target|aim|plan to|by (?:the end of )?20\d\d|"
                          r"will (?:reach|exceed|realize|achieve))", re.I)
 _FUNDING_WORDS = re.compile(r"\b(?:fund|funds|subsid\w*|special funds|financial support)\b",
@@ -161,7 +180,9 @@ _MEASURES = {"ton": "tons", "tonnes": "tons", "square metres": "square meters",
              "kw": "kW", "square kilometres": "square kilometers", "gwh": "GWh", "mwh": "MWh",
              "kwh": "kWh", "kilowatt hours": "kWh", "kilowatt-hours": "kWh",
              "kilowatt hour": "kWh", "kilowatt-hour": "kWh", "kilowatts": "kW", "kilowatt": "kW",
-             "megawatts": "MW", "megawatt": "MW"}
+             "megawatts": "MW", "megawatt": "MW", "吨": "tons", "立方米": "cubic meters",
+             "千瓦时": "kWh", "千瓦": "kW", "亩": "mu", "平方米": "square meters",
+             "kilolitres": "kiloliters"}
 # a figure written in two parts, as 亿 and 万 are: "35 billion 628 million yuan", "398 million
 # 660 thousand yuan" (35.628 billion yuan, 398.66 million yuan)
 _SPLIT_FIGURE = re.compile(
@@ -182,6 +203,10 @@ def _split_figure(text: str, match: re.Match[str]) -> Quantity:
                     match.start("high"), match.end(), clause_at(text, match.start(), match.end()))
 
 
+_MONEY_CLAUSE = re.compile(r"\b(?:output value|investment|invest|revenue|income|sales|GDP|"
+                           r"profits?|tax|funds?|capital)\b", re.I)
+
+
 def find_quantities(text: str) -> list[Quantity]:
     """Every number-with-unit and ranking in the text, in order of position."""
     found: list[Quantity] = []
@@ -190,7 +215,11 @@ def find_quantities(text: str) -> list[Quantity]:
             if unit == "count" and YEAR_NUMBER.fullmatch(match.group("num")):
                 continue  # "2023 key projects" is a year
             label, value = unit, to_number(match.group("num"))
-            if unit == "yuan":
+            if unit == "money":
+                if not _MONEY_CLAUSE.search(clause_at(text, match.start(), match.end())):
+                    continue
+                label = "hundred million yuan"
+            elif unit == "yuan":
                 label = _yuan(text, match).unit
             elif unit == "usd":
                 scale = _CHINESE_SCALES.get((match.group("scale") or "").lower(),
@@ -200,7 +229,8 @@ def find_quantities(text: str) -> list[Quantity]:
                 label = plural_noun(match.group("head") or match.group("noun"))
                 value *= scale_factor(match.group("scale") or "")
             elif unit == "physical":
-                label = " ".join([*(match.group("scale") or "").lower().split(),
+                scale = (match.group("scale") or "").lower()
+                label = " ".join([*_CHINESE_SCALES.get(scale, scale).split(),
                                   _MEASURES.get(match.group("measure").lower(),
                                                 match.group("measure").lower())])
             qualifier = QUALIFIER_BEFORE.search(
@@ -321,6 +351,7 @@ def _size_class_amounts(text: str) -> list[Quantity]:
 
 _CHINESE_SCALES = {"万亿": "trillion", "亿": "hundred million", "万": "ten thousand",
                    "yi": "hundred million", "wan": "ten thousand", "wan yi": "trillion",
+                   "100 million": "hundred million",
                    "bn": "billion", "mn": "million", "ten thousand hundred million": "trillion"}
 
 
