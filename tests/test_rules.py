@@ -152,3 +152,16 @@ def test_a_plan_named_in_the_chinese_order_is_found_whole() -> None:
     assert plan_phrases(text) == [
         "equipment number intelligent transform three-year action plan (2023-2025)",
         "province district piece chain develop three year action plan"]
+
+
+def test_garbled_forms_of_an_officials_name_are_repaired_even_when_not_listed() -> None:
+    from extractor.postprocess.rules import rule_repairs
+
+    officials = [{"name": "Zhou Weiming", "mentions": ["Zhou Weiming"]}]
+    text = "Mayor Zhou Weiming attended. Zhou Wei Ming spoke; Zhouweiming left. Zhou Wei-ming."
+    assert [(r["original"], r["note"]) for r in rule_repairs([], officials, [], text)] == [
+        ("Zhou Wei Ming", "given name split"), ("Zhouweiming", "name fused")]
+    text = "Mayor Zhou Weiming attended. Zhou Wei said the plan would go ahead."
+    assert [(r["original"], r["repaired"], r["note"])
+            for r in rule_repairs([], officials, [], text)] == [
+        ("Zhou Wei", "Zhou Weiming", "name cut short")]

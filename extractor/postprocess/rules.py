@@ -287,6 +287,35 @@ def _name_repairs(officials: Sequence[dict]) -> list[dict]:
     return found
 
 
+_SYLLABLE = re.compile(r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?[aeiouv]{1,3}(?:ng|n|r)?")
+
+
+def _name_forms_in_text(officials: Sequence[dict], text: str) -> list[dict]:
+    """Every form of a kept official's name that the text garbles, whether the model listed it
+    or not: the given name cut to its first syllable ("Liu Guang" of Liu Guangbin), split ("Liu
+    Ru Ping") or fused with the surname ("Caizhansheng", "Sunji Ping")."""
+    found = []
+    for official in officials:
+        parts = (official.get("name") or "").split()
+        if len(parts) != 2 or not parts[1].isalpha() or len(parts[1]) < 3:
+            continue
+        surname, given = parts
+        first = _SYLLABLE.match(given.lower())
+        if not first or not 0 < first.end() < len(given):
+            continue
+        head, rest = given[:first.end()], given[first.end():]
+        s, h, r = (re.escape(part) for part in (surname, head, rest))
+        forms = [(rf"\b{s}\s+{h}\s+{r}\b", "given name split"),
+                 (rf"\b{s}{h}{r}\b|\b{s}{h}\s+{r}\b", "name fused"),
+                 (rf"\b{s}\s+{h}\b(?!\s+{r}\b|[-'’])", "name cut short")]
+        for pattern, note in forms:
+            for match in re.finditer(pattern, text, re.I):
+                if match.group(0) != f"{surname} {given}" and match.group(0)[0].isupper():
+                    found.append({"original": match.group(0), "repaired": f"{surname} {given}",
+                                  "category": "name", "note": note})
+    return found
+
+
 _QUOTE_MARK = re.compile("[“”\"‘’]")
 
 
@@ -311,7 +340,8 @@ def rule_repairs(repairs: Sequence[dict], officials: Sequence[dict],
     the text (``textfixes.post_model_repairs``), that no repair (model or glossary) covers."""
     seen = [(r.get("original") or "").casefold() for r in repairs]
     added = []
-    for repair in [*_name_repairs(officials), *_initiative_repairs(initiatives)]:
+    for repair in [*_name_repairs(officials), *_name_forms_in_text(officials, text),
+                   *_initiative_repairs(initiatives)]:
         original = repair["original"].casefold()
         if any(original in other or other in original for other in seen if other):
             continue
