@@ -82,3 +82,12 @@ def test_a_calque_with_city_reads_the_prefecture_level_city_of_two_in_context() 
             "signed 40 projects.")
     assert [place for _, place in _found(text)] == ["Ganzhou City", "Ganzhou"]
     assert article_place(text, None) == "Ganzhou, Jiangxi"
+
+
+def test_everyday_glosses_read_a_capitalised_calque_with_a_unit_in_a_named_city() -> None:
+    # 周村区 and 高青县 of Zibo: "village" and "high" are too common to read alone
+    text = "In Zibo, Week Village district and High Green county grew; the high green hills."
+    assert _found(text) == [("Week Village district", "Zhoucun District"),
+                            ("High Green county", "Gaoqing County")]
+    # without its city named, an everyday reading is no place
+    assert _found("The Week Village district fair opened.") == []

@@ -37,6 +37,10 @@ _NOT_GLOSS |= frozenset(re.findall(r"\w+", """
     economic government party committee quality system investment park chain digital service
     construction technology innovation manufacturing total output value growth high power energy
     market capital policy"""))
+# words of a dictionary sense that are no gloss at all
+_FUNCTION_WORDS = frozenset(re.findall(r"\w+", """
+    a an the of to in on at by for and or with from as be is are was sth someone something
+    classifier abbr surname variant used bound form also name"""))
 _WORD = re.compile(r"[A-Za-z]+")
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _LINE = re.compile(r"^(\S+) (\S+) \[([^\]]+)\] /(.*)/$")
@@ -50,6 +54,7 @@ class PlaceCalque:
     text: str  # the words as written: "Ginger weir district"
     place: Place
     unit: str | None  # "District" when a unit word follows
+    everyday: bool = False  # read through common glosses ("Week Village district")
 
     @property
     def repaired(self) -> str:
@@ -74,11 +79,13 @@ def _cedict_path() -> Path:
 
 
 @functools.cache
-def _readings() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
-    """Character -> (stems of its short English glosses, its pinyin syllables)."""
+def _readings() -> dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]]:
+    """Character -> (stems of its short English glosses, its pinyin syllables, the stems of its
+    one-word glosses however common: "village" for 村, "high" for 高)."""
     wanted = {char for place in places() for char in place.chinese}
     glosses: dict[str, set[str]] = {char: set() for char in wanted}
     sounds: dict[str, set[str]] = {char: set() for char in wanted}
+    loose: dict[str, set[str]] = {char: set() for char in wanted}
     with _cedict_path().open(encoding="utf-8") as lines:
         for line in lines:
             match = _LINE.match(line.strip())
@@ -95,7 +102,11 @@ def _readings() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
                 words = [w for w in _WORD.findall(sense) if w.casefold() not in _NOT_GLOSS]
                 if 1 <= len(words) <= 4:
                     glosses[char].update(_stem(w) for w in words if len(w) >= 3)
-    return {char: (frozenset(glosses[char]), frozenset(sounds[char])) for char in wanted}
+                everyday = [w for w in _WORD.findall(sense) if w.casefold() not in _FUNCTION_WORDS]
+                if len(everyday) == 1 and len(everyday[0]) >= 3:  # "village", "high", "city"
+                    loose[char].add(_stem(everyday[0]))
+    return {char: (frozenset(glosses[char]), frozenset(sounds[char]), frozenset(loose[char]))
+            for char in wanted}
 
 
 @functools.cache
@@ -107,16 +118,19 @@ def _by_first_gloss() -> dict[str, tuple[Place, ...]]:
     for place in places():
         if place.level == "province" or not 2 <= len(place.chinese) <= 3:
             continue
-        meanings, sounds = readings.get(place.chinese[0], (frozenset(), frozenset()))
-        for key in {word[:4] for word in meanings | sounds}:
+        meanings, sounds, everyday = readings.get(place.chinese[0], (frozenset(),) * 3)
+        for key in {word[:4] for word in meanings | sounds | everyday}:
             index.setdefault(key, []).append(place)
     return {key: tuple(found) for key, found in index.items()}
 
 
-def _reads(word: str, char: str) -> str | None:
-    """"meaning" when ``word`` glosses ``char``, "sound" when it is its pinyin, else None."""
-    meanings, sounds = _readings().get(char, (frozenset(), frozenset()))
+def _reads(word: str, char: str, everyday: bool = False) -> str | None:
+    """"meaning" when ``word`` glosses ``char``, "sound" when it is its pinyin, else None (with
+    ``everyday``, a common one-word gloss, "village" for 村, is a meaning too)."""
+    meanings, sounds, common = _readings().get(char, (frozenset(),) * 3)
     stem = _stem(word)
+    if everyday and stem in common:
+        return "meaning"
     if stem in meanings or (word[0].isupper() and len(stem) >= 4 and any(
             m.startswith(stem) and len(m) - len(stem) <= 4 for m in meanings)):
         return "meaning"  # a proper adjective, "Thai", reads 泰 (Thailand)
@@ -146,24 +160,30 @@ def _candidates(text: str) -> Iterator[PlaceCalque]:
     words = list(_WORD.finditer(text))
     index = _by_first_gloss()
     for at, first in enumerate(words):
-        if first.group().casefold() in _NOT_GLOSS or text[first.start() - 1:first.start()] == "-":
+        if (first.group().casefold() in _FUNCTION_WORDS
+                or text[first.start() - 1:first.start()] == "-"):
             continue
         for place in index.get(first.group().casefold()[:4], ()):
             run = words[at: at + len(place.chinese)]
             if len(run) < len(place.chinese) or any(
                     text[a.end():b.start()] != " " for a, b in zip(run, run[1:], strict=False)):
                 continue
-            ways = [_reads(w.group(), char) for w, char in zip(run, place.chinese, strict=True)]
-            if None in ways or "meaning" not in ways:
-                continue
-            if any(w.group().casefold() in _NOT_GLOSS for w in run):
-                continue
             after = words[at + len(run)] if at + len(run) < len(words) else None
             unit = None
             if after is not None and text[run[-1].end():after.start()] == " ":
                 unit = _UNIT_WORDS.get(after.group().casefold())
             end = after.end() if unit and after is not None else run[-1].end()
-            yield PlaceCalque(run[0].start(), end, text[run[0].start():end], place, unit)
+            pairs = list(zip((w.group() for w in run), place.chinese, strict=True))
+            ways = [_reads(word, char) for word, char in pairs]
+            if (None not in ways and "meaning" in ways
+                    and not any(word.casefold() in _NOT_GLOSS for word, _ in pairs)):
+                yield PlaceCalque(run[0].start(), end, text[run[0].start():end], place, unit)
+            elif unit and all(word[0].isupper() for word, _ in pairs):
+                # "Week Village district" (周村区): everyday glosses, capitalised, with a unit
+                ways = [_reads(word, char, everyday=True) for word, char in pairs]
+                if None not in ways and "meaning" in ways:
+                    yield PlaceCalque(run[0].start(), end, text[run[0].start():end], place, unit,
+                                      everyday=True)
 
 
 def place_calques(text: str) -> list[PlaceCalque]:
@@ -180,13 +200,14 @@ def place_calques(text: str) -> list[PlaceCalque]:
     for _ in range(2):  # the second pass sees the first pass's places as context
         for span, readings in by_span.items():
             in_context = [r for r in readings if r.place.city in cities
-                          or (r.unit and r.place.province in provinces)]
+                          or (r.unit and r.place.province in provinces and not r.everyday)]
             if len(in_context) > 1 and readings[0].unit == "City":
                 # "Gan state city": the prefecture-level city (赣州), not a district (甘州区)
                 in_context = [r for r in in_context if r.place.level == "city"]
             if len(in_context) == 1:
                 chosen[span] = in_context[0]
-            elif not provinces and readings[0].unit and readings[0].text[0].isupper():
+            elif (not provinces and readings[0].unit and readings[0].text[0].isupper()
+                  and not readings[0].everyday):
                 # "Lucky Peace City": a unit word "City" reads the prefecture-level city
                 fitting = [r for r in readings if r.unit != "City" or r.place.level == "city"]
                 if len(fitting) == 1:
