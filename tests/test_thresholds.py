@@ -17,24 +17,14 @@ from extractor.text.thresholds import is_class_threshold
         ("to have 10 parks each generating annual revenue above 50 billion yuan", "50", True),
         ("All project investment all in 5 yi yuan above", "5 yi", True),
         ("plan complete year investment 3000 hundred million yuan above", "3000", False),
-    ],
-)
-def test_class_thresholds(text: str, amount: str, is_threshold: bool) -> None:
-    start = text.index(amount)
-    end = text.index("yuan", start) + len("yuan")
-    assert is_class_threshold(text, start, end) is is_threshold
-
-
-@pytest.mark.parametrize(
-    ("text", "amount", "is_threshold"),
-    [
+        # the Chinese order: the class noun or its count after the amount
         ("investment exceed 2 hundred million yuan industry project 40 items", "2", True),
         ("new Tianjin project 5 hundred million yuan above 7 items,", "5", True),
         ("implement 200 upgrading items of 2000 ten thousand yuan above", "2000", True),
         ("complete year investment 800 hundred million yuan above", "800", False),
     ],
 )
-def test_class_thresholds_in_the_chinese_order(text: str, amount: str, is_threshold: bool) -> None:
+def test_class_thresholds(text: str, amount: str, is_threshold: bool) -> None:
     start = text.index(amount)
     end = text.index("yuan", start) + len("yuan")
     assert is_class_threshold(text, start, end) is is_threshold
