@@ -110,6 +110,17 @@ def test_not_programmes_seen_on_real_pages(name: str, mentions: list[str],
           "Project"], True),
         ("Demonstration Area of Integrated Urban-Rural Development of the City",
          ["demonstration area of integrated urban-rural development of the city"], True),
+        # the national plan's period; a statistic the model title-cased; a person in syllables
+        ("14th Five Plan", ["fourteen five"], False),
+        ("Industry Enterprise Key Process Number Control Rate",
+         ["industry enterprise key process number control rate"], False),
+        ("Liu Si jia", ["Liu Si jia"], False),
+        # the text between two quoted names; a stage of a process
+        (", and launched service brands such as", [", and launched service brands such as"],
+         False),
+        ("sign the contract", ["sign the contract"], False),
+        ("Quanzhou Manufacturing 14th Five-Year Plan", ["Quanzhou manufacturing 14th five-year "
+                                                        "plan"], True),
     ],
 )
 def test_not_programmes_in_word_salad(name: str, mentions: list[str], expected: bool) -> None:

@@ -165,3 +165,9 @@ def test_garbled_forms_of_an_officials_name_are_repaired_even_when_not_listed() 
     assert [(r["original"], r["repaired"], r["note"])
             for r in rule_repairs([], officials, [], text)] == [
         ("Zhou Wei", "Zhou Weiming", "name cut short")]
+
+
+def test_a_phrase_between_mojibake_quotes_is_a_quoted_name() -> None:
+    text = "Build the â€œDigital Anhuiâ€ brand and the â€œone park one policyâ€ mechanism."
+    found = rule_initiatives(text, [])
+    assert [i["mentions"] for i in found] == [["Digital Anhui"], ["one park one policy"]]

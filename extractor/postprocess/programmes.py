@@ -40,7 +40,9 @@ _ORGANIZATION = re.compile(
     r"office|government|institute|academy|university|association|federation)(?:\s+of\b.*)?$",
     re.I)
 # a piece of a sentence: "and interoperability, yangzhou is ever", "distributed on"
-_FRAGMENT_START = re.compile(r"^(?:and|or|but|of|to|on|in|for|with|by|is|are|was|were)\b", re.I)
+# (or the text between two quoted names: '", and pushed out brands such as "')
+_FRAGMENT_START = re.compile(
+    r"^(?:[,;:、]|(?:and|or|but|of|to|on|in|for|with|by|is|are|was|were)\b)", re.I)
 _FRAGMENT_END = re.compile(r"\b(?:on|of|to|for|in|with|by|and|or|the|a|an|is|are|was|ever|not|"
                            r"do|does|has|have|had|will|shall|can|must|should|important)$", re.I)
 # Chinese characters: a name (or a repair) the model left in them ("“投资 promotion”") is no
@@ -82,9 +84,11 @@ _DESCRIPTION = re.compile(
     r"\b(?:that|which|who|whose)\s|\b(?:is|are|was|were|grows?|grew|becomes?|became|began|"
     r"begins|adheres?|insists?|started)\b|"
     r"^[a-z]+ly\b|^[^,]+,[^,]+(?:,| and )[^,]+$", re.I)
-# the national plan's period, a time ("the 14th Five-Year Plan period"), not a programme here
-_FIVE_YEAR_PLAN = re.compile(r"^(?:the\s+)?\d+(?:st|nd|rd|th)\s+five-year(?:\s+plan)?"
-                             r"(?:\s+period)?$", re.I)
+# the national plan's period, a time ("the 14th Five-Year Plan period", "fourteen five"), not a
+# programme here
+_FIVE_YEAR_PLAN = re.compile(
+    r"^(?:the\s+)?(?:\d+(?:st|nd|rd|th)|(?:eleven|twelve|thirteen|fourteen|fifteen)(?:th)?)\s+"
+    r"five(?:-year)?(?:\s+plan)?(?:\s+period)?$", re.I)
 _OPENING_QUOTE = re.compile(r"[“\"]|(?:^|[\s(])['‘]")
 # a count that opens the name: "1,896 industrial enterprises above designated size", "955 of
 # the above-scale enterprises" (a quoted "12+1" nickname is a name)
@@ -99,7 +103,10 @@ _PLACE_UNIT = re.compile(r"^(?:the|autonomous|region|province|city|county|distri
 # increases month by month", "ranking ninth among ...", "Harbin industrial economy"
 _STATISTIC = re.compile(r"\b(?:added value|output value|growth rate|year[- ]on[- ]year|same period|"
                         r"above designated size|industrial economy|ratio|ranking|proportion|"
-                        r"share of|places higher)\b", re.I)
+                        r"share of|places higher|rate$|income|(?:yi|hundred million|ten thousand)"
+                        r" yuan)\b", re.I)
+# a stage of a process written "<verb> the <noun>": "sign the contract", "start the work"
+_VERB_THE_NOUN = re.compile(r"[a-z]+ the [a-z]+")
 # a post, in words or calqued word by word (市长 "city long", 书记 "book remember"): people
 _POST = re.compile(r"\b(?:book remember|(?:city|county|district|province|town|bureau|hall) long|"
                    r"mayor|secretary|governor|deputy|vice)\b", re.I)
@@ -121,10 +128,12 @@ _PARK = re.compile(r"\b(?:industrial|technology|science|industry|logistics)\s+pa
 
 
 def _person_name(name: str) -> bool:
-    """Two or three capitalised words, a surname first: "Lin Jiatao"."""
+    """Two or three words, a surname first, the given name capitalised or in short syllables:
+    "Lin Jiatao", "Liu Si jia"."""
     words = name.split()
-    return (2 <= len(words) <= 3 and all(w[:1].isupper() for w in words)
-            and words[0].casefold() in SURNAMES and not _PROGRAMME_HEAD.search(name))
+    return (2 <= len(words) <= 3 and words[0].casefold() in SURNAMES
+            and all(w[:1].isupper() or (w.isalpha() and len(w) <= 4) for w in words[1:])
+            and words[1][:1].isupper() and not _PROGRAMME_HEAD.search(name))
 
 
 def _place_name(name: str) -> bool:
@@ -194,15 +203,18 @@ def names_a_programme(initiative: dict) -> bool:
                        or (lowercase and len(words) >= _LONG_WITHOUT_HEAD
                            and not _strong_head(name) and not _DESIGNATION.search(name))):
         return False
+    written_lower = bool(mentions) and mentions[0][:1].islower()  # the model title-cases names
     if not quoted and (mentions and all(_COUNT_OF_KIND.match(m) for m in mentions)
-                       or (_STATISTIC.search(name) and not _strong_head(name) and lowercase)
+                       or (_STATISTIC.search(name) and not _strong_head(name)
+                           and (lowercase or written_lower))
                        or (_PARK.search(name) and not _DESIGNATION.search(name))):
         return False
     if lowercase and not quoted and _DESCRIPTION.search(name):
         return False
     if _EVENT_HEAD.search(name) and not quoted:
         return False  # "new materials industry high-quality development promotion meeting"
-    if mentions and all(_ONE_COMMON_WORD.fullmatch(m) for m in mentions):
+    if mentions and all(_ONE_COMMON_WORD.fullmatch(m) or _VERB_THE_NOUN.fullmatch(m)
+                        for m in mentions):
         return False  # "“portrait”" named "portrait diagnosis": a word out of a slogan
     if _PROGRAMME_HEAD.search(name):
         return True

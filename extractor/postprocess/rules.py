@@ -32,7 +32,7 @@ from extractor.text.canonical import (
 )
 from extractor.text.magnitudes import normalize_quantity
 from extractor.text.quantities import Quantity, find_quantities, guess_kind, guess_period
-from extractor.text.textfixes import ONCE_PER_FORM, post_model_repairs
+from extractor.text.textfixes import ONCE_PER_FORM, mojibake_quoted, post_model_repairs
 
 TITLE_WORDS = re.compile(
     r"\b(?:secretary|mayor|governor|director|deputy|chairman|chairwoman|head|chief|"
@@ -245,7 +245,8 @@ def rule_initiatives(text: str, initiatives: Sequence[dict], repairs: Sequence[d
             continue
         added.append(_rule_initiative(phrase, phrase, text))
         covered.add(key)
-    for phrase in quoted_phrases(text):
+    # (a phrase between mojibake quotes, "â€œDigital Fujianâ€", as its words alone)
+    for phrase in [*quoted_phrases(text), *mojibake_quoted(text)]:
         inner = phrase.strip("“”\"").strip()
         key = initiative_key(inner)
         repaired = next((r["repaired"] for r in repairs

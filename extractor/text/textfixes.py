@@ -230,6 +230,14 @@ def mojibake_repairs(text: str) -> list[Repair]:
     return found
 
 
+def mojibake_quoted(text: str) -> list[str]:
+    """The phrases between mojibake quotes ("â€œDigital Fujianâ€" -> "Digital Fujian"), as
+    they stand in the text, without the quotes."""
+    return list(dict.fromkeys(
+        inner for m in _MOJIBAKE_QUOTED.finditer(text)
+        if (inner := re.sub(r"^â€[œ˜]|â€[\x9d™]?$", "", m.group(0)).strip())))
+
+
 def place_calque_repairs(text: str) -> list[Repair]:
     """Place names translated character by character ("Ginger weir district" -> "Jiangyan
     District"; extractor/text/calques.py)."""
