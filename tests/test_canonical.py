@@ -434,3 +434,10 @@ def test_a_post_fused_onto_a_name_is_not_the_canonical_name() -> None:
     assert fused_title("Li Qiangshizhang", "Li Qiang") == "Mayor"
     assert fused_title("Xu Nanji", "Xu Na") is None  # a name cut short is not a fused post
     assert choose_canonical(["Li Shuji"], ["Li Shuji"]) == "Li Shuji"  # no shorter mention
+
+
+def test_a_given_name_in_pinyin_and_an_english_word() -> None:
+    from extractor.text.canonical import is_pinyin
+
+    assert all(is_pinyin(word) for word in ("Jiatao", "Yunxia", "Fo'an", "Nanji", "ming"))
+    assert not any(is_pinyin(word) for word in ("Mountain", "Bridge", "Shaft", "Forest"))

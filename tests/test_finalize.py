@@ -496,3 +496,12 @@ def test_units_implied_by_the_genres_words_are_in_the_evidence() -> None:
     assert flags(50, "%", "more than half of the firms joined") == []
     assert flags(100, "billion yuan", "the copper industry reach thousand level") == [
         "unit_not_in_evidence"]
+
+
+def test_a_place_calqued_after_a_surname_is_no_official() -> None:
+    record = {"name": "Tang Mountain", "mentions": ["Tang Mountain"], "title": "Mayor",
+              "evidence": "Tang Mountain labor daily reported"}
+    assert plausibility_flags("officials", record) == ["not_a_person_name"]
+    record = {**record, "name": "Tang Jianshan", "mentions": ["Tang Jianshan"],
+              "evidence": "Mayor Tang Jianshan spoke"}
+    assert plausibility_flags("officials", record) == []

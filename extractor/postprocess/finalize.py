@@ -31,6 +31,7 @@ from extractor.text.candidates import glossary_hits, sentence_spans
 from extractor.text.canonical import (
     SURNAMES,
     figure_key,
+    is_pinyin,
     merge_initiatives,
     merge_meetings,
     merge_officials,
@@ -50,13 +51,12 @@ INSTRUCTION_LIKE = re.compile(
 NOT_A_NAME = re.compile(r"\b(?:district|zone|area|city|county|province|park|group|company|"
                         r"autonomous|region|prefecture|banner)\b", re.I)
 NOT_A_UNIT = re.compile(r"(?:year|years|date|month|day)s?|none|null|n/?a", re.I)
-# unit written by the model -> what the evidence must then say
+# unit written by the model -> what the evidence must then say (成 "into": 8 into = 80 %; "full
+# coverage", "all enterprises will", "more than half"; 百亿产业; 亿 in pinyin: "thousand yi level")
 UNIT_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (re.compile(unit, re.I), re.compile(cue, re.I)) for unit, cue in (
         (r"percentage point", r"percentage point"),
-        # 成 "into": 8 into = 80 %; "full coverage", "all enterprises will", "more than half"
         (r"^%$|percent", r"%|percent|per cent|\binto\b|\bcover(?:age)?\b|\ball\b|\bhalf\b"),
-        # 百亿产业; 亿 left in pinyin names yuan: "reach thousand yi level"
         (r"yuan|rmb", r"yuan|rmb|(?:billion|trillion|million)\s+industr|\byi\b|亿|元"),
         (r"\bton", r"\bton|吨"),
         (r"^rank", r"\brank|\btop\b|\bplace\b|\b(?:first|second|third|fourth|fifth|sixth|"
@@ -122,7 +122,8 @@ def plausibility_flags(table: str, record: dict) -> list[str]:
     if table == "officials":
         tokens = (record.get("name") or "").split()
         if (len(tokens) < 2 or tokens[0].casefold() not in SURNAMES or len(tokens) > 3
-                or NOT_A_NAME.search(record.get("name") or "")):
+                or NOT_A_NAME.search(record.get("name") or "")
+                or not all(is_pinyin(token) for token in tokens[1:])):  # "Tang Mountain"
             return ["not_a_person_name"]
         if _credited_not_official(record):
             return ["not_an_official"]
@@ -158,8 +159,6 @@ _MONTHS = "|".join(MONTH_NAMES)
 # Qingqing, Li Shu)"
 _BYLINE = re.compile(
     rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\s*[(（]([^()（）]{{3,60}})[)）]")
-
-
 
 
 def without_lead_repeats(targets: list[dict], text: str) -> list[dict]:

@@ -7,6 +7,7 @@ titles on ("Party secretary Xu Na"). All functions here are pure.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -55,6 +56,27 @@ _NAME_TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _SEPARATORS = re.compile(r"[,;:/|、，；：]")
 # One pinyin syllable without tones: optional initial, vowel cluster, optional -n/-ng/-r.
 _PINYIN_SYLLABLE = re.compile(r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?[aeiouvü]{1,3}(?:ng|n|r)?")
+
+
+@functools.cache
+def _pinyin_syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable (read off the CJK block with pypinyin)."""
+    from pypinyin import lazy_pinyin
+
+    read = lazy_pinyin([chr(c) for c in range(0x4E00, 0x9FA6)])
+    return frozenset(s for s in read if re.search("[aeiouv]", s))  # not 嗯 "n", 呣 "m"
+
+
+def is_pinyin(word: str) -> bool:
+    """``word`` splits into pinyin syllables ("Jiatao", "Lan Fo'an"'s "Fo'an"); an English word
+    ("Mountain", "Bridge") does not."""
+    letters = re.sub(r"['’-]", "", word).casefold().replace("ü", "v")
+    syllables = _pinyin_syllables()
+    reachable = [True] + [False] * len(letters)
+    for end in range(1, len(letters) + 1):
+        reachable[end] = any(reachable[start] and letters[start:end] in syllables
+                             for start in range(max(0, end - 6), end))
+    return bool(letters) and reachable[-1]
 
 
 def _fix_case(token: str) -> str:
