@@ -119,3 +119,12 @@ def test_ranks_rendered_word_by_word_are_repaired_once_and_mended_everywhere() -
     assert [r["original"] for r in final["repairs"]] == ["row the whole province second"]
     assert repaired == ("Output ranked second in the province; growth speed ranked No. 3, "
                         "exports ranked fifth. They pour row time limit.")
+
+
+def test_mojibake_is_listed_once_and_mended_everywhere() -> None:
+    from extractor.postprocess.finalize import finalize_article
+
+    text = "The â€œdouble hundredâ€ plan and the â€œfour onesâ€ mechanism."
+    final, repaired = finalize_article({"repairs": []}, text, None, [])
+    assert [r["original"] for r in final["repairs"]] == ["â€œdouble hundredâ€"]
+    assert repaired == "The “double hundred” plan and the “four ones” mechanism."

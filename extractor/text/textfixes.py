@@ -87,9 +87,10 @@ _ROW_RANK = re.compile(
     r"(?:the\s+)?(?P<ord>" + "|".join(_ORDINAL_WORDS) + r"|\d{1,2}(?:st|nd|rd|th))\b"
     r"(?!\s+(?:batch|batches|time|times|phase|half|quarter|round|year|years)\b))", re.I)
 RANK_NOTE = "排名 (rank) rendered 'row'"
+MOJIBAKE_NOTE = "UTF-8 read as Windows-1252 (mojibake)"
 # the notes of the forms listed once per article (at their first instance), as annotators list
 # the clearest instance of a slip; the repaired text mends every instance of the form
-ONCE_PER_FORM = frozenset([*SCALE_NOTES.values(), RANK_NOTE])
+ONCE_PER_FORM = frozenset([*SCALE_NOTES.values(), RANK_NOTE, MOJIBAKE_NOTE])
 _MONTH_RANGE = re.compile(r"\b(\d{1,2})\s*(?:to|-|–|~)\s*(\d{1,2})\s+months?\b", re.I)
 _DAY_PART = re.compile(r"\b(\d{1,2})\s+day\s+(morning|afternoon|evening|night)\b", re.I)
 _MOJIBAKE = re.compile(r"(?:â€[\x80-\x9f\u0152-\u2122œ™˜”“]?|Ã[\x80-\xbf\u00a0-\u00bf©®±³¼½¾])+")
@@ -144,14 +145,14 @@ def rank_repairs(text: str) -> list[Repair]:
 
 def every_instance_repairs(text: str) -> list[Repair]:
     """The repairs of the forms listed once per article (``ONCE_PER_FORM``), at every
-    instance: figures in Chinese units and ranks rendered word by word."""
-    return [*scale_repairs(text), *rank_repairs(text)]
+    instance: figures in Chinese units, ranks rendered word by word and mojibake."""
+    return [*scale_repairs(text), *rank_repairs(text), *mojibake_repairs(text)]
 
 
 def figure_repairs(text: str) -> list[Repair]:
     """Figures in Chinese units (``scale_repairs``), ranks rendered word by word, and months and
     days written as numbers ("1 to 11 month")."""
-    found = every_instance_repairs(text)
+    found = [*scale_repairs(text), *rank_repairs(text)]
     for match in _MONTH_RANGE.finditer(text):
         first, last = int(match.group(1)), int(match.group(2))
         if 1 <= first < last <= 12:
@@ -226,7 +227,7 @@ def mojibake_repairs(text: str) -> list[Repair]:
         fixed = ftfy.fix_encoding(match.group(0)).replace("â€", "”")
         if fixed != match.group(0):
             found.append(Repair(original=match.group(0), repaired=fixed, category="grammar",
-                                note="UTF-8 read as Windows-1252 (mojibake)"))
+                                note=MOJIBAKE_NOTE))
     return found
 
 
