@@ -195,3 +195,23 @@ def test_a_city_naming_several_of_its_counties_is_the_place() -> None:
     text = ("Zunyi held the meeting. Renhuai grew; Renhuai liquor; Renhuai again. Xishui, "
             "Chishui, Huichuan and Xishui also grew, Huichuan and Zunyi. Renhuai.")
     assert article_place(text, None) == "Zunyi, Guizhou"
+
+
+def test_a_figure_for_one_district_names_that_district() -> None:
+    from extractor.postprocess.place import figure_region
+
+    text = "Tangshan signed 16 projects. In Caofeidian the port grew. Tangshan's output rose."
+    assert figure_region("In Caofeidian the port grew 8%", "Tangshan, Hebei", None,
+                         text) == "Caofeidian, Hebei"
+    assert figure_region("Tangshan's output rose 5%", "Tangshan, Hebei", None,
+                         text) == "Tangshan, Hebei"
+    # a model region the text never names is not kept
+    assert figure_region("output rose 5%", "Tangshan, Hebei", "Shanghai, Shanghai",
+                         text) == "Tangshan, Hebei"
+
+
+def test_a_place_name_split_into_words_is_read_and_a_model_place_the_text_never_names_is_not(
+) -> None:
+    text = "Tangshan news: Cao Fei Dian signed 9 projects; Caofei dian port grew."
+    assert {p.name for m in place_mentions(text) for p in m} >= {"Caofeidian"}
+    assert article_place("The meeting pushed enterprises to transform.", "Shanghai") is None

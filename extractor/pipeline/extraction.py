@@ -26,7 +26,7 @@ from extractor.pipeline.stages import (
 from extractor.pipeline.writer import Writer
 from extractor.postprocess.figures import target_figures
 from extractor.postprocess.finalize import finalize_article
-from extractor.postprocess.place import article_place
+from extractor.postprocess.place import article_place, figure_region
 from extractor.text.articles import Article
 
 if TYPE_CHECKING:
@@ -157,6 +157,7 @@ async def extract_article(article: Article, parts: Sequence[tuple[StageContext, 
         "source_paths": json.dumps([str(article.path.resolve())]),
     }
     for target in final.get("targets", []):
-        target["region"] = target.get("region") or place  # the article's place by default
+        target["region"] = figure_region(target.get("matched_text") or target.get("evidence")
+                                         or "", place, target.get("region"), article.text)
         target.update(target_figures(target, article.published))
     return row, final

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from extractor.text.calques import place_calques
+from extractor.text.canonical import SURNAMES
 from extractor.text.gazetteer import PROVINCE_LEVEL_CITIES, Place, gazetteer, place_word_key
 from extractor.text.placenames import split_article_place
 from extractor.text.textfixes import MONTH_NAMES
@@ -83,6 +84,9 @@ def place_mentions(text: str, officials: Sequence[dict] = ()) -> list[tuple[Plac
                 and word.group()[0].isupper() and after.group()[0].isupper()):
             readings = names.get(place_word_key(word.group() + after.group()))
             skip_next = readings is not None
+        if not readings and word.group()[0].isupper():  # "Caofei dian", "Cao Fei Dian"
+            readings = _split_name(text, words, index)
+            skip_next = skip_next or readings is not None
         if readings and (word.group()[0].isupper() or len(word.group()) >= 6):
             found.append(readings)
     found.extend((calque.place,) for calque in place_calques(text))  # "Ginger weir district"
@@ -94,6 +98,21 @@ def _city_of(place: Place) -> str | None:
     if place.level == "province":
         return place.name if place.name in PROVINCE_LEVEL_CITIES else None
     return place.city
+
+
+def _split_name(text: str, words: list[re.Match[str]], index: int) -> tuple[Place, ...] | None:
+    """A county's or city's pinyin name of three syllables written in two or three words (not
+    a province, not a person's name)."""
+    for size in (3, 2):
+        run = words[index:index + size]
+        if len(run) < size or any(text[a.end():b.start()] != " "
+                                  for a, b in zip(run, run[1:], strict=False)):
+            continue
+        found = gazetteer().get(place_word_key("".join(w.group() for w in run)))
+        found = tuple(p for p in found or () if p.level != "province" and len(p.chinese) >= 3)
+        if found and (size == 3 or run[0].group().casefold() not in SURNAMES):
+            return found  # (two words after a surname are a person: "Wu Zhong")
+    return None
 
 
 def _choose(readings: tuple[Place, ...], provinces: Counter[str], cities: Counter[str]) -> Place:
@@ -134,8 +153,8 @@ def article_place(text: str, model_place: str | None,
     model_readings = gazetteer().get(place_word_key(local or "")) if local else None
     if model_readings and not any(r in m for m in mentions for r in model_readings):
         model_readings = None  # the model named a place the text never names
-    if not mentions:
-        return model_place
+    if not mentions:  # the model's answer, unless it names a place the text never names
+        return None if local and gazetteer().get(place_word_key(local)) else model_place
     in_text = len(mentions)  # the model's vote counts for the city, not against a county
     if model_readings:
         mentions.append(model_readings)
@@ -192,3 +211,27 @@ def article_place(text: str, model_place: str | None,
         if (n >= 2 and n >= direct and not in_city_news and not one_of_many) or speaks_as_county:
             return f"{county.name}, {province}"
     return city if city in PROVINCE_LEVEL_CITIES else f"{city}, {province}"
+
+
+def figure_region(evidence: str, place: str | None, model_region: str | None,
+                  text: str) -> str | None:
+    """The place a target's figure applies to: the one county or district of the article's
+    city that its evidence names ("Caofeidian, Hebei" in Tangshan's news), else the model's
+    region when the text names it, else the article's place."""
+    local, province = split_article_place(place)
+    if local is None:
+        return place
+    key = place_word_key(local)
+    named = {p for readings in place_mentions(evidence) for p in readings
+             if p.level == "county" and key in (place_word_key(p.city or ""), place_word_key(
+                 p.province))}
+    named |= {c.place for c in place_calques(text) if c.place.level == "county"
+              and c.text in evidence and key == place_word_key(c.place.city or "")}
+    if len({p.name for p in named}) == 1:
+        county = next(iter(named))
+        return f"{county.name}, {county.province}"
+    model_local, _ = split_article_place(model_region)
+    if model_local and any(place_word_key(model_local) == place_word_key(p.name)
+                           for readings in place_mentions(text) for p in readings):
+        return model_region
+    return place
