@@ -171,3 +171,13 @@ def test_a_phrase_between_mojibake_quotes_is_a_quoted_name() -> None:
     text = "Build the â€œDigital Anhuiâ€ brand and the â€œone park one policyâ€ mechanism."
     found = rule_initiatives(text, [])
     assert [i["mentions"] for i in found] == [["Digital Anhui"], ["one park one policy"]]
+
+
+def test_an_initiative_named_with_none_of_its_mentions_words_implies_no_repair() -> None:
+    text = "They implement the “four big pieces” plan and the “hard backbone” campaign."
+    initiatives = [{"name": "home appliances, cars and equipment industries",
+                    "mentions": ["four big pieces"]},
+                   {"name": "industry backbone", "mentions": ["hard backbone"]}]
+    repairs = rule_repairs([], [], initiatives, text)
+    assert [(r["original"], r["repaired"]) for r in repairs] == [
+        ("hard backbone", "industry backbone")]

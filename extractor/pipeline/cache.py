@@ -33,7 +33,7 @@ from extractor.text.chunks import article_parts
 # 2: the stored result is the raw answer (1: the records after assembly, still reused)
 STAGE_VERSION = "2"
 LEGACY_STAGE_VERSION = "1"
-POSTPROCESS_VERSION = "28"  # bump when assemble/rules/finalize change (re-finalizes, no calls)
+POSTPROCESS_VERSION = "29"  # bump when assemble/rules/finalize change (re-finalizes, no calls)
 SHARED_PROMPTS = ("system.j2", "article.j2")
 
 

@@ -329,7 +329,11 @@ def _initiative_repairs(initiatives: Sequence[dict]) -> list[dict]:
             if _QUOTE_MARK.search(inner):  # "“wisdom change number turn” campaign": keep both
                 inner = mention.strip()
             added, dropped = _words(name) - _words(inner), _words(inner) - _words(name)
-            if added and dropped and len(inner.split()) >= 2:  # words replaced, not trimmed
+            kept = {w for w in _words(name) & _words(inner) if len(w) >= 3}
+            # words replaced, not trimmed, and the same thing named: a name that shares no word
+            # with its mention ("four big pieces" named "home electricity, motorcar, ...") is
+            # the model's misreading, not a repair
+            if added and dropped and kept and len(inner.split()) >= 2:
                 found.append({"original": inner, "repaired": name, "category": "term",
                               "note": "initiative name"})
     return found
