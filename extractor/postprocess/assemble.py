@@ -165,6 +165,12 @@ def verbatim_mention(mention: str, text: str, repairs: Sequence[Repair] = ()) ->
     return mention
 
 
+def head_and_nickname(mention: str, quoted: str) -> list[str]:
+    """The mentions of a quoted nickname extended over its kind: both forms (“2+N” modern
+    industrial system, and “2+N” alone), as a text may cite either."""
+    return [mention] if quoted == mention or not quoted.strip() else [mention, quoted]
+
+
 def with_programme_head(mention: str, name: str, text: str) -> tuple[str, str]:
     """(mention, name) extended over the kind that follows a quoted nickname in the text:
     “2+N” -> “2+N” modern industrial system. A name the model already wrote out is kept."""
@@ -190,11 +196,12 @@ def assemble_initiatives(items: Sequence[InitiativeItem], text: str,
                          repairs: Sequence[Repair] = ()) -> list[dict]:
     records = []
     for item in items:
-        mention, name = with_programme_head(verbatim_mention(item.mention, text, repairs),
-                                            item.name, text)
+        quoted = verbatim_mention(item.mention, text, repairs)
+        mention, name = with_programme_head(quoted, item.name, text)
         evidence = evidence_sentence(text, mention)
         records.append({
-            "name": name, "mentions": [mention], "description": None,
+            "name": name, "mentions": head_and_nickname(mention, quoted),
+            "description": None,
             "level": programme_level(name, mention) or "municipal",
             "period": programme_period(name, mention, evidence), "evidence": evidence,
         })

@@ -15,7 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from extractor.postprocess.assemble import evidence_sentence, official_mentions, with_programme_head
+from extractor.postprocess.assemble import (
+    evidence_sentence,
+    head_and_nickname,
+    official_mentions,
+    with_programme_head,
+)
 from extractor.text.candidates import (
     glossary_hits,
     name_candidates,
@@ -213,8 +218,9 @@ def glossary_programme_names(initiatives: Sequence[dict], glossary: Sequence[dic
 
 
 def _rule_initiative(name: str, mention: str, text: str,
-                     description: str | None = None) -> dict:
-    return {"name": name, "mentions": [mention], "description": description, "level": None,
+                     description: str | None = None, quoted: str = "") -> dict:
+    return {"name": name, "mentions": head_and_nickname(mention, quoted or mention),
+            "description": description, "level": None,
             "period": None, "evidence": evidence_sentence(text, mention), "source": "rule"}
 
 
@@ -254,7 +260,7 @@ def rule_initiatives(text: str, initiatives: Sequence[dict], repairs: Sequence[d
         mention, name = with_programme_head(phrase, repaired or inner, text)
         if _is_covered(key, covered) or not _is_programme_phrase(mention):
             continue
-        added.append(_rule_initiative(name, mention, text))
+        added.append(_rule_initiative(name, mention, text, quoted=phrase))
         covered.add(key)
     return added
 
